@@ -1,0 +1,83 @@
+/* convert.h - the converter's internal interfaces (tools/albert-convert).
+
+   The converter reads a checkpoint (safetensors, torch .bin, TF bundle) through a reader that lists its
+   tensors (ck_*), maps names to the blob's names, and writes the blob through blob_writer (blob_*).
+   Tokenizer files (SentencePiece .model, vocab.txt) and the Unicode tables add their tensors through the
+   same writer. Every function returns 0 on success, or -1 with a message in err (a char[CK_ERR_LEN]).
+   See albert.h "THE MODEL FILE" for the format written here. */
+#ifndef ALBERT_CONVERT_H
+#define ALBERT_CONVERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CK_ERR_LEN 512
+#define CK_MAX_DIMS 8
+
+/* ---------------------------------------------------------------- checkpoint readers */
+typedef enum ck_dtype { CK_F32, CK_F16, CK_BF16, CK_F64, CK_I64, CK_I32, CK_I8, CK_U8, CK_BOOL, CK_STRING, CK_OTHER } ck_dtype;
+
+typedef struct ck_tensor {
+    char *name;                    /* as in the file (HF names for safetensors/torch, TF names for TF) */
+    ck_dtype dtype;
+    int ndim;
+    int64_t dims[CK_MAX_DIMS];
+    int64_t strides[CK_MAX_DIMS];  /* in elements; contiguous row-major unless a torch view says otherwise */
+    const uint8_t *data;           /* first element (inside the mapped file); NULL for unsupported dtypes */
+    uint64_t nbytes;               /* bytes reachable from data that this tensor may touch (validated) */
+} ck_tensor;
+
+typedef struct ck_file {
+    ck_tensor *tensors;
+    int n_tensors;
+    char *path;                    /* for messages */
+    void *impl;                    /* reader-private (mappings, buffers) */
+    void (*close)(struct ck_file *f);
+} ck_file;
+
+int ck_open_safetensors(const char *path, ck_file *f, char *err);
+int ck_open_torch(const char *path, ck_file *f, char *err);          /* zip (>= 1.6) or legacy pickle format */
+int ck_open_tf(const char *index_path, ck_file *f, char *err);       /* X.index + X.data-00000-of-00001 */
+void ck_close(ck_file *f);
+const ck_tensor *ck_find(const ck_file *f, const char *name);
+/* Copies a tensor as contiguous float32 (from f32/f16/bf16/f64, honouring strides) into dst[count]. */
+int ck_read_f32(const ck_file *f, const ck_tensor *t, float *dst, int64_t count, char *err);
+int64_t ck_numel(const ck_tensor *t);
+
+/* ---------------------------------------------------------------- blob writer */
+enum { BLOB_F32 = 0, BLOB_F16 = 1, BLOB_Q8 = 2, BLOB_U8 = 3, BLOB_I32 = 4, BLOB_U32 = 5 };
+
+typedef struct blob_config {       /* header fields, albert.h byte offsets 40..131 */
+    uint32_t vocab_size, embedding_size, hidden_size, num_hidden_layers, num_attention_heads;
+    uint32_t intermediate_size, num_hidden_groups, inner_group_num, max_position_embeddings, type_vocab_size;
+    uint32_t hidden_act;           /* albert_activation */
+    float layer_norm_eps;
+    uint32_t num_labels;
+    uint32_t tokenizer_kind;       /* albert_tokenizer_kind */
+    uint32_t tokenizer_flags;
+    int32_t special_ids[8];        /* pad, unk, cls, sep, mask, bos, eos, reserved; -1 = none */
+} blob_config;
+
+typedef struct blob_writer blob_writer;
+
+/* Opens OUT.tmp-XXXXXX next to out_path; nothing appears at out_path until blob_finish succeeds. */
+blob_writer *blob_open(const char *out_path, char *err);
+/* Adds a tensor; data is copied to the file now (streamed: the writer keeps only the directory in memory).
+   dims[ndim]; size is checked against dtype x dims. */
+int blob_add(blob_writer *w, const char *name, int dtype, int ndim, const uint32_t *dims, const void *data,
+             uint64_t nbytes, char *err);
+/* Writes header + directory, fsyncs and renames the temporary file to out_path. */
+int blob_finish(blob_writer *w, const blob_config *config, char *err);
+/* Removes the temporary file (after any failure) and frees w. Safe after blob_finish (then only frees). */
+void blob_abort(blob_writer *w);
+
+/* ---------------------------------------------------------------- tokenizer files */
+/* SentencePiece ModelProto (spiece.model / 30k-clean.model): adds the tok.* tensors and fills the tokenizer
+   fields of cfg (kind, flags, special ids). */
+int tok_add_sentencepiece(blob_writer *w, const char *model_path, blob_config *cfg, char *err);
+/* BERT vocab.txt (Chinese ALBERT): adds the tok.* tensors and fills the tokenizer fields of cfg. */
+int tok_add_wordpiece(blob_writer *w, const char *vocab_path, blob_config *cfg, char *err);
+/* The Unicode tables the header's tokenizers need (uni.* tensors); called whenever a tokenizer is added. */
+int tok_add_unicode_tables(blob_writer *w, char *err);
+
+#endif
