@@ -37,7 +37,10 @@ demo: $(B)/albert-convert $(B)/albert-cli
 	$(B)/albert-cli info $(B)/demo.albert
 	$(B)/albert-cli encode $(B)/demo.albert --ids 2,48,25,21,1289,3 --layer -1 --pooled
 
+bench: $(B)/albert-bench $(B)/albert-convert
+	sh tools/bench.sh
+
 clean:
 	rm -rf $(B)
 
-.PHONY: all test demo clean
+.PHONY: all test demo bench clean

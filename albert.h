@@ -95,6 +95,7 @@
         cls.w [num_labels,H] cls.b [num_labels] cls.labels u8 (NUL-terminated label names, in order)   (optional)
         tok.* and uni.*                                                 (tokenizer section, see the tokenizer part)
      Unknown names are ignored by this version (room for additions); every entry is still validated.
+     A tokenizer-only file has hidden_size = 0 (and no encoder tensors): it can tokenize but not encode.
 */
 #ifndef ALBERT_H
 #define ALBERT_H
