@@ -259,3 +259,927 @@ ALBERT_API const char *albert_token_piece(const albert_model *model, int32_t id,
 }
 #endif
 #endif /* ALBERT_H */
+
+/* ============================================================================================== */
+/*                                       IMPLEMENTATION                                           */
+/* ============================================================================================== */
+#ifdef ALBERT_IMPLEMENTATION
+#ifndef ALBERT__IMPLEMENTED
+#define ALBERT__IMPLEMENTED
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifndef ALBERT_NO_MMAP
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+#ifdef ALBERT_STATIC
+#define ALBERT_DEF static
+#else
+#define ALBERT_DEF
+#endif
+
+#if !defined(ALBERT_MALLOC) || !defined(ALBERT_FREE)
+#undef ALBERT_MALLOC
+#undef ALBERT_FREE
+#define ALBERT_MALLOC(n) malloc(n)
+#define ALBERT_FREE(p) free(p)
+#endif
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Errors                                                                                         */
+/* ---------------------------------------------------------------------------------------------- */
+ALBERT_DEF const char *albert_result_string(albert_result result)
+{
+    switch (result) {
+    case ALBERT_OK: return "ok";
+    case ALBERT_ERR_ARGUMENT: return "invalid argument";
+    case ALBERT_ERR_IO: return "cannot read the file";
+    case ALBERT_ERR_MAGIC: return "not an albert.h model file";
+    case ALBERT_ERR_VERSION: return "unsupported model file version";
+    case ALBERT_ERR_FORMAT: return "corrupt or inconsistent model file";
+    case ALBERT_ERR_MEMORY: return "out of memory";
+    case ALBERT_ERR_TOKEN_ID: return "token id out of range";
+    case ALBERT_ERR_TYPE_ID: return "token type id out of range";
+    case ALBERT_ERR_TOO_LONG: return "input too long";
+    case ALBERT_ERR_EMPTY: return "empty input";
+    case ALBERT_ERR_LAYER: return "layer index out of range";
+    case ALBERT_ERR_NO_HEAD: return "the model file has no such head";
+    case ALBERT_ERR_NO_TOKENIZER: return "the model file has no tokenizer";
+    case ALBERT_ERR_THREADS: return "cannot start threads";
+    case ALBERT_ERR_CAPACITY: return "output buffer too small";
+    }
+    return "unknown error";
+}
+
+static void albert__vformat(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+    if (cap == 0) return;
+    if (vsnprintf(buf, cap, fmt, ap) < 0) buf[0] = 0;
+}
+
+/* Records code + message in e (which may be NULL) and returns code. */
+static albert_result albert__fail(albert_error *e, albert_result code, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        e->code = code;
+        albert__vformat(e->message, sizeof e->message, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* The model file: header, directory, tensors                                                     */
+/* ---------------------------------------------------------------------------------------------- */
+#define ALBERT__HEADER_SIZE 256u
+#define ALBERT__ENTRY_SIZE 80u
+#define ALBERT__ALIGN 64u
+#define ALBERT__ENDIAN_MARK 0x0A1B2C3Du
+#define ALBERT__MAX_TENSORS (1u << 20)
+
+enum { ALBERT__F32 = 0, ALBERT__F16 = 1, ALBERT__Q8 = 2, ALBERT__U8 = 3, ALBERT__I32 = 4, ALBERT__U32 = 5 };
+
+typedef struct albert__tensor {
+    char name[33];
+    uint32_t dtype, layout, ndim, dims[4];
+    const uint8_t *data;
+    uint64_t nbytes;
+} albert__tensor;
+
+static uint32_t albert__read_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t albert__read_u64(const uint8_t *p)
+{
+    return (uint64_t)albert__read_u32(p) | (uint64_t)albert__read_u32(p + 4) << 32;
+}
+static float albert__read_f32(const uint8_t *p)
+{
+    uint32_t u = albert__read_u32(p);
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static uint32_t albert__dtype_size(uint32_t dtype)
+{
+    switch (dtype) {
+    case ALBERT__F32: case ALBERT__I32: case ALBERT__U32: return 4;
+    case ALBERT__F16: return 2;
+    case ALBERT__Q8: case ALBERT__U8: return 1;
+    }
+    return 0;
+}
+
+/* One Transformer layer's weights (all [out, in] row-major, f32). */
+typedef struct albert__layer {
+    const float *q_w, *q_b, *k_w, *k_b, *v_w, *v_b, *o_w, *o_b, *attn_norm_w, *attn_norm_b;
+    const float *ffn_w, *ffn_b, *ffn_out_w, *ffn_out_b, *ffn_norm_w, *ffn_norm_b;
+} albert__layer;
+
+struct albert__tokenizer;
+
+struct albert_model {
+    albert_config config;
+    const uint8_t *file;           /* the whole model file (mapped or in memory) */
+    size_t file_size;
+    int file_is_mapped;            /* munmap on free */
+    void *file_owned;              /* ALBERT_NO_MMAP: buffer to free */
+    albert__tensor *tensors;
+    uint32_t n_tensors;
+    /* embeddings: word [V,E], position [P,E], token type [T,E], LayerNorm [E]; projection E -> H */
+    const float *word, *position, *token_type, *emb_norm_w, *emb_norm_b, *proj_w, *proj_b;
+    albert__layer *layers;         /* [num_hidden_groups x inner_group_num], group-major */
+    const float *pooler_w, *pooler_b;
+    const float *mlm_dense_w, *mlm_dense_b, *mlm_norm_w, *mlm_norm_b, *mlm_bias;
+    const float *sop_w, *sop_b;
+    const float *cls_w, *cls_b;
+    struct albert__tokenizer *tokenizer;
+};
+
+static const albert__tensor *albert__find_tensor(const albert_model *m, const char *name)
+{
+    uint32_t i;
+    for (i = 0; i < m->n_tensors; i++)
+        if (strcmp(m->tensors[i].name, name) == 0) return &m->tensors[i];
+    return NULL;
+}
+
+/* Checks the 256-byte header and fills the config. */
+static albert_result albert__parse_header(albert_model *m, albert_error *e)
+{
+    const uint8_t *h = m->file;
+    albert_config *c = &m->config;
+    uint64_t declared_size, dir_offset;
+    uint32_t n, kind, flags, act, i;
+    float eps;
+    const uint32_t known_flags = ALBERT_TOKENIZER_LOWER_CASE | ALBERT_TOKENIZER_REMOVE_SPACE |
+                                 ALBERT_TOKENIZER_KEEP_ACCENTS | ALBERT_TOKENIZER_STRIP_ACCENTS |
+                                 ALBERT_TOKENIZER_CHINESE_CHARS;
+    int32_t special[8];
+
+    if (m->file_size < 8 || memcmp(h, "ALBERT.H", 8) != 0)
+        return albert__fail(e, ALBERT_ERR_MAGIC, "not an albert.h model file (bad magic)");
+    if (m->file_size < ALBERT__HEADER_SIZE)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "file is truncated: %lu bytes, the header alone is %u",
+                            (unsigned long)m->file_size, ALBERT__HEADER_SIZE);
+    if (albert__read_u32(h + 12) != ALBERT__ENDIAN_MARK)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "bad endianness marker 0x%08lx",
+                            (unsigned long)albert__read_u32(h + 12));
+    if (albert__read_u32(h + 8) != ALBERT_FORMAT_VERSION)
+        return albert__fail(e, ALBERT_ERR_VERSION, "model file format version %lu, this library reads version %d",
+                            (unsigned long)albert__read_u32(h + 8), ALBERT_FORMAT_VERSION);
+    {   /* the data is used in place: this host must be little-endian too */
+        uint32_t probe = 1;
+        uint8_t first;
+        memcpy(&first, &probe, 1);
+        if (first != 1) return albert__fail(e, ALBERT_ERR_FORMAT, "big-endian hosts are not supported");
+    }
+    declared_size = albert__read_u64(h + 16);
+    if (declared_size != (uint64_t)m->file_size)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "file size is %lu bytes but its header says %llu (truncated?)",
+                            (unsigned long)m->file_size, (unsigned long long)declared_size);
+    if (albert__read_u32(h + 36) != ALBERT__HEADER_SIZE)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "header size %lu, expected %u",
+                            (unsigned long)albert__read_u32(h + 36), ALBERT__HEADER_SIZE);
+    for (i = 132; i < ALBERT__HEADER_SIZE; i++)
+        if (h[i] != 0) return albert__fail(e, ALBERT_ERR_FORMAT, "reserved header byte %lu is not zero", (unsigned long)i);
+
+    dir_offset = albert__read_u64(h + 24);
+    n = albert__read_u32(h + 32);
+    if (n > ALBERT__MAX_TENSORS)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "%lu directory entries is more than %u", (unsigned long)n,
+                            ALBERT__MAX_TENSORS);
+    if (dir_offset < ALBERT__HEADER_SIZE || dir_offset % 8 != 0 || dir_offset > (uint64_t)m->file_size ||
+        (uint64_t)n * ALBERT__ENTRY_SIZE > (uint64_t)m->file_size - dir_offset)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tensor directory (offset %llu, %lu entries) lies outside the file",
+                            (unsigned long long)dir_offset, (unsigned long)n);
+
+    c->vocab_size = (int32_t)albert__read_u32(h + 40);
+    c->embedding_size = (int32_t)albert__read_u32(h + 44);
+    c->hidden_size = (int32_t)albert__read_u32(h + 48);
+    c->num_hidden_layers = (int32_t)albert__read_u32(h + 52);
+    c->num_attention_heads = (int32_t)albert__read_u32(h + 56);
+    c->intermediate_size = (int32_t)albert__read_u32(h + 60);
+    c->num_hidden_groups = (int32_t)albert__read_u32(h + 64);
+    c->inner_group_num = (int32_t)albert__read_u32(h + 68);
+    c->max_position_embeddings = (int32_t)albert__read_u32(h + 72);
+    c->type_vocab_size = (int32_t)albert__read_u32(h + 76);
+    act = albert__read_u32(h + 80);
+    eps = albert__read_f32(h + 84);
+    c->num_labels = (int32_t)albert__read_u32(h + 88);
+    kind = albert__read_u32(h + 92);
+    flags = albert__read_u32(h + 96);
+    for (i = 0; i < 8; i++) special[i] = (int32_t)albert__read_u32(h + 100 + 4 * i);
+
+    /* sizes: a u32 read as int32 is negative when >= 2^31, so "> 0 and <= limit" bounds both */
+#define ALBERT__CHECK_RANGE(field, lo, hi)                                                                    \
+    if (c->field < (lo) || c->field > (hi))                                                                   \
+        return albert__fail(e, ALBERT_ERR_FORMAT, "config " #field " = %ld is outside %ld..%ld", (long)c->field, \
+                            (long)(lo), (long)(hi))
+    ALBERT__CHECK_RANGE(vocab_size, 1, 1 << 24);
+    if (kind > ALBERT_TOKENIZER_WORDPIECE)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "unknown tokenizer kind %lu", (unsigned long)kind);
+    if (flags & ~known_flags)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "unknown tokenizer flags 0x%lx", (unsigned long)flags);
+    c->tokenizer = (albert_tokenizer_kind)kind;
+    c->tokenizer_flags = flags;
+    for (i = 0; i < 7; i++)
+        if (special[i] < -1 || special[i] >= c->vocab_size)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "special token id %ld is outside the vocabulary", (long)special[i]);
+    if (special[7] != -1 && special[7] != 0)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "reserved special id is not -1");
+    c->pad_id = special[0];
+    c->unk_id = special[1];
+    c->cls_id = special[2];
+    c->sep_id = special[3];
+    c->mask_id = special[4];
+
+    if (c->hidden_size == 0) {   /* tokenizer-only file */
+        if (kind == ALBERT_TOKENIZER_NONE)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "file has neither an encoder (hidden_size 0) nor a tokenizer");
+        if (c->embedding_size || c->num_hidden_layers || c->num_attention_heads || c->intermediate_size ||
+            c->num_hidden_groups || c->inner_group_num || c->max_position_embeddings || c->type_vocab_size ||
+            act || eps != 0.0f || c->num_labels)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer-only file (hidden_size 0) with encoder settings");
+        c->hidden_act = ALBERT_ACT_LINEAR;
+        c->layer_norm_eps = 0.0f;
+        return ALBERT_OK;
+    }
+    ALBERT__CHECK_RANGE(embedding_size, 1, 1 << 16);
+    ALBERT__CHECK_RANGE(hidden_size, 1, 1 << 16);
+    ALBERT__CHECK_RANGE(num_hidden_layers, 1, 1 << 10);
+    ALBERT__CHECK_RANGE(num_attention_heads, 1, c->hidden_size);
+    ALBERT__CHECK_RANGE(intermediate_size, 1, 1 << 20);
+    ALBERT__CHECK_RANGE(num_hidden_groups, 1, c->num_hidden_layers);
+    ALBERT__CHECK_RANGE(inner_group_num, 1, 1 << 8);
+    ALBERT__CHECK_RANGE(max_position_embeddings, 1, 1 << 20);
+    ALBERT__CHECK_RANGE(type_vocab_size, 1, 1 << 16);
+    ALBERT__CHECK_RANGE(num_labels, 0, 1 << 20);
+#undef ALBERT__CHECK_RANGE
+    if (c->hidden_size % c->num_attention_heads != 0)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "hidden_size %ld is not a multiple of num_attention_heads %ld",
+                            (long)c->hidden_size, (long)c->num_attention_heads);
+    if (act < ALBERT_ACT_GELU || act > ALBERT_ACT_RELU2)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "unknown activation %lu", (unsigned long)act);
+    c->hidden_act = (albert_activation)act;
+    if (!(eps > 0.0f && eps < 1.0f))
+        return albert__fail(e, ALBERT_ERR_FORMAT, "layer_norm_eps %g is not in (0, 1)", (double)eps);
+    c->layer_norm_eps = eps;
+    return ALBERT_OK;
+}
+
+/* Checks every directory entry against the file: name, dtype, shape, size, alignment, bounds. */
+static albert_result albert__parse_directory(albert_model *m, albert_error *e)
+{
+    const uint8_t *h = m->file;
+    uint64_t dir_offset = albert__read_u64(h + 24), data_start;
+    uint32_t n = albert__read_u32(h + 32), i, j;
+
+    data_start = dir_offset + (uint64_t)n * ALBERT__ENTRY_SIZE;
+    m->n_tensors = n;
+    m->tensors = (albert__tensor *)ALBERT_MALLOC(sizeof(albert__tensor) * (n ? n : 1));
+    if (!m->tensors) return albert__fail(e, ALBERT_ERR_MEMORY, "out of memory for %lu tensors", (unsigned long)n);
+    for (i = 0; i < n; i++) {
+        const uint8_t *d = h + dir_offset + (uint64_t)i * ALBERT__ENTRY_SIZE;
+        albert__tensor *t = &m->tensors[i];
+        uint64_t count = 1, offset, nbytes;
+        if (memchr(d, 0, 32) == NULL || d[0] == 0)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "directory entry %lu: bad name", (unsigned long)i);
+        memcpy(t->name, d, 32);
+        t->name[32] = 0;
+        t->dtype = albert__read_u32(d + 32);
+        t->layout = albert__read_u32(d + 36);
+        t->ndim = albert__read_u32(d + 40);
+        for (j = 0; j < 4; j++) t->dims[j] = albert__read_u32(d + 44 + 4 * j);
+        offset = albert__read_u64(d + 64);
+        nbytes = albert__read_u64(d + 72);
+        if (albert__dtype_size(t->dtype) == 0)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: unknown dtype %lu", t->name, (unsigned long)t->dtype);
+        if (t->layout != 0)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: unknown layout %lu", t->name, (unsigned long)t->layout);
+        if (t->ndim < 1 || t->ndim > 4 || albert__read_u32(d + 60) != 0)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: bad number of dimensions %lu", t->name,
+                                (unsigned long)t->ndim);
+        for (j = 0; j < 4; j++) {
+            if (j < t->ndim) {
+                if (t->dims[j] == 0)
+                    return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: dimension %lu is 0", t->name, (unsigned long)j);
+                count *= t->dims[j];   /* < 2^32 per factor; checked below before the next multiplication */
+                if (count > ((uint64_t)1 << 40))
+                    return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: more than 2^40 elements", t->name);
+            } else if (t->dims[j] != 0) {
+                return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: unused dimension %lu is not 0", t->name,
+                                    (unsigned long)j);
+            }
+        }
+        if (nbytes != count * albert__dtype_size(t->dtype))
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: size %llu bytes does not match its shape",
+                                t->name, (unsigned long long)nbytes);
+        if (offset % ALBERT__ALIGN != 0)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: offset %llu is not a multiple of %u", t->name,
+                                (unsigned long long)offset, ALBERT__ALIGN);
+        if (offset < data_start || offset > (uint64_t)m->file_size || nbytes > (uint64_t)m->file_size - offset)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: bytes %llu..%llu lie outside the data (%llu..%lu)",
+                                t->name, (unsigned long long)offset, (unsigned long long)(offset + nbytes),
+                                (unsigned long long)data_start, (unsigned long)m->file_size);
+        t->data = h + offset;
+        t->nbytes = nbytes;
+        for (j = 0; j < i; j++)
+            if (strcmp(m->tensors[j].name, t->name) == 0)
+                return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s appears twice", t->name);
+    }
+    return ALBERT_OK;
+}
+
+/* Finds an f32 tensor of exactly the given shape (d1 = 0 for a vector). */
+static albert_result albert__bind(const albert_model *m, const char *name, int32_t d0, int32_t d1, int required,
+                                  const float **out, albert_error *e)
+{
+    const albert__tensor *t = albert__find_tensor(m, name);
+    *out = NULL;
+    if (!t) {
+        if (required) return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s is missing", name);
+        return ALBERT_OK;
+    }
+    if (t->dtype != ALBERT__F32)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: dtype %lu, expected f32", name, (unsigned long)t->dtype);
+    if (t->ndim != (d1 ? 2u : 1u) || t->dims[0] != (uint32_t)d0 || (d1 && t->dims[1] != (uint32_t)d1))
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: shape [%lu,%lu], expected [%ld,%ld]", name,
+                            (unsigned long)t->dims[0], (unsigned long)(t->ndim > 1 ? t->dims[1] : 0), (long)d0, (long)d1);
+    *out = (const float *)(const void *)t->data;
+    return ALBERT_OK;
+}
+
+/* Binds a head whose tensors must be all present or all absent; *present says which. */
+static albert_result albert__bind_head(const albert_model *m, const char *head, int n, const char *const *names,
+                                       const int32_t *shapes, const float ***outs, int32_t *present, albert_error *e)
+{
+    int i, found = 0;
+    for (i = 0; i < n; i++) found += albert__find_tensor(m, names[i]) != NULL;
+    *present = found == n;
+    if (found == 0) return ALBERT_OK;
+    if (found != n) return albert__fail(e, ALBERT_ERR_FORMAT, "the %s head is incomplete", head);
+    for (i = 0; i < n; i++) {
+        albert_result r = albert__bind(m, names[i], shapes[2 * i], shapes[2 * i + 1], 1, outs[i], e);
+        if (r != ALBERT_OK) return r;
+    }
+    return ALBERT_OK;
+}
+
+static albert_result albert__bind_weights(albert_model *m, albert_error *e)
+{
+    const albert_config *c = &m->config;
+    int32_t V = c->vocab_size, E = c->embedding_size, H = c->hidden_size, I = c->intermediate_size;
+    int32_t g, i, n_layers = c->num_hidden_groups * c->inner_group_num;
+    albert_result r;
+    char name[40];
+
+#define ALBERT__BIND(field, nm, d0, d1) \
+    if ((r = albert__bind(m, nm, d0, d1, 1, &m->field, e)) != ALBERT_OK) return r
+    ALBERT__BIND(word, "emb.word", V, E);
+    ALBERT__BIND(position, "emb.pos", c->max_position_embeddings, E);
+    ALBERT__BIND(token_type, "emb.type", c->type_vocab_size, E);
+    ALBERT__BIND(emb_norm_w, "emb.norm.w", E, 0);
+    ALBERT__BIND(emb_norm_b, "emb.norm.b", E, 0);
+    ALBERT__BIND(proj_w, "proj.w", H, E);
+    ALBERT__BIND(proj_b, "proj.b", H, 0);
+#undef ALBERT__BIND
+
+    m->layers = (albert__layer *)ALBERT_MALLOC(sizeof(albert__layer) * (size_t)n_layers);
+    if (!m->layers) return albert__fail(e, ALBERT_ERR_MEMORY, "out of memory");
+    for (g = 0; g < c->num_hidden_groups; g++) {
+        for (i = 0; i < c->inner_group_num; i++) {
+            albert__layer *l = &m->layers[g * c->inner_group_num + i];
+#define ALBERT__BIND_LAYER(field, suffix, d0, d1)                                               \
+    snprintf(name, sizeof name, "g%ld.l%ld.%s", (long)g, (long)i, suffix);                      \
+    if ((r = albert__bind(m, name, d0, d1, 1, &l->field, e)) != ALBERT_OK) return r
+            ALBERT__BIND_LAYER(q_w, "q.w", H, H);
+            ALBERT__BIND_LAYER(q_b, "q.b", H, 0);
+            ALBERT__BIND_LAYER(k_w, "k.w", H, H);
+            ALBERT__BIND_LAYER(k_b, "k.b", H, 0);
+            ALBERT__BIND_LAYER(v_w, "v.w", H, H);
+            ALBERT__BIND_LAYER(v_b, "v.b", H, 0);
+            ALBERT__BIND_LAYER(o_w, "o.w", H, H);
+            ALBERT__BIND_LAYER(o_b, "o.b", H, 0);
+            ALBERT__BIND_LAYER(attn_norm_w, "attn_norm.w", H, 0);
+            ALBERT__BIND_LAYER(attn_norm_b, "attn_norm.b", H, 0);
+            ALBERT__BIND_LAYER(ffn_w, "ffn.w", I, H);
+            ALBERT__BIND_LAYER(ffn_b, "ffn.b", I, 0);
+            ALBERT__BIND_LAYER(ffn_out_w, "ffn_out.w", H, I);
+            ALBERT__BIND_LAYER(ffn_out_b, "ffn_out.b", H, 0);
+            ALBERT__BIND_LAYER(ffn_norm_w, "ffn_norm.w", H, 0);
+            ALBERT__BIND_LAYER(ffn_norm_b, "ffn_norm.b", H, 0);
+#undef ALBERT__BIND_LAYER
+        }
+    }
+    {
+        static const char *const pooler[] = {"pooler.w", "pooler.b"};
+        static const char *const mlm[] = {"mlm.dense.w", "mlm.dense.b", "mlm.norm.w", "mlm.norm.b", "mlm.bias"};
+        static const char *const sop[] = {"sop.w", "sop.b"};
+        static const char *const cls[] = {"cls.w", "cls.b"};
+        int32_t pooler_shape[4], mlm_shape[10], sop_shape[4], cls_shape[4];
+        const float **pooler_out[2], **mlm_out[5], **sop_out[2], **cls_out[2];
+        pooler_shape[0] = H; pooler_shape[1] = H; pooler_shape[2] = H; pooler_shape[3] = 0;
+        mlm_shape[0] = E; mlm_shape[1] = H; mlm_shape[2] = E; mlm_shape[3] = 0; mlm_shape[4] = E; mlm_shape[5] = 0;
+        mlm_shape[6] = E; mlm_shape[7] = 0; mlm_shape[8] = V; mlm_shape[9] = 0;
+        sop_shape[0] = 2; sop_shape[1] = H; sop_shape[2] = 2; sop_shape[3] = 0;
+        cls_shape[0] = c->num_labels; cls_shape[1] = H; cls_shape[2] = c->num_labels; cls_shape[3] = 0;
+        pooler_out[0] = &m->pooler_w; pooler_out[1] = &m->pooler_b;
+        mlm_out[0] = &m->mlm_dense_w; mlm_out[1] = &m->mlm_dense_b; mlm_out[2] = &m->mlm_norm_w;
+        mlm_out[3] = &m->mlm_norm_b; mlm_out[4] = &m->mlm_bias;
+        sop_out[0] = &m->sop_w; sop_out[1] = &m->sop_b;
+        cls_out[0] = &m->cls_w; cls_out[1] = &m->cls_b;
+        if ((r = albert__bind_head(m, "pooler", 2, pooler, pooler_shape, pooler_out, &m->config.has_pooler, e)) ||
+            (r = albert__bind_head(m, "masked-LM", 5, mlm, mlm_shape, mlm_out, &m->config.has_mlm, e)) ||
+            (r = albert__bind_head(m, "sentence-order", 2, sop, sop_shape, sop_out, &m->config.has_sop, e)))
+            return r;
+        if (c->num_labels > 0) {
+            if ((r = albert__bind_head(m, "classifier", 2, cls, cls_shape, cls_out, &m->config.has_classifier, e)))
+                return r;
+            if (!m->config.has_classifier)
+                return albert__fail(e, ALBERT_ERR_FORMAT, "num_labels is %ld but the classifier is missing",
+                                    (long)c->num_labels);
+        } else if (albert__find_tensor(m, "cls.w") || albert__find_tensor(m, "cls.b")) {
+            return albert__fail(e, ALBERT_ERR_FORMAT, "classifier tensors present but num_labels is 0");
+        }
+        if ((m->config.has_sop || m->config.has_classifier) && !m->config.has_pooler)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "the sentence-order and classifier heads need the pooler");
+    }
+    return ALBERT_OK;
+}
+
+/* The tokenizer (defined further down, after the forward pass). */
+static albert_result albert__tokenizer_load(const albert_model *m, struct albert__tokenizer **out, albert_error *e);
+static void albert__tokenizer_free(struct albert__tokenizer *t);
+
+static albert_result albert__model_init(albert_model *m, albert_error *e)
+{
+    albert_result r;
+    if ((r = albert__parse_header(m, e)) != ALBERT_OK) return r;
+    if ((r = albert__parse_directory(m, e)) != ALBERT_OK) return r;
+    if (m->config.hidden_size > 0 && (r = albert__bind_weights(m, e)) != ALBERT_OK) return r;
+    if (m->config.tokenizer != ALBERT_TOKENIZER_NONE &&
+        (r = albert__tokenizer_load(m, &m->tokenizer, e)) != ALBERT_OK)
+        return r;
+    return ALBERT_OK;
+}
+
+ALBERT_DEF void albert_model_free(albert_model *model)
+{
+    if (!model) return;
+    if (model->tokenizer) albert__tokenizer_free(model->tokenizer);
+    ALBERT_FREE(model->layers);
+    ALBERT_FREE(model->tensors);
+#ifndef ALBERT_NO_MMAP
+    if (model->file_is_mapped) munmap((void *)(uintptr_t)model->file, model->file_size);
+#endif
+    ALBERT_FREE(model->file_owned);
+    ALBERT_FREE(model);
+}
+
+static albert_model *albert__model_new(void)
+{
+    albert_model *m = (albert_model *)ALBERT_MALLOC(sizeof(albert_model));
+    if (m) memset(m, 0, sizeof *m);
+    return m;
+}
+
+ALBERT_DEF albert_result albert_model_load_memory(const void *data, size_t size, albert_model **model,
+                                                  albert_error *error)
+{
+    albert_model *m;
+    albert_result r;
+    if (error) { error->code = ALBERT_OK; error->message[0] = 0; }
+    if (!model) return albert__fail(error, ALBERT_ERR_ARGUMENT, "model is NULL");
+    *model = NULL;
+    if (!data) return albert__fail(error, ALBERT_ERR_ARGUMENT, "data is NULL");
+    if (((uintptr_t)data) % ALBERT__ALIGN != 0)
+        return albert__fail(error, ALBERT_ERR_ARGUMENT, "data must be 64-byte aligned");
+    if (!(m = albert__model_new())) return albert__fail(error, ALBERT_ERR_MEMORY, "out of memory");
+    m->file = (const uint8_t *)data;
+    m->file_size = size;
+    if ((r = albert__model_init(m, error)) != ALBERT_OK) {
+        albert_model_free(m);
+        return r;
+    }
+    *model = m;
+    return ALBERT_OK;
+}
+
+ALBERT_DEF albert_result albert_model_load(const char *path, albert_model **model, albert_error *error)
+{
+    albert_model *m;
+    albert_result r;
+    if (error) { error->code = ALBERT_OK; error->message[0] = 0; }
+    if (!model) return albert__fail(error, ALBERT_ERR_ARGUMENT, "model is NULL");
+    *model = NULL;
+    if (!path) return albert__fail(error, ALBERT_ERR_ARGUMENT, "path is NULL");
+    if (!(m = albert__model_new())) return albert__fail(error, ALBERT_ERR_MEMORY, "out of memory");
+#ifndef ALBERT_NO_MMAP
+    {
+        struct stat st;
+        void *p;
+        int fd = open(path, O_RDONLY);
+        if (fd < 0) {
+            albert_model_free(m);
+            return albert__fail(error, ALBERT_ERR_IO, "%s: cannot open", path);
+        }
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+            (unsigned long long)st.st_size > (unsigned long long)SIZE_MAX) {
+            close(fd);
+            albert_model_free(m);
+            return albert__fail(error, st.st_size == 0 ? ALBERT_ERR_MAGIC : ALBERT_ERR_IO,
+                                "%s: not a readable, non-empty regular file", path);
+        }
+        p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        close(fd);
+        if (p == MAP_FAILED) {
+            albert_model_free(m);
+            return albert__fail(error, ALBERT_ERR_IO, "%s: cannot map the file", path);
+        }
+        m->file = (const uint8_t *)p;
+        m->file_size = (size_t)st.st_size;
+        m->file_is_mapped = 1;
+    }
+#else
+    {
+        FILE *f = fopen(path, "rb");
+        long n;
+        if (!f) { albert_model_free(m); return albert__fail(error, ALBERT_ERR_IO, "%s: cannot open", path); }
+        if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0 ||
+            !(m->file_owned = ALBERT_MALLOC((size_t)n)) || fread(m->file_owned, 1, (size_t)n, f) != (size_t)n) {
+            fclose(f);
+            albert_model_free(m);
+            return albert__fail(error, ALBERT_ERR_IO, "%s: cannot read the file", path);
+        }
+        fclose(f);
+        m->file = (const uint8_t *)m->file_owned;
+        m->file_size = (size_t)n;
+    }
+#endif
+    if ((r = albert__model_init(m, error)) != ALBERT_OK) {
+        char inner[sizeof error->message];
+        if (error) {
+            memcpy(inner, error->message, sizeof inner);
+            albert__fail(error, r, "%s: %s", path, inner);
+        }
+        albert_model_free(m);
+        return r;
+    }
+    *model = m;
+    return ALBERT_OK;
+}
+
+ALBERT_DEF const albert_config *albert_model_config(const albert_model *model)
+{
+    return model ? &model->config : NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Kernels and threads                                                                            */
+/* ---------------------------------------------------------------------------------------------- */
+#include "wip/kernels.h"
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Context: per-thread scratch memory                                                             */
+/* ---------------------------------------------------------------------------------------------- */
+struct albert_context {
+    const albert_model *model;
+    int32_t max_tokens;
+    albert__pool *pool;
+    float *emb;          /* [T x E] embeddings, then MLM transform */
+    float *x;            /* [T x H] the hidden state between layers */
+    float *q, *k, *v;    /* [T x H] */
+    float *attn;         /* [T x H] attention context, then the attention block's output */
+    float *ffn;          /* [T x I] */
+    float *kernel_scratch;
+    int32_t *mask;       /* [T] 1 = real token */
+    char last_error[256];
+};
+
+ALBERT_DEF albert_context_params albert_context_default_params(void)
+{
+    albert_context_params p;
+    p.max_tokens = 0;
+    p.n_threads = 0;
+    return p;
+}
+
+static int albert__online_cores(void)
+{
+#if !defined(ALBERT_NO_THREADS) && defined(_SC_NPROCESSORS_ONLN)
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (n > 256 ? 256 : (int)n);
+#else
+    return 1;
+#endif
+}
+
+ALBERT_DEF void albert_context_free(albert_context *ctx)
+{
+    if (!ctx) return;
+    if (ctx->pool) albert__pool_free(ctx->pool);
+    ALBERT_FREE(ctx->emb);
+    ALBERT_FREE(ctx->x);
+    ALBERT_FREE(ctx->q);
+    ALBERT_FREE(ctx->k);
+    ALBERT_FREE(ctx->v);
+    ALBERT_FREE(ctx->attn);
+    ALBERT_FREE(ctx->ffn);
+    ALBERT_FREE(ctx->kernel_scratch);
+    ALBERT_FREE(ctx->mask);
+    ALBERT_FREE(ctx);
+}
+
+static float *albert__alloc_floats(size_t n) { return (float *)ALBERT_MALLOC(sizeof(float) * (n ? n : 1)); }
+
+ALBERT_DEF albert_result albert_context_create(const albert_model *model, const albert_context_params *params,
+                                               albert_context **context)
+{
+    albert_context_params p = params ? *params : albert_context_default_params();
+    const albert_config *c;
+    albert_context *ctx;
+    size_t T, H, E, I;
+    int n_threads;
+    if (!context) return ALBERT_ERR_ARGUMENT;
+    *context = NULL;
+    if (!model) return ALBERT_ERR_ARGUMENT;
+    c = &model->config;
+    if (c->hidden_size == 0) return ALBERT_ERR_NO_HEAD;   /* tokenizer-only file */
+    if (p.max_tokens < 0 || p.n_threads < 0 || p.n_threads > 256) return ALBERT_ERR_ARGUMENT;
+    if (p.max_tokens == 0) p.max_tokens = c->max_position_embeddings;
+    if (p.max_tokens > (1 << 24)) return ALBERT_ERR_ARGUMENT;
+    n_threads = p.n_threads ? p.n_threads : albert__online_cores();
+    ctx = (albert_context *)ALBERT_MALLOC(sizeof(albert_context));
+    if (!ctx) return ALBERT_ERR_MEMORY;
+    memset(ctx, 0, sizeof *ctx);
+    ctx->model = model;
+    ctx->max_tokens = p.max_tokens;
+    T = (size_t)p.max_tokens;
+    H = (size_t)c->hidden_size;
+    E = (size_t)c->embedding_size;
+    I = (size_t)c->intermediate_size;
+    ctx->emb = albert__alloc_floats(T * E);
+    ctx->x = albert__alloc_floats(T * H);
+    ctx->q = albert__alloc_floats(T * H);
+    ctx->k = albert__alloc_floats(T * H);
+    ctx->v = albert__alloc_floats(T * H);
+    ctx->attn = albert__alloc_floats(T * H);
+    ctx->ffn = albert__alloc_floats(T * I);
+    ctx->kernel_scratch = albert__alloc_floats(
+        albert__kernel_scratch_floats((int)(T < (size_t)c->max_position_embeddings ? T : (size_t)c->max_position_embeddings),
+                                      (int)H, n_threads));
+    ctx->mask = (int32_t *)ALBERT_MALLOC(sizeof(int32_t) * T);
+    if (!ctx->emb || !ctx->x || !ctx->q || !ctx->k || !ctx->v || !ctx->attn || !ctx->ffn || !ctx->kernel_scratch ||
+        !ctx->mask) {
+        albert_context_free(ctx);
+        return ALBERT_ERR_MEMORY;
+    }
+    ctx->pool = albert__pool_create(n_threads);
+    if (!ctx->pool) {
+        albert_context_free(ctx);
+        return ALBERT_ERR_THREADS;
+    }
+    *context = ctx;
+    return ALBERT_OK;
+}
+
+ALBERT_DEF const char *albert_context_last_error(const albert_context *context)
+{
+    return context ? context->last_error : "context is NULL";
+}
+
+static albert_result albert__ctx_fail(albert_context *ctx, albert_result code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    albert__vformat(ctx->last_error, sizeof ctx->last_error, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* The forward pass: embeddings -> projection -> shared layers x N -> heads                       */
+/* ---------------------------------------------------------------------------------------------- */
+
+/* word + position + token type embeddings, then LayerNorm, into ctx->emb [T x E]. */
+typedef struct albert__embed_job {
+    const albert_model *model;
+    const albert_batch *batch;
+    float *out;
+} albert__embed_job;
+
+static void albert__embed_rows(void *arg, int index, int count)
+{
+    const albert__embed_job *job = (const albert__embed_job *)arg;
+    const albert_model *m = job->model;
+    const albert_batch *b = job->batch;
+    int32_t E = m->config.embedding_size, n = b->batch_size * b->seq_len, j;
+    int32_t row = (int32_t)((int64_t)n * index / count), end = (int32_t)((int64_t)n * (index + 1) / count);
+    for (; row < end; row++) {
+        int32_t position = row % b->seq_len;   /* HF counts positions from 0 in every row, pads included */
+        const float *w = m->word + (size_t)b->input_ids[row] * E;
+        const float *p = m->position + (size_t)position * E;
+        const float *y = m->token_type + (size_t)(b->token_type_ids ? b->token_type_ids[row] : 0) * E;
+        float *o = job->out + (size_t)row * E;
+        for (j = 0; j < E; j++) o[j] = w[j] + p[j] + y[j];
+    }
+}
+
+static void albert__embed(albert_context *ctx, const albert_batch *b)
+{
+    const albert_model *m = ctx->model;
+    albert__embed_job job;
+    job.model = m;
+    job.batch = b;
+    job.out = ctx->emb;
+    albert__pool_run(ctx->pool, albert__embed_rows, &job, b->batch_size * b->seq_len < 64 ? 1 : 4);
+    albert__layer_norm(ctx->pool, ctx->emb, b->batch_size * b->seq_len, m->config.embedding_size, m->emb_norm_w,
+                       m->emb_norm_b, m->config.layer_norm_eps);
+}
+
+/* One Transformer layer, in place on ctx->x [T x H]. */
+static void albert__layer_forward(albert_context *ctx, const albert__layer *l, const albert_batch *b,
+                                  const int32_t *mask)
+{
+    const albert_config *c = &ctx->model->config;
+    int T = b->batch_size * b->seq_len, H = c->hidden_size, I = c->intermediate_size;
+    float eps = c->layer_norm_eps;
+    albert__linear(ctx->pool, ctx->x, T, H, l->q_w, l->q_b, H, 0, NULL, ctx->q);
+    albert__linear(ctx->pool, ctx->x, T, H, l->k_w, l->k_b, H, 0, NULL, ctx->k);
+    albert__linear(ctx->pool, ctx->x, T, H, l->v_w, l->v_b, H, 0, NULL, ctx->v);
+    albert__attention(ctx->pool, ctx->kernel_scratch, ctx->q, ctx->k, ctx->v, mask, b->batch_size, b->seq_len,
+                      c->num_attention_heads, H / c->num_attention_heads, ctx->attn);
+    /* attention output: LayerNorm(x + dense(context)), into q (free now) */
+    albert__linear(ctx->pool, ctx->attn, T, H, l->o_w, l->o_b, H, 0, ctx->x, ctx->q);
+    albert__layer_norm(ctx->pool, ctx->q, T, H, l->attn_norm_w, l->attn_norm_b, eps);
+    /* feed-forward: LayerNorm(a + W2 act(W1 a + b1) + b2), back into x */
+    albert__linear(ctx->pool, ctx->q, T, H, l->ffn_w, l->ffn_b, I, (int)c->hidden_act, NULL, ctx->ffn);
+    albert__linear(ctx->pool, ctx->ffn, T, I, l->ffn_out_w, l->ffn_out_b, H, 0, ctx->q, ctx->x);
+    albert__layer_norm(ctx->pool, ctx->x, T, H, l->ffn_norm_w, l->ffn_norm_b, eps);
+}
+
+/* Checks a batch and the requested outputs before anything is written. */
+static albert_result albert__check_batch(albert_context *ctx, const albert_batch *b, const albert_outputs *o,
+                                         int32_t *layer)
+{
+    const albert_config *c = &ctx->model->config;
+    int32_t L = c->num_hidden_layers;
+    size_t i, n;
+    if (b->batch_size < 0 || b->seq_len < 0) return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "negative batch size or length");
+    if (b->batch_size == 0 || b->seq_len == 0) return albert__ctx_fail(ctx, ALBERT_ERR_EMPTY, "no tokens");
+    if (!b->input_ids) return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "input_ids is NULL");
+    if (b->seq_len > c->max_position_embeddings)
+        return albert__ctx_fail(ctx, ALBERT_ERR_TOO_LONG, "%ld tokens is more than max_position_embeddings %ld",
+                                (long)b->seq_len, (long)c->max_position_embeddings);
+    if ((int64_t)b->batch_size * b->seq_len > ctx->max_tokens)
+        return albert__ctx_fail(ctx, ALBERT_ERR_TOO_LONG, "%lld tokens is more than the context's max_tokens %ld",
+                                (long long)b->batch_size * b->seq_len, (long)ctx->max_tokens);
+    n = (size_t)b->batch_size * (size_t)b->seq_len;
+    for (i = 0; i < n; i++) {
+        if (b->input_ids[i] < 0 || b->input_ids[i] >= c->vocab_size)
+            return albert__ctx_fail(ctx, ALBERT_ERR_TOKEN_ID, "token id %ld at position %lu is outside 0..%ld",
+                                    (long)b->input_ids[i], (unsigned long)i, (long)c->vocab_size - 1);
+        if (b->token_type_ids && (b->token_type_ids[i] < 0 || b->token_type_ids[i] >= c->type_vocab_size))
+            return albert__ctx_fail(ctx, ALBERT_ERR_TYPE_ID, "token type id %ld at position %lu is outside 0..%ld",
+                                    (long)b->token_type_ids[i], (unsigned long)i, (long)c->type_vocab_size - 1);
+    }
+    if (!o->hidden && !o->all_hidden && !o->pooled && !o->mlm_logits && !o->sop_logits && !o->class_logits)
+        return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "no output requested");
+    *layer = o->layer < 0 ? L + 1 + o->layer : o->layer;
+    if (o->hidden && (*layer < 0 || *layer > L))
+        return albert__ctx_fail(ctx, ALBERT_ERR_LAYER, "layer %ld is outside %ld..%ld", (long)o->layer,
+                                (long)-(L + 1), (long)L);
+    if (o->pooled && !c->has_pooler) return albert__ctx_fail(ctx, ALBERT_ERR_NO_HEAD, "the model has no pooler");
+    if (o->mlm_logits && !c->has_mlm) return albert__ctx_fail(ctx, ALBERT_ERR_NO_HEAD, "the model has no masked-LM head");
+    if (o->sop_logits && !c->has_sop)
+        return albert__ctx_fail(ctx, ALBERT_ERR_NO_HEAD, "the model has no sentence-order head");
+    if (o->class_logits && !c->has_classifier)
+        return albert__ctx_fail(ctx, ALBERT_ERR_NO_HEAD, "the model has no classifier head");
+    return ALBERT_OK;
+}
+
+ALBERT_DEF albert_result albert_encode_batch(albert_context *ctx, const albert_batch *batch,
+                                             const albert_outputs *out)
+{
+    const albert_model *m;
+    const albert_config *c;
+    int32_t layer = 0, L, G, inner, H, E, T, i, j, s, last_needed;
+    const int32_t *mask = NULL;
+    albert_result r;
+    size_t TH;
+
+    if (!ctx) return ALBERT_ERR_ARGUMENT;
+    if (!batch || !out) return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "batch or outputs is NULL");
+    if ((r = albert__check_batch(ctx, batch, out, &layer)) != ALBERT_OK) return r;
+    ctx->last_error[0] = 0;
+    m = ctx->model;
+    c = &m->config;
+    L = c->num_hidden_layers;
+    G = c->num_hidden_groups;
+    inner = c->inner_group_num;
+    H = c->hidden_size;
+    E = c->embedding_size;
+    T = batch->batch_size * batch->seq_len;
+    TH = (size_t)T * H;
+
+    if (batch->attention_mask) {
+        for (i = 0; i < T; i++) ctx->mask[i] = batch->attention_mask[i] != 0;
+        mask = ctx->mask;
+    }
+    /* how far the layers must run */
+    last_needed = out->hidden ? layer : 0;
+    if (out->all_hidden || out->pooled || out->mlm_logits || out->sop_logits || out->class_logits) last_needed = L;
+
+    albert__embed(ctx, batch);
+    albert__linear(ctx->pool, ctx->emb, T, E, m->proj_w, m->proj_b, H, 0, NULL, ctx->x);
+    if (out->all_hidden) memcpy(out->all_hidden, ctx->x, sizeof(float) * TH);
+    if (out->hidden && layer == 0) memcpy(out->hidden, ctx->x, sizeof(float) * TH);
+    for (i = 0; i < last_needed; i++) {
+        int32_t group = (int32_t)(((int64_t)i * G) / L);   /* HF: int(i / (L / G)) */
+        for (j = 0; j < inner; j++) albert__layer_forward(ctx, &m->layers[group * inner + j], batch, mask);
+        if (out->all_hidden) memcpy(out->all_hidden + (size_t)(i + 1) * TH, ctx->x, sizeof(float) * TH);
+        if (out->hidden && layer == i + 1) memcpy(out->hidden, ctx->x, sizeof(float) * TH);
+    }
+
+    /* heads, all on the last layer */
+    if (out->pooled || out->sop_logits || out->class_logits) {
+        float *cls_rows = ctx->q, *pooled = ctx->k;   /* [B x H] each */
+        for (s = 0; s < batch->batch_size; s++)
+            memcpy(cls_rows + (size_t)s * H, ctx->x + (size_t)s * batch->seq_len * H, sizeof(float) * H);
+        albert__linear(ctx->pool, cls_rows, batch->batch_size, H, m->pooler_w, m->pooler_b, H, ALBERT_ACT_TANH, NULL,
+                       pooled);
+        if (out->pooled) memcpy(out->pooled, pooled, sizeof(float) * batch->batch_size * H);
+        if (out->sop_logits)
+            albert__linear(ctx->pool, pooled, batch->batch_size, H, m->sop_w, m->sop_b, 2, 0, NULL, out->sop_logits);
+        if (out->class_logits)
+            albert__linear(ctx->pool, pooled, batch->batch_size, H, m->cls_w, m->cls_b, c->num_labels, 0, NULL,
+                           out->class_logits);
+    }
+    if (out->mlm_logits) {
+        albert__linear(ctx->pool, ctx->x, T, H, m->mlm_dense_w, m->mlm_dense_b, E, (int)c->hidden_act, NULL, ctx->emb);
+        albert__layer_norm(ctx->pool, ctx->emb, T, E, m->mlm_norm_w, m->mlm_norm_b, c->layer_norm_eps);
+        albert__linear(ctx->pool, ctx->emb, T, E, m->word, m->mlm_bias, c->vocab_size, 0, NULL, out->mlm_logits);
+    }
+    return ALBERT_OK;
+}
+
+ALBERT_DEF albert_result albert_encode(albert_context *ctx, const int32_t *input_ids, const int32_t *token_type_ids,
+                                       int32_t n_tokens, int32_t layer, float *out)
+{
+    albert_batch b;
+    albert_outputs o;
+    if (!ctx) return ALBERT_ERR_ARGUMENT;
+    if (!out) return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "out is NULL");
+    memset(&b, 0, sizeof b);
+    memset(&o, 0, sizeof o);
+    b.batch_size = 1;
+    b.seq_len = n_tokens;
+    b.input_ids = input_ids;
+    b.token_type_ids = token_type_ids;
+    o.layer = layer;
+    o.hidden = out;
+    return albert_encode_batch(ctx, &b, &o);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Tokenizer: text -> normalizer -> pieces -> ids                                                 */
+/* ---------------------------------------------------------------------------------------------- */
+#include "wip/unicode.h"
+#include "wip/wordpiece.h"
+#include "wip/tokenizer.h"
+
+#endif /* ALBERT__IMPLEMENTED */
+#endif /* ALBERT_IMPLEMENTATION */
+
+/*
+MIT License
+
+Copyright (c) 2026 the albert.h authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+documentation files (the "Software"), to deal in the Software without restriction, including without limitation
+the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to
+permit persons to whom the Software is furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or substantial portions of
+the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR
+COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR
+OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+*/
