@@ -215,6 +215,8 @@ ALBERT_API albert_result albert_model_load_memory(const void *data, size_t size,
 ALBERT_API void albert_model_free(albert_model *model);
 ALBERT_API const albert_config *albert_model_config(const albert_model *model);
 ALBERT_API const char *albert_result_string(albert_result result);
+/* The classifier's name for label i (from id2label), or NULL. */
+ALBERT_API const char *albert_label_name(const albert_model *model, int32_t label);
 
 /* ---- context (per thread) ---- */
 ALBERT_API albert_context_params albert_context_default_params(void);
@@ -406,6 +408,7 @@ struct albert_model {
     const float *mlm_dense_w, *mlm_dense_b, *mlm_norm_w, *mlm_norm_b, *mlm_bias;
     const float *sop_w, *sop_b;
     const float *cls_w, *cls_b;
+    const char *labels;            /* num_labels NUL-terminated names, or NULL */
     struct albert__tokenizer *tokenizer;
 };
 
@@ -715,10 +718,31 @@ static albert_result albert__bind_weights(albert_model *m, albert_error *e)
         } else if (albert__find_tensor(m, "cls.w") || albert__find_tensor(m, "cls.b")) {
             return albert__fail(e, ALBERT_ERR_FORMAT, "classifier tensors present but num_labels is 0");
         }
+        {
+            const albert__tensor *t = albert__find_tensor(m, "cls.labels");
+            if (t) {
+                uint64_t i, names = 0;
+                if (t->dtype != ALBERT__U8 || t->ndim != 1 || t->data[t->nbytes - 1] != 0)
+                    return albert__fail(e, ALBERT_ERR_FORMAT, "tensor cls.labels: not NUL-terminated u8 text");
+                for (i = 0; i < t->nbytes; i++) names += t->data[i] == 0;
+                if (names != (uint64_t)c->num_labels)
+                    return albert__fail(e, ALBERT_ERR_FORMAT, "tensor cls.labels: %llu names for %ld labels",
+                                        (unsigned long long)names, (long)c->num_labels);
+                m->labels = (const char *)t->data;
+            }
+        }
         if ((m->config.has_sop || m->config.has_classifier) && !m->config.has_pooler)
             return albert__fail(e, ALBERT_ERR_FORMAT, "the sentence-order and classifier heads need the pooler");
     }
     return ALBERT_OK;
+}
+
+ALBERT_DEF const char *albert_label_name(const albert_model *model, int32_t label)
+{
+    const char *p;
+    if (!model || !model->labels || label < 0 || label >= model->config.num_labels) return NULL;
+    for (p = model->labels; label > 0; label--) p += strlen(p) + 1;
+    return p;
 }
 
 /* The tokenizer (defined further down, after the forward pass). */
