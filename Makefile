@@ -34,8 +34,8 @@ test: all $(B)/cxx_compile
 
 demo: $(B)/albert-convert $(B)/albert-cli
 	$(B)/albert-convert tests/data/demo $(B)/demo.albert
-	$(B)/albert-cli info $(B)/demo.albert
-	$(B)/albert-cli encode $(B)/demo.albert --ids 2,48,25,21,1289,3 --layer -1 --pooled
+	$(B)/albert-cli tokenize $(B)/demo.albert "ALBERT shares one layer across the whole network."
+	$(B)/albert-cli encode $(B)/demo.albert --text "ALBERT shares one layer across the whole network." --pooled
 
 bench: $(B)/albert-bench $(B)/albert-convert
 	sh tools/bench.sh
