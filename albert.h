@@ -206,7 +206,17 @@ typedef struct albert_outputs {
     float *mlm_logits;        /* [B x S x V] masked-LM logits (needs the MLM head) */
     float *sop_logits;        /* [B x 2] sentence-order logits (needs the SOP head) */
     float *class_logits;      /* [B x num_labels] classifier logits (needs the classifier head) */
+    float *sentence;          /* [B x H] one vector per sequence from the hidden states of `layer`, pooled as
+                                 `pooling` says, L2-normalized if `normalize` */
+    int32_t pooling;          /* an albert_pooling value */
+    int32_t normalize;        /* 1 = scale each sentence vector to unit length */
 } albert_outputs;
+
+typedef enum albert_pooling {
+    ALBERT_POOLING_MEAN = 0,  /* mean over the real tokens (attention_mask 1), specials included */
+    ALBERT_POOLING_CLS = 1,   /* the first token's hidden state */
+    ALBERT_POOLING_POOLER = 2 /* tanh(W h[CLS] + b) with the pooler's weights (needs the pooler) */
+} albert_pooling;
 
 /* ---- model ---- */
 ALBERT_API albert_result albert_model_load(const char *path, albert_model **model, albert_error *error);
@@ -1056,6 +1066,61 @@ static void albert__layer_forward(albert_context *ctx, const albert__layer *l, c
     albert__layer_norm(ctx->pool, ctx->x, T, H, l->ffn_norm_w, l->ffn_norm_b, eps);
 }
 
+/* tanh(W h[CLS] + b) for every sequence of the batch, from ctx->x, into pooled [B x H] (uses ctx->q). */
+static void albert__pooler(albert_context *ctx, const albert_batch *b, float *pooled)
+{
+    const albert_model *m = ctx->model;
+    int32_t H = m->config.hidden_size, s;
+    for (s = 0; s < b->batch_size; s++)
+        memcpy(ctx->q + (size_t)s * H, ctx->x + (size_t)s * b->seq_len * H, sizeof(float) * H);
+    albert__linear(ctx->pool, ctx->q, b->batch_size, H, m->pooler_w, m->pooler_b, H, ALBERT_ACT_TANH, NULL, pooled);
+}
+
+/* Sentence vectors from ctx->x (the hidden states of the chosen layer). */
+static void albert__sentence_vectors(albert_context *ctx, const albert_batch *b, const albert_outputs *o)
+{
+    int32_t H = ctx->model->config.hidden_size, s, t, j;
+    for (s = 0; s < b->batch_size; s++) {
+        float *v = o->sentence + (size_t)s * H;
+        if (o->pooling == ALBERT_POOLING_MEAN) {
+            const float *rows = ctx->x + (size_t)s * b->seq_len * H;
+            int32_t n = 0;
+            for (j = 0; j < H; j++) v[j] = 0.0f;
+            for (t = 0; t < b->seq_len; t++) {
+                if (b->attention_mask && !b->attention_mask[(size_t)s * b->seq_len + t]) continue;
+                for (j = 0; j < H; j++) v[j] += rows[(size_t)t * H + j];
+                n++;
+            }
+            for (j = 0; j < H; j++) v[j] = n ? v[j] / (float)n : 0.0f;
+        } else if (o->pooling == ALBERT_POOLING_CLS) {
+            memcpy(v, ctx->x + (size_t)s * b->seq_len * H, sizeof(float) * H);
+        }
+    }
+    if (o->pooling == ALBERT_POOLING_POOLER) albert__pooler(ctx, b, o->sentence);
+    if (o->normalize) {
+        for (s = 0; s < b->batch_size; s++) {
+            float *v = o->sentence + (size_t)s * H;
+            double sum = 0.0;
+            for (j = 0; j < H; j++) sum += (double)v[j] * v[j];
+            if (sum > 0.0) {
+                float inv = (float)(1.0 / sqrt(sum));
+                for (j = 0; j < H; j++) v[j] *= inv;
+            }
+        }
+    }
+}
+
+/* Hands out the hidden states after layer `index` (0 = the projection) to whichever outputs want them. */
+static void albert__emit_layer(albert_context *ctx, const albert_batch *b, const albert_outputs *o, int32_t layer,
+                               int32_t index)
+{
+    size_t TH = (size_t)b->batch_size * b->seq_len * ctx->model->config.hidden_size;
+    if (o->all_hidden) memcpy(o->all_hidden + (size_t)index * TH, ctx->x, sizeof(float) * TH);
+    if (index != layer) return;
+    if (o->hidden) memcpy(o->hidden, ctx->x, sizeof(float) * TH);
+    if (o->sentence) albert__sentence_vectors(ctx, b, o);
+}
+
 /* Checks a batch and the requested outputs before anything is written. */
 static albert_result albert__check_batch(albert_context *ctx, const albert_batch *b, const albert_outputs *o,
                                          int32_t *layer)
@@ -1081,12 +1146,17 @@ static albert_result albert__check_batch(albert_context *ctx, const albert_batch
             return albert__ctx_fail(ctx, ALBERT_ERR_TYPE_ID, "token type id %ld at position %lu is outside 0..%ld",
                                     (long)b->token_type_ids[i], (unsigned long)i, (long)c->type_vocab_size - 1);
     }
-    if (!o->hidden && !o->all_hidden && !o->pooled && !o->mlm_logits && !o->sop_logits && !o->class_logits)
+    if (!o->hidden && !o->all_hidden && !o->pooled && !o->mlm_logits && !o->sop_logits && !o->class_logits &&
+        !o->sentence)
         return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "no output requested");
     *layer = o->layer < 0 ? L + 1 + o->layer : o->layer;
-    if (o->hidden && (*layer < 0 || *layer > L))
+    if ((o->hidden || o->sentence) && (*layer < 0 || *layer > L))
         return albert__ctx_fail(ctx, ALBERT_ERR_LAYER, "layer %ld is outside %ld..%ld", (long)o->layer,
                                 (long)-(L + 1), (long)L);
+    if (o->sentence && (o->pooling < ALBERT_POOLING_MEAN || o->pooling > ALBERT_POOLING_POOLER))
+        return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "unknown pooling %ld", (long)o->pooling);
+    if (o->sentence && o->pooling == ALBERT_POOLING_POOLER && !c->has_pooler)
+        return albert__ctx_fail(ctx, ALBERT_ERR_NO_HEAD, "the model has no pooler");
     if (o->pooled && !c->has_pooler) return albert__ctx_fail(ctx, ALBERT_ERR_NO_HEAD, "the model has no pooler");
     if (o->mlm_logits && !c->has_mlm) return albert__ctx_fail(ctx, ALBERT_ERR_NO_HEAD, "the model has no masked-LM head");
     if (o->sop_logits && !c->has_sop)
@@ -1101,10 +1171,9 @@ ALBERT_DEF albert_result albert_encode_batch(albert_context *ctx, const albert_b
 {
     const albert_model *m;
     const albert_config *c;
-    int32_t layer = 0, L, G, inner, H, E, T, i, j, s, last_needed;
+    int32_t layer = 0, L, G, inner, H, E, T, i, j, last_needed;
     const int32_t *mask = NULL;
     albert_result r;
-    size_t TH;
 
     if (!ctx) return ALBERT_ERR_ARGUMENT;
     if (!batch || !out) return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "batch or outputs is NULL");
@@ -1118,34 +1187,28 @@ ALBERT_DEF albert_result albert_encode_batch(albert_context *ctx, const albert_b
     H = c->hidden_size;
     E = c->embedding_size;
     T = batch->batch_size * batch->seq_len;
-    TH = (size_t)T * H;
 
     if (batch->attention_mask) {
         for (i = 0; i < T; i++) ctx->mask[i] = batch->attention_mask[i] != 0;
         mask = ctx->mask;
     }
     /* how far the layers must run */
-    last_needed = out->hidden ? layer : 0;
+    last_needed = (out->hidden || out->sentence) ? layer : 0;
     if (out->all_hidden || out->pooled || out->mlm_logits || out->sop_logits || out->class_logits) last_needed = L;
 
     albert__embed(ctx, batch);
     albert__linear(ctx->pool, ctx->emb, T, E, m->proj_w, m->proj_b, H, 0, NULL, ctx->x);
-    if (out->all_hidden) memcpy(out->all_hidden, ctx->x, sizeof(float) * TH);
-    if (out->hidden && layer == 0) memcpy(out->hidden, ctx->x, sizeof(float) * TH);
+    albert__emit_layer(ctx, batch, out, layer, 0);
     for (i = 0; i < last_needed; i++) {
         int32_t group = (int32_t)(((int64_t)i * G) / L);   /* HF: int(i / (L / G)) */
         for (j = 0; j < inner; j++) albert__layer_forward(ctx, &m->layers[group * inner + j], batch, mask);
-        if (out->all_hidden) memcpy(out->all_hidden + (size_t)(i + 1) * TH, ctx->x, sizeof(float) * TH);
-        if (out->hidden && layer == i + 1) memcpy(out->hidden, ctx->x, sizeof(float) * TH);
+        albert__emit_layer(ctx, batch, out, layer, i + 1);
     }
 
     /* heads, all on the last layer */
     if (out->pooled || out->sop_logits || out->class_logits) {
-        float *cls_rows = ctx->q, *pooled = ctx->k;   /* [B x H] each */
-        for (s = 0; s < batch->batch_size; s++)
-            memcpy(cls_rows + (size_t)s * H, ctx->x + (size_t)s * batch->seq_len * H, sizeof(float) * H);
-        albert__linear(ctx->pool, cls_rows, batch->batch_size, H, m->pooler_w, m->pooler_b, H, ALBERT_ACT_TANH, NULL,
-                       pooled);
+        float *pooled = ctx->k;   /* [B x H] */
+        albert__pooler(ctx, batch, pooled);
         if (out->pooled) memcpy(out->pooled, pooled, sizeof(float) * batch->batch_size * H);
         if (out->sop_logits)
             albert__linear(ctx->pool, pooled, batch->batch_size, H, m->sop_w, m->sop_b, 2, 0, NULL, out->sop_logits);
