@@ -395,10 +395,19 @@ static uint32_t albert__dtype_size(uint32_t dtype)
     return 0;
 }
 
-/* One Transformer layer's weights (all [out, in] row-major, f32). */
+/* A weight matrix [rows = out, cols = in], row-major, in the file's dtype (f32, f16, or q8 with a scale per row). */
+typedef struct albert__matrix {
+    uint32_t dtype;
+    int32_t rows, cols;
+    const void *data;
+    const float *scale;
+} albert__matrix;
+
+/* One Transformer layer's weights; vectors (biases, LayerNorm) are f32. */
 typedef struct albert__layer {
-    const float *q_w, *q_b, *k_w, *k_b, *v_w, *v_b, *o_w, *o_b, *attn_norm_w, *attn_norm_b;
-    const float *ffn_w, *ffn_b, *ffn_out_w, *ffn_out_b, *ffn_norm_w, *ffn_norm_b;
+    albert__matrix q_w, k_w, v_w, o_w, ffn_w, ffn_out_w;
+    const float *q_b, *k_b, *v_b, *o_b, *attn_norm_w, *attn_norm_b;
+    const float *ffn_b, *ffn_out_b, *ffn_norm_w, *ffn_norm_b;
 } albert__layer;
 
 struct albert__tokenizer;
@@ -412,10 +421,12 @@ struct albert_model {
     albert__tensor *tensors;
     uint32_t n_tensors;
     /* embeddings: word [V,E], position [P,E], token type [T,E], LayerNorm [E]; projection E -> H */
-    const float *word, *position, *token_type, *emb_norm_w, *emb_norm_b, *proj_w, *proj_b;
+    albert__matrix word, proj_w;
+    const float *position, *token_type, *emb_norm_w, *emb_norm_b, *proj_b;
     albert__layer *layers;         /* [num_hidden_groups x inner_group_num], group-major */
-    const float *pooler_w, *pooler_b;
-    const float *mlm_dense_w, *mlm_dense_b, *mlm_norm_w, *mlm_norm_b, *mlm_bias;
+    albert__matrix pooler_w, mlm_dense_w;
+    const float *pooler_b;
+    const float *mlm_dense_b, *mlm_norm_w, *mlm_norm_b, *mlm_bias;
     const float *sop_w, *sop_b;
     const float *cls_w, *cls_b;
     const char *labels;            /* num_labels NUL-terminated names, or NULL */
@@ -636,19 +647,49 @@ static albert_result albert__bind(const albert_model *m, const char *name, int32
     return ALBERT_OK;
 }
 
-/* Binds a head whose tensors must be all present or all absent; *present says which. */
-static albert_result albert__bind_head(const albert_model *m, const char *head, int n, const char *const *names,
-                                       const int32_t *shapes, const float ***outs, int32_t *present, albert_error *e)
+/* Finds a weight matrix [rows x cols] in f32, f16, or q8 (with its "<name>.scale" f32 [rows]). */
+static albert_result albert__bind_matrix(const albert_model *m, const char *name, int32_t rows, int32_t cols,
+                                         int required, albert__matrix *out, albert_error *e)
+{
+    const albert__tensor *t = albert__find_tensor(m, name);
+    memset(out, 0, sizeof *out);
+    if (!t) {
+        if (required) return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s is missing", name);
+        return ALBERT_OK;
+    }
+    if (t->dtype != ALBERT__F32 && t->dtype != ALBERT__F16 && t->dtype != ALBERT__Q8)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: dtype %lu, expected f32, f16 or q8", name,
+                            (unsigned long)t->dtype);
+    if (t->ndim != 2 || t->dims[0] != (uint32_t)rows || t->dims[1] != (uint32_t)cols)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: shape [%lu,%lu], expected [%ld,%ld]", name,
+                            (unsigned long)t->dims[0], (unsigned long)(t->ndim > 1 ? t->dims[1] : 0), (long)rows,
+                            (long)cols);
+    out->dtype = t->dtype;
+    out->rows = rows;
+    out->cols = cols;
+    out->data = t->data;
+    if (t->dtype == ALBERT__Q8) {
+        char scale_name[64];
+        uint32_t i;
+        albert_result r;
+        snprintf(scale_name, sizeof scale_name, "%s.scale", name);
+        if ((r = albert__bind(m, scale_name, rows, 0, 1, &out->scale, e)) != ALBERT_OK) return r;
+        for (i = 0; i < (uint32_t)rows; i++)
+            if (!(out->scale[i] >= 0.0f && out->scale[i] <= FLT_MAX))   /* also rejects NaN */
+                return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: scale %lu is not a finite non-negative number",
+                                    scale_name, (unsigned long)i);
+    }
+    return ALBERT_OK;
+}
+
+/* A head's tensors must be all present or all absent; *present says which. */
+static albert_result albert__head_present(const albert_model *m, const char *head, int n, const char *const *names,
+                                          int32_t *present, albert_error *e)
 {
     int i, found = 0;
     for (i = 0; i < n; i++) found += albert__find_tensor(m, names[i]) != NULL;
+    if (found != 0 && found != n) return albert__fail(e, ALBERT_ERR_FORMAT, "the %s head is incomplete", head);
     *present = found == n;
-    if (found == 0) return ALBERT_OK;
-    if (found != n) return albert__fail(e, ALBERT_ERR_FORMAT, "the %s head is incomplete", head);
-    for (i = 0; i < n; i++) {
-        albert_result r = albert__bind(m, names[i], shapes[2 * i], shapes[2 * i + 1], 1, outs[i], e);
-        if (r != ALBERT_OK) return r;
-    }
     return ALBERT_OK;
 }
 
@@ -662,12 +703,12 @@ static albert_result albert__bind_weights(albert_model *m, albert_error *e)
 
 #define ALBERT__BIND(field, nm, d0, d1) \
     if ((r = albert__bind(m, nm, d0, d1, 1, &m->field, e)) != ALBERT_OK) return r
-    ALBERT__BIND(word, "emb.word", V, E);
+    if ((r = albert__bind_matrix(m, "emb.word", V, E, 1, &m->word, e)) != ALBERT_OK) return r;
+    if ((r = albert__bind_matrix(m, "proj.w", H, E, 1, &m->proj_w, e)) != ALBERT_OK) return r;
     ALBERT__BIND(position, "emb.pos", c->max_position_embeddings, E);
     ALBERT__BIND(token_type, "emb.type", c->type_vocab_size, E);
     ALBERT__BIND(emb_norm_w, "emb.norm.w", E, 0);
     ALBERT__BIND(emb_norm_b, "emb.norm.b", E, 0);
-    ALBERT__BIND(proj_w, "proj.w", H, E);
     ALBERT__BIND(proj_b, "proj.b", H, 0);
 #undef ALBERT__BIND
 
@@ -679,23 +720,27 @@ static albert_result albert__bind_weights(albert_model *m, albert_error *e)
 #define ALBERT__BIND_LAYER(field, suffix, d0, d1)                                               \
     snprintf(name, sizeof name, "g%ld.l%ld.%s", (long)g, (long)i, suffix);                      \
     if ((r = albert__bind(m, name, d0, d1, 1, &l->field, e)) != ALBERT_OK) return r
-            ALBERT__BIND_LAYER(q_w, "q.w", H, H);
+#define ALBERT__BIND_MATRIX(field, suffix, d0, d1)                                              \
+    snprintf(name, sizeof name, "g%ld.l%ld.%s", (long)g, (long)i, suffix);                      \
+    if ((r = albert__bind_matrix(m, name, d0, d1, 1, &l->field, e)) != ALBERT_OK) return r
+            ALBERT__BIND_MATRIX(q_w, "q.w", H, H);
             ALBERT__BIND_LAYER(q_b, "q.b", H, 0);
-            ALBERT__BIND_LAYER(k_w, "k.w", H, H);
+            ALBERT__BIND_MATRIX(k_w, "k.w", H, H);
             ALBERT__BIND_LAYER(k_b, "k.b", H, 0);
-            ALBERT__BIND_LAYER(v_w, "v.w", H, H);
+            ALBERT__BIND_MATRIX(v_w, "v.w", H, H);
             ALBERT__BIND_LAYER(v_b, "v.b", H, 0);
-            ALBERT__BIND_LAYER(o_w, "o.w", H, H);
+            ALBERT__BIND_MATRIX(o_w, "o.w", H, H);
             ALBERT__BIND_LAYER(o_b, "o.b", H, 0);
             ALBERT__BIND_LAYER(attn_norm_w, "attn_norm.w", H, 0);
             ALBERT__BIND_LAYER(attn_norm_b, "attn_norm.b", H, 0);
-            ALBERT__BIND_LAYER(ffn_w, "ffn.w", I, H);
+            ALBERT__BIND_MATRIX(ffn_w, "ffn.w", I, H);
             ALBERT__BIND_LAYER(ffn_b, "ffn.b", I, 0);
-            ALBERT__BIND_LAYER(ffn_out_w, "ffn_out.w", H, I);
+            ALBERT__BIND_MATRIX(ffn_out_w, "ffn_out.w", H, I);
             ALBERT__BIND_LAYER(ffn_out_b, "ffn_out.b", H, 0);
             ALBERT__BIND_LAYER(ffn_norm_w, "ffn_norm.w", H, 0);
             ALBERT__BIND_LAYER(ffn_norm_b, "ffn_norm.b", H, 0);
 #undef ALBERT__BIND_LAYER
+#undef ALBERT__BIND_MATRIX
         }
     }
     {
@@ -703,31 +748,32 @@ static albert_result albert__bind_weights(albert_model *m, albert_error *e)
         static const char *const mlm[] = {"mlm.dense.w", "mlm.dense.b", "mlm.norm.w", "mlm.norm.b", "mlm.bias"};
         static const char *const sop[] = {"sop.w", "sop.b"};
         static const char *const cls[] = {"cls.w", "cls.b"};
-        int32_t pooler_shape[4], mlm_shape[10], sop_shape[4], cls_shape[4];
-        const float **pooler_out[2], **mlm_out[5], **sop_out[2], **cls_out[2];
-        pooler_shape[0] = H; pooler_shape[1] = H; pooler_shape[2] = H; pooler_shape[3] = 0;
-        mlm_shape[0] = E; mlm_shape[1] = H; mlm_shape[2] = E; mlm_shape[3] = 0; mlm_shape[4] = E; mlm_shape[5] = 0;
-        mlm_shape[6] = E; mlm_shape[7] = 0; mlm_shape[8] = V; mlm_shape[9] = 0;
-        sop_shape[0] = 2; sop_shape[1] = H; sop_shape[2] = 2; sop_shape[3] = 0;
-        cls_shape[0] = c->num_labels; cls_shape[1] = H; cls_shape[2] = c->num_labels; cls_shape[3] = 0;
-        pooler_out[0] = &m->pooler_w; pooler_out[1] = &m->pooler_b;
-        mlm_out[0] = &m->mlm_dense_w; mlm_out[1] = &m->mlm_dense_b; mlm_out[2] = &m->mlm_norm_w;
-        mlm_out[3] = &m->mlm_norm_b; mlm_out[4] = &m->mlm_bias;
-        sop_out[0] = &m->sop_w; sop_out[1] = &m->sop_b;
-        cls_out[0] = &m->cls_w; cls_out[1] = &m->cls_b;
-        if ((r = albert__bind_head(m, "pooler", 2, pooler, pooler_shape, pooler_out, &m->config.has_pooler, e)) ||
-            (r = albert__bind_head(m, "masked-LM", 5, mlm, mlm_shape, mlm_out, &m->config.has_mlm, e)) ||
-            (r = albert__bind_head(m, "sentence-order", 2, sop, sop_shape, sop_out, &m->config.has_sop, e)))
+        if ((r = albert__head_present(m, "pooler", 2, pooler, &m->config.has_pooler, e)) ||
+            (r = albert__head_present(m, "masked-LM", 5, mlm, &m->config.has_mlm, e)) ||
+            (r = albert__head_present(m, "sentence-order", 2, sop, &m->config.has_sop, e)) ||
+            (r = albert__head_present(m, "classifier", 2, cls, &m->config.has_classifier, e)))
             return r;
-        if (c->num_labels > 0) {
-            if ((r = albert__bind_head(m, "classifier", 2, cls, cls_shape, cls_out, &m->config.has_classifier, e)))
-                return r;
-            if (!m->config.has_classifier)
-                return albert__fail(e, ALBERT_ERR_FORMAT, "num_labels is %ld but the classifier is missing",
-                                    (long)c->num_labels);
-        } else if (albert__find_tensor(m, "cls.w") || albert__find_tensor(m, "cls.b")) {
-            return albert__fail(e, ALBERT_ERR_FORMAT, "classifier tensors present but num_labels is 0");
-        }
+        if (m->config.has_pooler &&
+            ((r = albert__bind_matrix(m, "pooler.w", H, H, 1, &m->pooler_w, e)) ||
+             (r = albert__bind(m, "pooler.b", H, 0, 1, &m->pooler_b, e))))
+            return r;
+        if (m->config.has_mlm &&
+            ((r = albert__bind_matrix(m, "mlm.dense.w", E, H, 1, &m->mlm_dense_w, e)) ||
+             (r = albert__bind(m, "mlm.dense.b", E, 0, 1, &m->mlm_dense_b, e)) ||
+             (r = albert__bind(m, "mlm.norm.w", E, 0, 1, &m->mlm_norm_w, e)) ||
+             (r = albert__bind(m, "mlm.norm.b", E, 0, 1, &m->mlm_norm_b, e)) ||
+             (r = albert__bind(m, "mlm.bias", V, 0, 1, &m->mlm_bias, e))))
+            return r;
+        if (m->config.has_sop &&
+            ((r = albert__bind(m, "sop.w", 2, H, 1, &m->sop_w, e)) || (r = albert__bind(m, "sop.b", 2, 0, 1, &m->sop_b, e))))
+            return r;
+        if (m->config.has_classifier != (c->num_labels > 0))
+            return albert__fail(e, ALBERT_ERR_FORMAT, "num_labels is %ld but the classifier is %s", (long)c->num_labels,
+                                m->config.has_classifier ? "present" : "missing");
+        if (m->config.has_classifier &&
+            ((r = albert__bind(m, "cls.w", c->num_labels, H, 1, &m->cls_w, e)) ||
+             (r = albert__bind(m, "cls.b", c->num_labels, 0, 1, &m->cls_b, e))))
+            return r;
         {
             const albert__tensor *t = albert__find_tensor(m, "cls.labels");
             if (t) {
@@ -886,6 +932,35 @@ ALBERT_DEF const albert_config *albert_model_config(const albert_model *model)
 /* Kernels and threads                                                                            */
 /* ---------------------------------------------------------------------------------------------- */
 #include "wip/kernels.h"
+#include "wip/quant.h"
+
+/* y[m x rows] = act(x[m x cols] W^T + b) + residual, for W in any of the file's dtypes. */
+static void albert__dense(albert__pool *pool, const float *x, int m, const albert__matrix *w, const float *b, int act,
+                           const float *residual, float *y)
+{
+    if (w->dtype == ALBERT__F16)
+        albert__linear_f16(pool, x, m, w->cols, (const uint16_t *)w->data, b, w->rows, act, residual, y);
+    else if (w->dtype == ALBERT__Q8)
+        albert__linear_q8(pool, x, m, w->cols, (const int8_t *)w->data, w->scale, b, w->rows, act, residual, y);
+    else
+        albert__linear(pool, x, m, w->cols, (const float *)w->data, b, w->rows, act, residual, y);
+}
+
+/* out[cols] = row r of W, as floats. */
+static void albert__matrix_row(const albert__matrix *w, int32_t r, float *out)
+{
+    int32_t j;
+    size_t at = (size_t)r * w->cols;
+    if (w->dtype == ALBERT__F16) {
+        const uint16_t *p = (const uint16_t *)w->data + at;
+        for (j = 0; j < w->cols; j++) out[j] = albert__half_to_float(p[j]);
+    } else if (w->dtype == ALBERT__Q8) {
+        const int8_t *p = (const int8_t *)w->data + at;
+        for (j = 0; j < w->cols; j++) out[j] = w->scale[r] * (float)p[j];
+    } else {
+        memcpy(out, (const float *)w->data + at, sizeof(float) * (size_t)w->cols);
+    }
+}
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Context: per-thread scratch memory                                                             */
@@ -1025,11 +1100,11 @@ static void albert__embed_rows(void *arg, int index, int count)
     int32_t row = (int32_t)((int64_t)n * index / count), end = (int32_t)((int64_t)n * (index + 1) / count);
     for (; row < end; row++) {
         int32_t position = row % b->seq_len;   /* HF counts positions from 0 in every row, pads included */
-        const float *w = m->word + (size_t)b->input_ids[row] * E;
         const float *p = m->position + (size_t)position * E;
         const float *y = m->token_type + (size_t)(b->token_type_ids ? b->token_type_ids[row] : 0) * E;
         float *o = job->out + (size_t)row * E;
-        for (j = 0; j < E; j++) o[j] = w[j] + p[j] + y[j];
+        albert__matrix_row(&m->word, b->input_ids[row], o);
+        for (j = 0; j < E; j++) o[j] += p[j] + y[j];
     }
 }
 
@@ -1050,19 +1125,19 @@ static void albert__layer_forward(albert_context *ctx, const albert__layer *l, c
                                   const int32_t *mask)
 {
     const albert_config *c = &ctx->model->config;
-    int T = b->batch_size * b->seq_len, H = c->hidden_size, I = c->intermediate_size;
+    int T = b->batch_size * b->seq_len, H = c->hidden_size;
     float eps = c->layer_norm_eps;
-    albert__linear(ctx->pool, ctx->x, T, H, l->q_w, l->q_b, H, 0, NULL, ctx->q);
-    albert__linear(ctx->pool, ctx->x, T, H, l->k_w, l->k_b, H, 0, NULL, ctx->k);
-    albert__linear(ctx->pool, ctx->x, T, H, l->v_w, l->v_b, H, 0, NULL, ctx->v);
+    albert__dense(ctx->pool, ctx->x, T, &l->q_w, l->q_b, 0, NULL, ctx->q);
+    albert__dense(ctx->pool, ctx->x, T, &l->k_w, l->k_b, 0, NULL, ctx->k);
+    albert__dense(ctx->pool, ctx->x, T, &l->v_w, l->v_b, 0, NULL, ctx->v);
     albert__attention(ctx->pool, ctx->kernel_scratch, ctx->q, ctx->k, ctx->v, mask, b->batch_size, b->seq_len,
                       c->num_attention_heads, H / c->num_attention_heads, ctx->attn);
     /* attention output: LayerNorm(x + dense(context)), into q (free now) */
-    albert__linear(ctx->pool, ctx->attn, T, H, l->o_w, l->o_b, H, 0, ctx->x, ctx->q);
+    albert__dense(ctx->pool, ctx->attn, T, &l->o_w, l->o_b, 0, ctx->x, ctx->q);
     albert__layer_norm(ctx->pool, ctx->q, T, H, l->attn_norm_w, l->attn_norm_b, eps);
     /* feed-forward: LayerNorm(a + W2 act(W1 a + b1) + b2), back into x */
-    albert__linear(ctx->pool, ctx->q, T, H, l->ffn_w, l->ffn_b, I, (int)c->hidden_act, NULL, ctx->ffn);
-    albert__linear(ctx->pool, ctx->ffn, T, I, l->ffn_out_w, l->ffn_out_b, H, 0, ctx->q, ctx->x);
+    albert__dense(ctx->pool, ctx->q, T, &l->ffn_w, l->ffn_b, (int)c->hidden_act, NULL, ctx->ffn);
+    albert__dense(ctx->pool, ctx->ffn, T, &l->ffn_out_w, l->ffn_out_b, 0, ctx->q, ctx->x);
     albert__layer_norm(ctx->pool, ctx->x, T, H, l->ffn_norm_w, l->ffn_norm_b, eps);
 }
 
@@ -1073,7 +1148,7 @@ static void albert__pooler(albert_context *ctx, const albert_batch *b, float *po
     int32_t H = m->config.hidden_size, s;
     for (s = 0; s < b->batch_size; s++)
         memcpy(ctx->q + (size_t)s * H, ctx->x + (size_t)s * b->seq_len * H, sizeof(float) * H);
-    albert__linear(ctx->pool, ctx->q, b->batch_size, H, m->pooler_w, m->pooler_b, H, ALBERT_ACT_TANH, NULL, pooled);
+    albert__dense(ctx->pool, ctx->q, b->batch_size, &m->pooler_w, m->pooler_b, ALBERT_ACT_TANH, NULL, pooled);
 }
 
 /* Sentence vectors from ctx->x (the hidden states of the chosen layer). */
@@ -1197,7 +1272,7 @@ ALBERT_DEF albert_result albert_encode_batch(albert_context *ctx, const albert_b
     if (out->all_hidden || out->pooled || out->mlm_logits || out->sop_logits || out->class_logits) last_needed = L;
 
     albert__embed(ctx, batch);
-    albert__linear(ctx->pool, ctx->emb, T, E, m->proj_w, m->proj_b, H, 0, NULL, ctx->x);
+    albert__dense(ctx->pool, ctx->emb, T, &m->proj_w, m->proj_b, 0, NULL, ctx->x);
     albert__emit_layer(ctx, batch, out, layer, 0);
     for (i = 0; i < last_needed; i++) {
         int32_t group = (int32_t)(((int64_t)i * G) / L);   /* HF: int(i / (L / G)) */
@@ -1217,9 +1292,9 @@ ALBERT_DEF albert_result albert_encode_batch(albert_context *ctx, const albert_b
                            out->class_logits);
     }
     if (out->mlm_logits) {
-        albert__linear(ctx->pool, ctx->x, T, H, m->mlm_dense_w, m->mlm_dense_b, E, (int)c->hidden_act, NULL, ctx->emb);
+        albert__dense(ctx->pool, ctx->x, T, &m->mlm_dense_w, m->mlm_dense_b, (int)c->hidden_act, NULL, ctx->emb);
         albert__layer_norm(ctx->pool, ctx->emb, T, E, m->mlm_norm_w, m->mlm_norm_b, c->layer_norm_eps);
-        albert__linear(ctx->pool, ctx->emb, T, E, m->word, m->mlm_bias, c->vocab_size, 0, NULL, out->mlm_logits);
+        albert__dense(ctx->pool, ctx->emb, T, &m->word, m->mlm_bias, 0, NULL, out->mlm_logits);
     }
     return ALBERT_OK;
 }
