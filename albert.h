@@ -45,7 +45,9 @@
      ALBERT_NO_MMAP         read the file into memory instead of mmap (for systems without mmap)
 
    THE MODEL FILE (blob), FORMAT VERSION 1
-     All integers little-endian. The file is: a 256-byte header, a tensor directory, tensor data.
+     All integers little-endian. The file is: a 256-byte header, then the tensor data and the tensor directory
+     (in either order: the converter streams the data and writes the directory last). Tensors may not overlap
+     the header or the directory; they may share bytes with each other (aliases).
 
      Header (offsets in bytes)
         0  u8[8]  magic "ALBERT.H"
@@ -569,10 +571,10 @@ static albert_result albert__parse_header(albert_model *m, albert_error *e)
 static albert_result albert__parse_directory(albert_model *m, albert_error *e)
 {
     const uint8_t *h = m->file;
-    uint64_t dir_offset = albert__read_u64(h + 24), data_start;
+    uint64_t dir_offset = albert__read_u64(h + 24), dir_end;
     uint32_t n = albert__read_u32(h + 32), i, j;
 
-    data_start = dir_offset + (uint64_t)n * ALBERT__ENTRY_SIZE;
+    dir_end = dir_offset + (uint64_t)n * ALBERT__ENTRY_SIZE;
     m->n_tensors = n;
     m->tensors = (albert__tensor *)ALBERT_MALLOC(sizeof(albert__tensor) * (n ? n : 1));
     if (!m->tensors) return albert__fail(e, ALBERT_ERR_MEMORY, "out of memory for %lu tensors", (unsigned long)n);
@@ -615,10 +617,13 @@ static albert_result albert__parse_directory(albert_model *m, albert_error *e)
         if (offset % ALBERT__ALIGN != 0)
             return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: offset %llu is not a multiple of %u", t->name,
                                 (unsigned long long)offset, ALBERT__ALIGN);
-        if (offset < data_start || offset > (uint64_t)m->file_size || nbytes > (uint64_t)m->file_size - offset)
-            return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: bytes %llu..%llu lie outside the data (%llu..%lu)",
-                                t->name, (unsigned long long)offset, (unsigned long long)(offset + nbytes),
-                                (unsigned long long)data_start, (unsigned long)m->file_size);
+        if (offset < ALBERT__HEADER_SIZE || offset > (uint64_t)m->file_size || nbytes > (uint64_t)m->file_size - offset)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: bytes %llu..%llu lie outside the file (%lu bytes)",
+                                t->name, (unsigned long long)offset, (unsigned long long)offset + nbytes,
+                                (unsigned long)m->file_size);
+        if (offset < dir_end && dir_offset < offset + nbytes)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: bytes %llu..%llu overlap the directory", t->name,
+                                (unsigned long long)offset, (unsigned long long)offset + nbytes);
         t->data = h + offset;
         t->nbytes = nbytes;
         for (j = 0; j < i; j++)

@@ -1,38 +1,273 @@
 /* wip/kernels.h — compute kernels and the thread pool of albert.h (to be pasted into albert.h's
    implementation section). Included inside #ifdef ALBERT_IMPLEMENTATION after the standard headers.
-   This first version is the plain scalar reference; every optimized path must give the same results
-   within float rounding. */
+
+   Three instruction-set levels, chosen at run time when the pool is created (no globals):
+     scalar   portable C, always compiled (the only path with ALBERT_NO_SIMD or off x86-64)
+     AVX2     AVX2 + FMA, 8-lane vectors (x86-64 with GCC or clang, per-function target attributes)
+     AVX-512  AVX-512F for the matrix micro-kernels; the other kernels use the AVX2 code on such CPUs
+   Every path gives the same results as the scalar one within float rounding (tests/test_kernels.c).
+
+   Linear layers y = x W^T (W [n x k] row-major, read in place from the model file): the rows of x are
+   packed once per call into token panels (k-major, NR tokens wide, zero padded) shared by all threads;
+   each thread owns a range of W rows. The micro-kernel keeps MR rows of W x NR tokens in registers,
+   broadcasting W values straight from W's rows (no copy of the weights) and loading NR tokens of the
+   packed x per step; the finished tile gets bias, activation and residual and is stored transposed.
+   Attention runs one (sequence, head) pair per task: scores = q k^T for a block of queries, softmax,
+   then context = p v, with a plain row-major micro-kernel; no S x S matrix for all heads at once. */
+
+#if !defined(ALBERT_NO_SIMD) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define ALBERT__X86_SIMD 1
+#include <immintrin.h>
+#endif
+#ifndef ALBERT_NO_THREADS
+#include <pthread.h>
+#endif
+
+#define ALBERT__ISA_SCALAR 0
+#define ALBERT__ISA_AVX2 1
+#define ALBERT__ISA_AVX512 2
+
+/* Packed x for the linear layers: this many floats per context (4 MB); a call whose x does not fit is
+   done in row chunks. Must hold at least 32 rows of the largest k (so k <= 32768). */
+#define ALBERT__PACK_FLOATS ((size_t)1 << 20)
+/* Attention processes this many query rows at a time. */
+#define ALBERT__QUERY_BLOCK 64
 
 /* ---------------------------------------------------------------- thread pool */
-typedef struct albert__pool {
-    int n_threads;
-} albert__pool;
-
 typedef void (*albert__task_fn)(void *arg, int index, int count);
 
+typedef struct albert__pool albert__pool;
+
+typedef struct albert__worker {
+    albert__pool *pool;
+    int slot; /* 1 .. n_threads-1; the calling thread is slot 0 */
+} albert__worker;
+
+struct albert__pool {
+    int n_threads; /* including the thread that calls albert__pool_run */
+    int isa;       /* ALBERT__ISA_*: the kernels used (tests may lower it) */
+    float *pack;   /* ALBERT__PACK_FLOATS floats, 64-byte aligned, for the packed x of the linear layers */
+    void *pack_block;
+#ifndef ALBERT_NO_THREADS
+    pthread_t *threads;
+    albert__worker *workers;
+    int n_started;
+    pthread_mutex_t mutex;
+    pthread_cond_t wake; /* workers wait here for a new generation */
+    pthread_cond_t done; /* the caller waits here for n_done == n_threads - 1 */
+    unsigned generation; /* incremented for every job */
+    int n_done;
+    int quit;
+    albert__task_fn task;
+    void *task_arg;
+    int task_count;
+#endif
+};
+
+static int albert__detect_isa(void)
+{
+#ifdef ALBERT__X86_SIMD
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        if (__builtin_cpu_supports("avx512f")) return ALBERT__ISA_AVX512;
+        return ALBERT__ISA_AVX2;
+    }
+#endif
+    return ALBERT__ISA_SCALAR;
+}
+
+/* Runs the indices of a job that belong to thread `slot` (index = slot, slot + n_threads, ...). */
+static void albert__pool_run_slot(albert__task_fn task, void *arg, int count, int slot, int n_threads)
+{
+    int i;
+    for (i = slot; i < count; i += n_threads) task(arg, i, count);
+}
+
+#ifndef ALBERT_NO_THREADS
+/* Between jobs a worker spins this many rounds checking for the next one before it sleeps on the
+   condition variable (a forward pass issues ~100 jobs back to back; waking a sleeping thread costs
+   tens of microseconds). About a millisecond. */
+#define ALBERT__SPIN_ROUNDS 20000
+
+#if defined(__GNUC__) || defined(__clang__)
+#define ALBERT__ATOMIC_LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define ALBERT__ATOMIC_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#if defined(__x86_64__) || defined(__i386__)
+#define ALBERT__CPU_RELAX() __builtin_ia32_pause()
+#else
+#define ALBERT__CPU_RELAX() ((void)0)
+#endif
+#define ALBERT__CAN_SPIN 1
+#else
+#define ALBERT__ATOMIC_STORE(p, v) (*(p) = (v))
+#define ALBERT__CAN_SPIN 0
+#endif
+
+static void *albert__pool_worker(void *arg)
+{
+    albert__worker *worker = (albert__worker *)arg;
+    albert__pool *p = worker->pool;
+    unsigned seen = 0;
+    for (;;) {
+        albert__task_fn task;
+        void *task_arg;
+        int count, spin;
+#if ALBERT__CAN_SPIN
+        for (spin = 0; spin < ALBERT__SPIN_ROUNDS && ALBERT__ATOMIC_LOAD(&p->generation) == seen; spin++)
+            ALBERT__CPU_RELAX();
+#else
+        (void)spin;
+#endif
+        pthread_mutex_lock(&p->mutex);
+        while (p->generation == seen && !p->quit) pthread_cond_wait(&p->wake, &p->mutex);
+        if (p->quit) {
+            pthread_mutex_unlock(&p->mutex);
+            return NULL;
+        }
+        seen = p->generation;
+        task = p->task;
+        task_arg = p->task_arg;
+        count = p->task_count;
+        pthread_mutex_unlock(&p->mutex);
+        albert__pool_run_slot(task, task_arg, count, worker->slot, p->n_threads);
+        pthread_mutex_lock(&p->mutex);
+        p->n_done++;
+        if (p->n_done == p->n_threads - 1) pthread_cond_signal(&p->done);
+        pthread_mutex_unlock(&p->mutex);
+    }
+}
+#endif
+
+static void albert__pool_free(albert__pool *p)
+{
+    if (!p) return;
+#ifndef ALBERT_NO_THREADS
+    if (p->threads) {
+        int i;
+        pthread_mutex_lock(&p->mutex);
+        p->quit = 1;
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->mutex);
+        for (i = 0; i < p->n_started; i++) pthread_join(p->threads[i], NULL);
+        pthread_mutex_destroy(&p->mutex);
+        pthread_cond_destroy(&p->wake);
+        pthread_cond_destroy(&p->done);
+    }
+    ALBERT_FREE(p->threads);
+    ALBERT_FREE(p->workers);
+#endif
+    ALBERT_FREE(p->pack_block);
+    ALBERT_FREE(p);
+}
+
+/* A pool of n_threads (the caller plus n_threads - 1 workers, parked between jobs); NULL on failure. */
 static albert__pool *albert__pool_create(int n_threads)
 {
     albert__pool *p = (albert__pool *)ALBERT_MALLOC(sizeof(albert__pool));
     if (!p) return NULL;
-    p->n_threads = n_threads < 1 ? 1 : n_threads;
+    memset(p, 0, sizeof *p);
+    p->n_threads = n_threads < 1 ? 1 : (n_threads > 256 ? 256 : n_threads);
+    p->isa = albert__detect_isa();
+    p->pack_block = ALBERT_MALLOC(ALBERT__PACK_FLOATS * sizeof(float) + 64);
+    if (!p->pack_block) {
+        ALBERT_FREE(p);
+        return NULL;
+    }
+    p->pack = (float *)((char *)p->pack_block + (64 - (size_t)((uintptr_t)p->pack_block % 64)) % 64);
+#ifdef ALBERT_NO_THREADS
+    p->n_threads = 1;
+#else
+    if (p->n_threads > 1) {
+        int i, n_workers = p->n_threads - 1;
+        p->threads = (pthread_t *)ALBERT_MALLOC(sizeof(pthread_t) * (size_t)n_workers);
+        p->workers = (albert__worker *)ALBERT_MALLOC(sizeof(albert__worker) * (size_t)n_workers);
+        if (!p->threads || !p->workers) {
+            ALBERT_FREE(p->threads);
+            ALBERT_FREE(p->workers);
+            p->threads = NULL;
+            albert__pool_free(p);
+            return NULL;
+        }
+        if (pthread_mutex_init(&p->mutex, NULL) != 0) {
+            ALBERT_FREE(p->threads);
+            p->threads = NULL;
+            albert__pool_free(p);
+            return NULL;
+        }
+        if (pthread_cond_init(&p->wake, NULL) != 0) {
+            pthread_mutex_destroy(&p->mutex);
+            ALBERT_FREE(p->threads);
+            p->threads = NULL;
+            albert__pool_free(p);
+            return NULL;
+        }
+        if (pthread_cond_init(&p->done, NULL) != 0) {
+            pthread_cond_destroy(&p->wake);
+            pthread_mutex_destroy(&p->mutex);
+            ALBERT_FREE(p->threads);
+            p->threads = NULL;
+            albert__pool_free(p);
+            return NULL;
+        }
+        for (i = 0; i < n_workers; i++) {
+            p->workers[i].pool = p;
+            p->workers[i].slot = i + 1;
+            if (pthread_create(&p->threads[i], NULL, albert__pool_worker, &p->workers[i]) != 0) {
+                albert__pool_free(p); /* joins the ones started */
+                return NULL;
+            }
+            p->n_started++;
+        }
+    }
+#endif
     return p;
 }
 
-static void albert__pool_free(albert__pool *p) { ALBERT_FREE(p); }
-
-/* Runs task(arg, i, count) for i in 0..count-1, spread over the pool's threads; returns when all are done. */
+/* Runs task(arg, i, count) for i in 0..count-1, spread over the pool's threads (index i runs on thread
+   i % n_threads, so with count == n_threads the index names the thread); returns when all are done. */
 static void albert__pool_run(albert__pool *p, albert__task_fn task, void *arg, int count)
 {
-    int i;
+#ifndef ALBERT_NO_THREADS
+    if (p && p->n_threads > 1 && count > 1) {
+        int spin;
+        pthread_mutex_lock(&p->mutex);
+        p->task = task;
+        p->task_arg = arg;
+        p->task_count = count;
+        p->n_done = 0;
+        ALBERT__ATOMIC_STORE(&p->generation, p->generation + 1);
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->mutex);
+        albert__pool_run_slot(task, arg, count, 0, p->n_threads);
+#if ALBERT__CAN_SPIN
+        for (spin = 0; spin < ALBERT__SPIN_ROUNDS && ALBERT__ATOMIC_LOAD(&p->n_done) != p->n_threads - 1; spin++)
+            ALBERT__CPU_RELAX();
+#else
+        (void)spin;
+#endif
+        pthread_mutex_lock(&p->mutex);
+        while (p->n_done != p->n_threads - 1) pthread_cond_wait(&p->done, &p->mutex);
+        pthread_mutex_unlock(&p->mutex);
+        return;
+    }
+#endif
     (void)p;
-    for (i = 0; i < count; i++) task(arg, i, count);
+    albert__pool_run_slot(task, arg, count, 0, 1);
 }
 
-/* Scratch floats the kernels need per context (for the attention of sequences up to max_seq tokens). */
+static int albert__pool_threads(const albert__pool *p) { return p ? p->n_threads : 1; }
+static int albert__pool_isa(const albert__pool *p) { return p ? p->isa : ALBERT__ISA_SCALAR; }
+
+/* Rounds n up to a multiple of 16 floats (64 bytes). */
+static size_t albert__round16(size_t n) { return (n + 15) / 16 * 16; }
+
+/* Scratch floats the kernels need per context (attention of sequences up to max_seq tokens, hidden
+   bounds the head size): per thread the transposed keys of one head and one block of scores. */
 static size_t albert__kernel_scratch_floats(int max_seq, int hidden, int n_threads)
 {
-    (void)hidden;
-    return (size_t)max_seq * (size_t)(n_threads < 1 ? 1 : n_threads) + 64;
+    size_t s = albert__round16((size_t)(max_seq < 1 ? 1 : max_seq));
+    size_t per_thread = s * ((size_t)(hidden < 1 ? 1 : hidden) + ALBERT__QUERY_BLOCK) + 16;
+    return per_thread * (size_t)(n_threads < 1 ? 1 : n_threads) + 16;
 }
 
 /* ---------------------------------------------------------------- activations */
@@ -58,91 +293,833 @@ static float albert__activate(float x, int act)
     }
 }
 
+static void albert__activate_array_scalar(float *x, int n, int act)
+{
+    int i;
+    if (!act || act == ALBERT_ACT_LINEAR) return;
+    for (i = 0; i < n; i++) x[i] = albert__activate(x[i], act);
+}
+
+#ifdef ALBERT__X86_SIMD
+#define ALBERT__AVX2 __attribute__((target("avx2,fma")))
+#define ALBERT__AVX512 __attribute__((target("avx512f,avx2,fma")))
+
+/* e^x, 8 lanes, relative error ~2 ulp (Cephes expf); x is clamped to [-87.3, 88] (results ~1e-38 .. 1.6e38). */
+ALBERT__AVX2 static __m256 albert__exp8(__m256 x)
+{
+    __m256 n, r, p;
+    __m256i e;
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.0f));
+    n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+/* 1 / (1 + e^-x) */
+ALBERT__AVX2 static __m256 albert__sigmoid8(__m256 x)
+{
+    __m256 one = _mm256_set1_ps(1.0f);
+    return _mm256_div_ps(one, _mm256_add_ps(one, albert__exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+
+/* erf(x), 8 lanes: Abramowitz & Stegun 7.1.26 (absolute error <= 1.5e-7), odd extension. */
+ALBERT__AVX2 static __m256 albert__erf8(__m256 x)
+{
+    __m256 sign = _mm256_and_ps(x, _mm256_set1_ps(-0.0f));
+    __m256 a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+    __m256 one = _mm256_set1_ps(1.0f);
+    __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(a, _mm256_set1_ps(0.3275911f), one));
+    __m256 p = _mm256_set1_ps(1.061405429f);
+    __m256 y;
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-1.453152027f));
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(1.421413741f));
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-0.284496736f));
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(0.254829592f));
+    p = _mm256_mul_ps(p, t);
+    y = _mm256_fnmadd_ps(p, albert__exp8(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(a, a))), one);
+    return _mm256_or_ps(y, sign);
+}
+
+/* The activation on 8 lanes; returns 0 if `act` has no vector version (then use the scalar one). */
+ALBERT__AVX2 static int albert__activate8(__m256 *v, int act)
+{
+    __m256 x = *v, zero = _mm256_setzero_ps(), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    switch (act) {
+    case ALBERT_ACT_GELU:
+    case ALBERT_ACT_GELU_10:
+        x = _mm256_mul_ps(_mm256_mul_ps(half, x),
+                          _mm256_add_ps(one, albert__erf8(_mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752f)))));
+        if (act == ALBERT_ACT_GELU_10)
+            x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-10.0f)), _mm256_set1_ps(10.0f));
+        break;
+    case ALBERT_ACT_GELU_TANH: {
+        /* 0.5 x (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3) */
+        __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
+        __m256 u2 = _mm256_mul_ps(_mm256_set1_ps(2.0f * 0.79788456080286536f),
+                                  _mm256_fmadd_ps(x3, _mm256_set1_ps(0.044715f), x));
+        x = _mm256_mul_ps(x, albert__sigmoid8(u2));
+        break;
+    }
+    case ALBERT_ACT_RELU: x = _mm256_max_ps(x, zero); break;
+    case ALBERT_ACT_SILU: x = _mm256_mul_ps(x, albert__sigmoid8(x)); break;
+    case ALBERT_ACT_QUICK_GELU: x = _mm256_mul_ps(x, albert__sigmoid8(_mm256_mul_ps(x, _mm256_set1_ps(1.702f)))); break;
+    case ALBERT_ACT_TANH:
+        x = _mm256_fmsub_ps(_mm256_set1_ps(2.0f), albert__sigmoid8(_mm256_add_ps(x, x)), one);
+        break;
+    case ALBERT_ACT_SIGMOID: x = albert__sigmoid8(x); break;
+    case ALBERT_ACT_RELU6: x = _mm256_min_ps(_mm256_max_ps(x, zero), _mm256_set1_ps(6.0f)); break;
+    case ALBERT_ACT_RELU2: x = _mm256_max_ps(x, zero); x = _mm256_mul_ps(x, x); break;
+    case 0:
+    case ALBERT_ACT_LINEAR: break;
+    default: return 0;
+    }
+    *v = x;
+    return 1;
+}
+
+ALBERT__AVX2 static void albert__activate_array_avx2(float *x, int n, int act)
+{
+    int i = 0;
+    __m256 v = _mm256_setzero_ps();
+    if (!act || act == ALBERT_ACT_LINEAR) return;
+    if (!albert__activate8(&v, act)) {
+        albert__activate_array_scalar(x, n, act);
+        return;
+    }
+    for (; i + 8 <= n; i += 8) {
+        v = _mm256_loadu_ps(x + i);
+        albert__activate8(&v, act);
+        _mm256_storeu_ps(x + i, v);
+    }
+    if (i < n) {
+        float tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        memcpy(tail, x + i, sizeof(float) * (size_t)(n - i));
+        v = _mm256_loadu_ps(tail);
+        albert__activate8(&v, act);
+        _mm256_storeu_ps(tail, v);
+        memcpy(x + i, tail, sizeof(float) * (size_t)(n - i));
+    }
+}
+#endif /* ALBERT__X86_SIMD */
+
+/* act over n floats in place with the best available code. */
+static void albert__activate_array(float *x, int n, int act, int isa)
+{
+#ifdef ALBERT__X86_SIMD
+    if (isa >= ALBERT__ISA_AVX2) {
+        albert__activate_array_avx2(x, n, act);
+        return;
+    }
+#endif
+    (void)isa;
+    albert__activate_array_scalar(x, n, act);
+}
+
 /* ---------------------------------------------------------------- linear layers */
+/* Micro-kernel shapes: MR rows of W x NR tokens. */
+#define ALBERT__MR_AVX512 12
+#define ALBERT__NR_AVX512 32
+#define ALBERT__MR_AVX2 6
+#define ALBERT__NR_AVX2 16
+#define ALBERT__MR_MAX 12
+#define ALBERT__NR_MAX 32
+
+/* Packs rows [row0, row0 + rows) of x ([m x k], row stride ldx) into token panels of nr tokens:
+   panel p holds xp[p * k * nr + kk * nr + t] = x[row0 + p * nr + t][kk], zero past row m. */
+static void albert__pack_x_panel(const float *x, size_t ldx, int m, int k, int first_row, int nr, float *xp)
+{
+    const float *rows[ALBERT__NR_MAX];
+    int t, kk;
+    for (t = 0; t < nr; t++) rows[t] = first_row + t < m ? x + (size_t)(first_row + t) * ldx : NULL;
+    for (kk = 0; kk < k; kk++) {
+        float *o = xp + (size_t)kk * nr;
+        for (t = 0; t < nr; t++) o[t] = rows[t] ? rows[t][kk] : 0.0f;
+    }
+}
+
+#ifdef ALBERT__X86_SIMD
+/* albert__pack_x_panel for nr = 32 with AVX-512 gathers (rows past m read as zero). */
+ALBERT__AVX512 static void albert__pack_x_panel_avx512(const float *x, size_t ldx, int m, int k, int first_row, float *xp)
+{
+    int valid = m - first_row < 32 ? m - first_row : 32, kk;
+    __mmask16 mask_a = (__mmask16)(valid >= 16 ? 0xFFFF : (1u << valid) - 1);
+    __mmask16 mask_b = (__mmask16)(valid >= 32 ? 0xFFFF : (valid <= 16 ? 0 : (1u << (valid - 16)) - 1));
+    __m512i rows = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                      _mm512_set1_epi32((int)ldx));
+    const float *base_a = x + (size_t)first_row * ldx;
+    const float *base_b = valid > 16 ? base_a + 16 * ldx : base_a; /* unused when mask_b == 0 */
+    __m512 zero = _mm512_setzero_ps();
+    for (kk = 0; kk < k; kk++) {
+        _mm512_store_ps(xp + (size_t)kk * 32, _mm512_mask_i32gather_ps(zero, mask_a, rows, base_a + kk, 4));
+        _mm512_store_ps(xp + (size_t)kk * 32 + 16, _mm512_mask_i32gather_ps(zero, mask_b, rows, base_b + kk, 4));
+    }
+}
+
+/* tile[ii * 32 + t] = sum_kk w_ii[kk] * xp[kk * 32 + t] for ii < 12, t < 32 (AVX-512). */
+ALBERT__AVX512 static void albert__tile_avx512(int k, const float *const *w, const float *xp, float *tile)
+{
+    const float *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3], *w4 = w[4], *w5 = w[5];
+    const float *w6 = w[6], *w7 = w[7], *w8 = w[8], *w9 = w[9], *w10 = w[10], *w11 = w[11];
+    __m512 c0a = _mm512_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a, c3a = c0a, c3b = c0a;
+    __m512 c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a, c6a = c0a, c6b = c0a, c7a = c0a, c7b = c0a;
+    __m512 c8a = c0a, c8b = c0a, c9a = c0a, c9b = c0a, c10a = c0a, c10b = c0a, c11a = c0a, c11b = c0a;
+    int kk;
+    for (kk = 0; kk < k; kk++) {
+        __m512 xa = _mm512_load_ps(xp), xb = _mm512_load_ps(xp + 16), b;
+        xp += 32;
+#define ALBERT__ROW512(r)                            \
+    b = _mm512_set1_ps(w##r[kk]);                    \
+    c##r##a = _mm512_fmadd_ps(b, xa, c##r##a);       \
+    c##r##b = _mm512_fmadd_ps(b, xb, c##r##b);
+        ALBERT__ROW512(0) ALBERT__ROW512(1) ALBERT__ROW512(2) ALBERT__ROW512(3)
+        ALBERT__ROW512(4) ALBERT__ROW512(5) ALBERT__ROW512(6) ALBERT__ROW512(7)
+        ALBERT__ROW512(8) ALBERT__ROW512(9) ALBERT__ROW512(10) ALBERT__ROW512(11)
+#undef ALBERT__ROW512
+    }
+#define ALBERT__STORE512(r)                          \
+    _mm512_store_ps(tile + r * 32, c##r##a);         \
+    _mm512_store_ps(tile + r * 32 + 16, c##r##b);
+    ALBERT__STORE512(0) ALBERT__STORE512(1) ALBERT__STORE512(2) ALBERT__STORE512(3)
+    ALBERT__STORE512(4) ALBERT__STORE512(5) ALBERT__STORE512(6) ALBERT__STORE512(7)
+    ALBERT__STORE512(8) ALBERT__STORE512(9) ALBERT__STORE512(10) ALBERT__STORE512(11)
+#undef ALBERT__STORE512
+}
+
+/* tile[ii * 16 + t] = sum_kk w_ii[kk] * xp[kk * 16 + t] for ii < 6, t < 16 (AVX2 + FMA). */
+ALBERT__AVX2 static void albert__tile_avx2(int k, const float *const *w, const float *xp, float *tile)
+{
+    const float *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3], *w4 = w[4], *w5 = w[5];
+    __m256 c0a = _mm256_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a;
+    __m256 c3a = c0a, c3b = c0a, c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a;
+    int kk;
+    for (kk = 0; kk < k; kk++) {
+        __m256 xa = _mm256_load_ps(xp), xb = _mm256_load_ps(xp + 8), b;
+        xp += 16;
+#define ALBERT__ROW256(r)                            \
+    b = _mm256_broadcast_ss(w##r + kk);              \
+    c##r##a = _mm256_fmadd_ps(b, xa, c##r##a);       \
+    c##r##b = _mm256_fmadd_ps(b, xb, c##r##b);
+        ALBERT__ROW256(0) ALBERT__ROW256(1) ALBERT__ROW256(2)
+        ALBERT__ROW256(3) ALBERT__ROW256(4) ALBERT__ROW256(5)
+#undef ALBERT__ROW256
+    }
+#define ALBERT__STORE256(r)                          \
+    _mm256_store_ps(tile + r * 16, c##r##a);         \
+    _mm256_store_ps(tile + r * 16 + 8, c##r##b);
+    ALBERT__STORE256(0) ALBERT__STORE256(1) ALBERT__STORE256(2)
+    ALBERT__STORE256(3) ALBERT__STORE256(4) ALBERT__STORE256(5)
+#undef ALBERT__STORE256
+}
+#endif /* ALBERT__X86_SIMD */
+
+typedef struct albert__linear_job {
+    const float *x;
+    size_t ldx;
+    int m, k, n;
+    const float *w;
+    const float *b;
+    int act;
+    const float *residual;
+    float *y;
+    int isa, mr, nr;
+    int chunk_row0, chunk_rows; /* rows of x packed in this round */
+    float *xp;                  /* packed panels of the chunk */
+} albert__linear_job;
+
+static void albert__linear_pack_task(void *arg, int index, int count)
+{
+    const albert__linear_job *job = (const albert__linear_job *)arg;
+    int n_panels = (job->chunk_rows + job->nr - 1) / job->nr, p;
+    for (p = index; p < n_panels; p += count) {
+#ifdef ALBERT__X86_SIMD
+        /* 32-bit gather offsets: only while 16 rows of x span less than 2^31 floats */
+        if (job->isa == ALBERT__ISA_AVX512 && job->ldx < ((size_t)1 << 26)) {
+            albert__pack_x_panel_avx512(job->x, job->ldx, job->m, job->k, job->chunk_row0 + p * job->nr,
+                                        job->xp + (size_t)p * job->k * job->nr);
+            continue;
+        }
+#endif
+        albert__pack_x_panel(job->x, job->ldx, job->m, job->k, job->chunk_row0 + p * job->nr, job->nr,
+                             job->xp + (size_t)p * job->k * job->nr);
+    }
+}
+
+#ifdef ALBERT__X86_SIMD
+/* Bias, activation and residual on a finished tile (tile[ii * nr + t] = W row j0+ii . x row row0+t),
+   then the transposed store into y. mr_used / nt_used: the valid rows of W and tokens. */
+static void albert__linear_store_tile(const albert__linear_job *job, float *tile, int j0, int mr_used, int row0,
+                                      int nt_used)
+{
+    int nr = job->nr, ii, t;
+    if (job->b)
+        for (ii = 0; ii < mr_used; ii++) {
+            float bias = job->b[j0 + ii];
+            float *tr = tile + (size_t)ii * nr;
+            for (t = 0; t < nt_used; t++) tr[t] += bias;
+        }
+    if (job->act && job->act != ALBERT_ACT_LINEAR) albert__activate_array(tile, mr_used * nr, job->act, job->isa);
+    for (t = 0; t < nt_used; t++) {
+        float *yr = job->y + (size_t)(row0 + t) * job->n + j0;
+        const float *tc = tile + t;
+        if (job->residual) {
+            const float *rr = job->residual + (size_t)(row0 + t) * job->n + j0;
+            for (ii = 0; ii < mr_used; ii++) yr[ii] = tc[(size_t)ii * nr] + rr[ii];
+        } else {
+            for (ii = 0; ii < mr_used; ii++) yr[ii] = tc[(size_t)ii * nr];
+        }
+    }
+}
+
+/* The same with AVX-512: one gather per token picks its mr_used values out of the tile; bias, activation and
+   residual on that vector. Returns 0 (nothing done) if the activation has no vector version. */
+ALBERT__AVX512 static int albert__linear_store_tile_avx512(const albert__linear_job *job, const float *tile, int j0,
+                                                          int mr_used, int row0, int nt_used)
+{
+    __mmask16 used = (__mmask16)((1u << mr_used) - 1);
+    __m512i lane_offsets = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                              _mm512_set1_epi32(ALBERT__NR_AVX512));
+    __m512 zero = _mm512_setzero_ps(), bias = job->b ? _mm512_maskz_loadu_ps(used, job->b + j0) : zero;
+    __m256 probe = _mm256_setzero_ps();
+    int act = job->act == ALBERT_ACT_LINEAR ? 0 : job->act, t;
+    if (act && !albert__activate8(&probe, act)) return 0;
+    for (t = 0; t < nt_used; t++) {
+        __m512 v = _mm512_add_ps(_mm512_mask_i32gather_ps(zero, used, lane_offsets, tile + t, 4), bias);
+        size_t at = (size_t)(row0 + t) * job->n + j0;
+        if (act) { /* through memory: GCC's 512 <-> 256 casts warn (maybe-uninitialized) in C++ */
+            float lanes[16];
+            __m256 half;
+            _mm512_storeu_ps(lanes, v);
+            half = _mm256_loadu_ps(lanes);
+            albert__activate8(&half, act);
+            _mm256_storeu_ps(lanes, half);
+            if (mr_used > 8) {
+                half = _mm256_loadu_ps(lanes + 8);
+                albert__activate8(&half, act);
+                _mm256_storeu_ps(lanes + 8, half);
+            }
+            v = _mm512_loadu_ps(lanes);
+        }
+        if (job->residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(used, job->residual + at));
+        _mm512_mask_storeu_ps(job->y + at, used, v);
+    }
+    return 1;
+}
+#endif
+
+/* Thread `index` of `count` computes its range of W rows for all rows of the chunk. */
+static void albert__linear_tiles_task(void *arg, int index, int count)
+{
+#ifdef ALBERT__X86_SIMD
+    const albert__linear_job *job = (const albert__linear_job *)arg;
+    int mr = job->mr, nr = job->nr;
+    int n_blocks = (job->n + mr - 1) / mr, n_panels = (job->chunk_rows + nr - 1) / nr;
+    int block_begin = (int)((int64_t)n_blocks * index / count), block_end = (int)((int64_t)n_blocks * (index + 1) / count);
+    int blk, p, ii;
+    float tile_block[ALBERT__MR_MAX * ALBERT__NR_MAX + 16];
+    float *tile = tile_block + (16 - (size_t)((uintptr_t)tile_block / sizeof(float) % 16)) % 16;
+    const float *wrows[ALBERT__MR_MAX];
+    for (blk = block_begin; blk < block_end; blk++) {
+        int j0 = blk * mr, mr_used = job->n - j0 < mr ? job->n - j0 : mr;
+        for (ii = 0; ii < mr; ii++) wrows[ii] = job->w + (size_t)(j0 + (ii < mr_used ? ii : mr_used - 1)) * job->k;
+        for (p = 0; p < n_panels; p++) {
+            int row0 = job->chunk_row0 + p * nr;
+            int nt_used = job->chunk_rows - p * nr < nr ? job->chunk_rows - p * nr : nr;
+            const float *xp = job->xp + (size_t)p * job->k * nr;
+            if (job->isa == ALBERT__ISA_AVX512) {
+                albert__tile_avx512(job->k, wrows, xp, tile);
+                if (albert__linear_store_tile_avx512(job, tile, j0, mr_used, row0, nt_used)) continue;
+            } else {
+                albert__tile_avx2(job->k, wrows, xp, tile);
+            }
+            albert__linear_store_tile(job, tile, j0, mr_used, row0, nt_used);
+        }
+    }
+#else
+    (void)arg; /* only the SIMD paths pack x into panels */
+    (void)index;
+    (void)count;
+#endif
+}
+
+/* The portable path: thread `index` of `count` computes its share of output columns, 4 rows of x at a time. */
+static void albert__linear_scalar_task(void *arg, int index, int count)
+{
+    const albert__linear_job *job = (const albert__linear_job *)arg;
+    int j_begin = (int)((int64_t)job->n * index / count), j_end = (int)((int64_t)job->n * (index + 1) / count);
+    int k = job->k, i, j, t, r;
+    for (i = 0; i < job->m; i += 4) {
+        int rows = job->m - i < 4 ? job->m - i : 4;
+        const float *x0 = job->x + (size_t)i * job->ldx;
+        const float *x1 = job->x + (size_t)(i + (rows > 1 ? 1 : 0)) * job->ldx;
+        const float *x2 = job->x + (size_t)(i + (rows > 2 ? 2 : 0)) * job->ldx;
+        const float *x3 = job->x + (size_t)(i + (rows > 3 ? 3 : 0)) * job->ldx;
+        for (j = j_begin; j < j_end; j++) {
+            const float *wr = job->w + (size_t)j * k;
+            float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            for (t = 0; t < k; t++) {
+                float wv = wr[t];
+                s[0] += x0[t] * wv;
+                s[1] += x1[t] * wv;
+                s[2] += x2[t] * wv;
+                s[3] += x3[t] * wv;
+            }
+            for (r = 0; r < rows; r++) {
+                float v = s[r] + (job->b ? job->b[j] : 0.0f);
+                albert__activate_array(&v, 1, job->act, ALBERT__ISA_SCALAR);
+                if (job->residual) v += job->residual[(size_t)(i + r) * job->n + j];
+                job->y[(size_t)(i + r) * job->n + j] = v;
+            }
+        }
+    }
+}
+
 /* y[m x n] = act(x[m x k] . W^T + b) + residual, with W [n x k] row-major (PyTorch Linear order).
    b and residual ([m x n]) may be NULL; act 0 = none (else an albert_activation, applied before the residual
    is added). y must not alias x; it may alias residual. */
 static void albert__linear(albert__pool *pool, const float *x, int m, int k, const float *w, const float *b, int n,
                            int act, const float *residual, float *y)
 {
-    int i, j, t;
-    (void)pool;
-    for (i = 0; i < m; i++) {
-        const float *xr = x + (size_t)i * k;
-        for (j = 0; j < n; j++) {
-            const float *wr = w + (size_t)j * k;
-            float s = 0.0f;
-            for (t = 0; t < k; t++) s += xr[t] * wr[t];
-            if (b) s += b[j];
-            if (act) s = albert__activate(s, act);
-            if (residual) s += residual[(size_t)i * n + j];
-            y[(size_t)i * n + j] = s;
+    albert__linear_job job;
+    int n_threads = albert__pool_threads(pool);
+    if (m <= 0 || n <= 0) return;
+    memset(&job, 0, sizeof job);
+    job.x = x;
+    job.ldx = (size_t)k;
+    job.m = m;
+    job.k = k;
+    job.n = n;
+    job.w = w;
+    job.b = b;
+    job.act = act;
+    job.residual = residual;
+    job.y = y;
+    job.isa = albert__pool_isa(pool);
+    if (job.isa == ALBERT__ISA_AVX512) {
+        job.mr = ALBERT__MR_AVX512;
+        job.nr = ALBERT__NR_AVX512;
+    } else {
+        job.mr = ALBERT__MR_AVX2;
+        job.nr = ALBERT__NR_AVX2;
+    }
+    if (k <= 0 || job.isa == ALBERT__ISA_SCALAR || (size_t)k * (size_t)job.nr > ALBERT__PACK_FLOATS) {
+        if (k <= 0) { /* no inner dimension: y = act(b) + residual */
+            int i, j;
+            for (i = 0; i < m; i++)
+                for (j = 0; j < n; j++) {
+                    float v = albert__activate(b ? b[j] : 0.0f, act);
+                    y[(size_t)i * n + j] = v + (residual ? residual[(size_t)i * n + j] : 0.0f);
+                }
+            return;
+        }
+        albert__pool_run(pool, albert__linear_scalar_task, &job, n_threads);
+        return;
+    }
+    {
+        /* rows per round: as many whole panels as the pack buffer holds */
+        int panels_fit = (int)(ALBERT__PACK_FLOATS / ((size_t)k * (size_t)job.nr));
+        int chunk_max = panels_fit * job.nr;
+        int n_blocks = (n + job.mr - 1) / job.mr;
+        int tile_tasks = n_blocks < n_threads ? n_blocks : n_threads;
+        int row0;
+        job.xp = pool->pack;
+        for (row0 = 0; row0 < m; row0 += chunk_max) {
+            int n_panels;
+            job.chunk_row0 = row0;
+            job.chunk_rows = m - row0 < chunk_max ? m - row0 : chunk_max;
+            n_panels = (job.chunk_rows + job.nr - 1) / job.nr;
+            albert__pool_run(pool, albert__linear_pack_task, &job, n_panels < n_threads ? n_panels : n_threads);
+            albert__pool_run(pool, albert__linear_tiles_task, &job, tile_tasks);
         }
     }
 }
 
 /* ---------------------------------------------------------------- layer norm */
-/* In place over each of m rows of n: (x - mean) / sqrt(var + eps) * g + b (biased variance, as PyTorch). */
-static void albert__layer_norm(albert__pool *pool, float *x, int m, int n, const float *g, const float *b, float eps)
+typedef struct albert__norm_job {
+    float *x;
+    int m, n;
+    const float *g, *b;
+    float eps;
+    int isa;
+} albert__norm_job;
+
+static void albert__layer_norm_row_scalar(float *r, int n, const float *g, const float *b, float eps)
 {
-    int i, j;
-    (void)pool;
-    for (i = 0; i < m; i++) {
-        float *r = x + (size_t)i * n;
-        double mean = 0.0, var = 0.0;
-        float inv;
-        for (j = 0; j < n; j++) mean += r[j];
-        mean /= n;
-        for (j = 0; j < n; j++) var += (r[j] - mean) * (r[j] - mean);
-        var /= n;
-        inv = (float)(1.0 / sqrt(var + eps));
-        for (j = 0; j < n; j++) r[j] = (float)(r[j] - mean) * inv * g[j] + b[j];
+    double mean = 0.0, var = 0.0;
+    float inv, meanf;
+    int j;
+    for (j = 0; j < n; j++) mean += r[j];
+    mean /= n;
+    for (j = 0; j < n; j++) var += (r[j] - mean) * (r[j] - mean);
+    var /= n;
+    inv = (float)(1.0 / sqrt(var + eps));
+    meanf = (float)mean;
+    for (j = 0; j < n; j++) r[j] = (r[j] - meanf) * inv * g[j] + b[j];
+}
+
+#ifdef ALBERT__X86_SIMD
+ALBERT__AVX2 static float albert__hsum8(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+ALBERT__AVX2 static float albert__hmax8(__m256 v)
+{
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_max_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+/* Two passes (mean, then the centred sum of squares), sums in double lanes. */
+ALBERT__AVX2 static void albert__layer_norm_row_avx2(float *r, int n, const float *g, const float *b, float eps)
+{
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    double mean, var, tail = 0.0;
+    float inv, meanf;
+    __m256 vm, vi;
+    __m128d h;
+    int j;
+    for (j = 0; j + 8 <= n; j += 8) {
+        __m256 v = _mm256_loadu_ps(r + j);
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+    }
+    for (; j < n; j++) tail += r[j];
+    s0 = _mm256_add_pd(s0, s1);
+    h = _mm_add_pd(_mm256_castpd256_pd128(s0), _mm256_extractf128_pd(s0, 1));
+    mean = (_mm_cvtsd_f64(h) + _mm_cvtsd_f64(_mm_unpackhi_pd(h, h)) + tail) / n;
+    meanf = (float)mean;
+    vm = _mm256_set1_ps(meanf);
+    s0 = _mm256_setzero_pd();
+    s1 = _mm256_setzero_pd();
+    tail = 0.0;
+    for (j = 0; j + 8 <= n; j += 8) {
+        __m256 d = _mm256_sub_ps(_mm256_loadu_ps(r + j), vm);
+        __m256d d0 = _mm256_cvtps_pd(_mm256_castps256_ps128(d)), d1 = _mm256_cvtps_pd(_mm256_extractf128_ps(d, 1));
+        s0 = _mm256_fmadd_pd(d0, d0, s0);
+        s1 = _mm256_fmadd_pd(d1, d1, s1);
+    }
+    for (; j < n; j++) tail += (double)(r[j] - meanf) * (r[j] - meanf);
+    s0 = _mm256_add_pd(s0, s1);
+    h = _mm_add_pd(_mm256_castpd256_pd128(s0), _mm256_extractf128_pd(s0, 1));
+    var = (_mm_cvtsd_f64(h) + _mm_cvtsd_f64(_mm_unpackhi_pd(h, h)) + tail) / n;
+    inv = (float)(1.0 / sqrt(var + eps));
+    vi = _mm256_set1_ps(inv);
+    for (j = 0; j + 8 <= n; j += 8) {
+        __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(r + j), vm), vi);
+        _mm256_storeu_ps(r + j, _mm256_fmadd_ps(d, _mm256_loadu_ps(g + j), _mm256_loadu_ps(b + j)));
+    }
+    for (; j < n; j++) r[j] = (r[j] - meanf) * inv * g[j] + b[j];
+}
+#endif
+
+static void albert__layer_norm_task(void *arg, int index, int count)
+{
+    const albert__norm_job *job = (const albert__norm_job *)arg;
+    int i = (int)((int64_t)job->m * index / count), end = (int)((int64_t)job->m * (index + 1) / count);
+    for (; i < end; i++) {
+        float *r = job->x + (size_t)i * job->n;
+#ifdef ALBERT__X86_SIMD
+        if (job->isa >= ALBERT__ISA_AVX2) {
+            albert__layer_norm_row_avx2(r, job->n, job->g, job->b, job->eps);
+            continue;
+        }
+#endif
+        albert__layer_norm_row_scalar(r, job->n, job->g, job->b, job->eps);
     }
 }
 
+/* In place over each of m rows of n: (x - mean) / sqrt(var + eps) * g + b (biased variance, as PyTorch). */
+static void albert__layer_norm(albert__pool *pool, float *x, int m, int n, const float *g, const float *b, float eps)
+{
+    albert__norm_job job;
+    int tasks = albert__pool_threads(pool);
+    if (m <= 0 || n <= 0) return;
+    job.x = x;
+    job.m = m;
+    job.n = n;
+    job.g = g;
+    job.b = b;
+    job.eps = eps;
+    job.isa = albert__pool_isa(pool);
+    if ((size_t)m * (size_t)n < 16384) tasks = 1; /* not worth waking threads */
+    if (tasks > m) tasks = m;
+    albert__pool_run(pool, albert__layer_norm_task, &job, tasks);
+}
+
 /* ---------------------------------------------------------------- attention */
+/* c[rows x cols] = alpha * a[rows x k] . bm[k x cols] (row strides lda, ldb, ldc), all row-major. */
+static void albert__matmul_scalar(int rows, int cols, int k, const float *a, size_t lda, const float *bm, size_t ldb,
+                                  float alpha, float *c, size_t ldc)
+{
+    int i, j, t;
+    for (i = 0; i < rows; i++) {
+        float *cr = c + (size_t)i * ldc;
+        const float *ar = a + (size_t)i * lda;
+        for (j = 0; j < cols; j++) cr[j] = 0.0f;
+        for (t = 0; t < k; t++) {
+            float av = ar[t];
+            const float *br = bm + (size_t)t * ldb;
+            for (j = 0; j < cols; j++) cr[j] += av * br[j];
+        }
+        for (j = 0; j < cols; j++) cr[j] *= alpha;
+    }
+}
+
+#ifdef ALBERT__X86_SIMD
+/* The same, AVX-512: blocks of 6 rows x 64 columns, column tails masked. */
+ALBERT__AVX512 static void albert__matmul_avx512(int rows, int cols, int k, const float *a, size_t lda, const float *bm,
+                                                 size_t ldb, float alpha, float *c, size_t ldc)
+{
+    int i0, j0, t, r;
+    __m512 va = _mm512_set1_ps(alpha);
+    for (j0 = 0; j0 < cols; j0 += 64) {
+        int left = cols - j0;
+        __mmask16 m0 = (__mmask16)(left >= 16 ? 0xFFFF : (1u << left) - 1);
+        __mmask16 m1 = (__mmask16)(left >= 32 ? 0xFFFF : (left <= 16 ? 0 : (1u << (left - 16)) - 1));
+        __mmask16 m2 = (__mmask16)(left >= 48 ? 0xFFFF : (left <= 32 ? 0 : (1u << (left - 32)) - 1));
+        __mmask16 m3 = (__mmask16)(left >= 64 ? 0xFFFF : (left <= 48 ? 0 : (1u << (left - 48)) - 1));
+        for (i0 = 0; i0 < rows; i0 += 6) {
+            int used = rows - i0 < 6 ? rows - i0 : 6;
+            const float *ar[6];
+            __m512 acc[6][4];
+            for (r = 0; r < 6; r++) ar[r] = a + (size_t)(i0 + (r < used ? r : used - 1)) * lda;
+            acc[0][0] = acc[0][1] = acc[0][2] = acc[0][3] = _mm512_setzero_ps();
+            acc[1][0] = acc[1][1] = acc[1][2] = acc[1][3] = acc[0][0];
+            acc[2][0] = acc[2][1] = acc[2][2] = acc[2][3] = acc[0][0];
+            acc[3][0] = acc[3][1] = acc[3][2] = acc[3][3] = acc[0][0];
+            acc[4][0] = acc[4][1] = acc[4][2] = acc[4][3] = acc[0][0];
+            acc[5][0] = acc[5][1] = acc[5][2] = acc[5][3] = acc[0][0];
+            for (t = 0; t < k; t++) {
+                const float *br = bm + (size_t)t * ldb + j0;
+                __m512 b0 = _mm512_maskz_loadu_ps(m0, br), b1 = _mm512_maskz_loadu_ps(m1, br + 16);
+                __m512 b2 = _mm512_maskz_loadu_ps(m2, br + 32), b3 = _mm512_maskz_loadu_ps(m3, br + 48);
+#define ALBERT__MM512(r)                                      \
+    {                                                         \
+        __m512 av = _mm512_set1_ps(ar[r][t]);                 \
+        acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);       \
+        acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);       \
+        acc[r][2] = _mm512_fmadd_ps(av, b2, acc[r][2]);       \
+        acc[r][3] = _mm512_fmadd_ps(av, b3, acc[r][3]);       \
+    }
+                ALBERT__MM512(0) ALBERT__MM512(1) ALBERT__MM512(2) ALBERT__MM512(3) ALBERT__MM512(4) ALBERT__MM512(5)
+#undef ALBERT__MM512
+            }
+            /* constant indices only, so that acc stays in registers */
+#define ALBERT__MM512_STORE(r)                                                  \
+    if (r < used) {                                                             \
+        float *cr = c + (size_t)(i0 + r) * ldc + j0;                            \
+        _mm512_mask_storeu_ps(cr, m0, _mm512_mul_ps(acc[r][0], va));            \
+        _mm512_mask_storeu_ps(cr + 16, m1, _mm512_mul_ps(acc[r][1], va));       \
+        _mm512_mask_storeu_ps(cr + 32, m2, _mm512_mul_ps(acc[r][2], va));       \
+        _mm512_mask_storeu_ps(cr + 48, m3, _mm512_mul_ps(acc[r][3], va));       \
+    }
+            ALBERT__MM512_STORE(0) ALBERT__MM512_STORE(1) ALBERT__MM512_STORE(2)
+            ALBERT__MM512_STORE(3) ALBERT__MM512_STORE(4) ALBERT__MM512_STORE(5)
+#undef ALBERT__MM512_STORE
+        }
+    }
+}
+
+/* The same, AVX2: blocks of 6 rows x 16 columns, column tails masked. */
+ALBERT__AVX2 static void albert__matmul_avx2(int rows, int cols, int k, const float *a, size_t lda, const float *bm,
+                                             size_t ldb, float alpha, float *c, size_t ldc)
+{
+    int i0, j0, t, r;
+    __m256 va = _mm256_set1_ps(alpha);
+    __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (j0 = 0; j0 < cols; j0 += 16) {
+        int left = cols - j0;
+        __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(left), lane);
+        __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(left - 8), lane);
+        for (i0 = 0; i0 < rows; i0 += 6) {
+            int used = rows - i0 < 6 ? rows - i0 : 6;
+            const float *ar[6];
+            __m256 acc[6][2];
+            for (r = 0; r < 6; r++) ar[r] = a + (size_t)(i0 + (r < used ? r : used - 1)) * lda;
+            acc[0][0] = acc[0][1] = _mm256_setzero_ps();
+            acc[1][0] = acc[1][1] = acc[2][0] = acc[2][1] = acc[0][0];
+            acc[3][0] = acc[3][1] = acc[4][0] = acc[4][1] = acc[5][0] = acc[5][1] = acc[0][0];
+            for (t = 0; t < k; t++) {
+                const float *br = bm + (size_t)t * ldb + j0;
+                __m256 b0 = _mm256_maskload_ps(br, m0), b1 = _mm256_maskload_ps(br + 8, m1);
+#define ALBERT__MM256(r)                                      \
+    {                                                         \
+        __m256 av = _mm256_broadcast_ss(ar[r] + t);           \
+        acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);       \
+        acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);       \
+    }
+                ALBERT__MM256(0) ALBERT__MM256(1) ALBERT__MM256(2) ALBERT__MM256(3) ALBERT__MM256(4) ALBERT__MM256(5)
+#undef ALBERT__MM256
+            }
+#define ALBERT__MM256_STORE(r)                                                  \
+    if (r < used) {                                                             \
+        float *cr = c + (size_t)(i0 + r) * ldc + j0;                            \
+        _mm256_maskstore_ps(cr, m0, _mm256_mul_ps(acc[r][0], va));              \
+        _mm256_maskstore_ps(cr + 8, m1, _mm256_mul_ps(acc[r][1], va));          \
+    }
+            ALBERT__MM256_STORE(0) ALBERT__MM256_STORE(1) ALBERT__MM256_STORE(2)
+            ALBERT__MM256_STORE(3) ALBERT__MM256_STORE(4) ALBERT__MM256_STORE(5)
+#undef ALBERT__MM256_STORE
+        }
+    }
+}
+
+/* Softmax of n scores in place: e = exp(s - max) (max over the row), then e / sum. */
+ALBERT__AVX2 static void albert__softmax_row_avx2(float *s, int n)
+{
+    __m256 vmax = _mm256_set1_ps(-INFINITY), vsum = _mm256_setzero_ps(), vinv;
+    float mx, sum, inv;
+    int j;
+    for (j = 0; j + 8 <= n; j += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(s + j));
+    mx = albert__hmax8(vmax);
+    for (; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+    vmax = _mm256_set1_ps(mx);
+    sum = 0.0f;
+    for (j = 0; j + 8 <= n; j += 8) {
+        __m256 e = albert__exp8(_mm256_sub_ps(_mm256_loadu_ps(s + j), vmax));
+        _mm256_storeu_ps(s + j, e);
+        vsum = _mm256_add_ps(vsum, e);
+    }
+    for (; j < n; j++) {
+        s[j] = expf(s[j] - mx);
+        sum += s[j];
+    }
+    sum += albert__hsum8(vsum);
+    inv = 1.0f / sum;
+    vinv = _mm256_set1_ps(inv);
+    for (j = 0; j + 8 <= n; j += 8) _mm256_storeu_ps(s + j, _mm256_mul_ps(_mm256_loadu_ps(s + j), vinv));
+    for (; j < n; j++) s[j] *= inv;
+}
+#endif
+
+static void albert__softmax_row_scalar(float *s, int n)
+{
+    float mx = -INFINITY, sum = 0.0f, inv;
+    int j;
+    for (j = 0; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+    for (j = 0; j < n; j++) {
+        s[j] = expf(s[j] - mx);
+        sum += s[j];
+    }
+    inv = 1.0f / sum;
+    for (j = 0; j < n; j++) s[j] *= inv;
+}
+
+static void albert__matmul(int isa, int rows, int cols, int k, const float *a, size_t lda, const float *bm, size_t ldb,
+                           float alpha, float *c, size_t ldc)
+{
+#ifdef ALBERT__X86_SIMD
+    if (isa == ALBERT__ISA_AVX512) {
+        albert__matmul_avx512(rows, cols, k, a, lda, bm, ldb, alpha, c, ldc);
+        return;
+    }
+    if (isa == ALBERT__ISA_AVX2) {
+        albert__matmul_avx2(rows, cols, k, a, lda, bm, ldb, alpha, c, ldc);
+        return;
+    }
+#endif
+    (void)isa;
+    albert__matmul_scalar(rows, cols, k, a, lda, bm, ldb, alpha, c, ldc);
+}
+
+typedef struct albert__attention_job {
+    float *scratch;
+    size_t scratch_per_thread;
+    const float *q, *k, *v;
+    const int32_t *mask;
+    int n_seqs, seq_len, n_heads, head_dim;
+    float *out;
+    int isa;
+} albert__attention_job;
+
+/* Thread `index` of `count` does the (sequence, head) pairs index, index + count, ... */
+static void albert__attention_task(void *arg, int index, int count)
+{
+    const albert__attention_job *job = (const albert__attention_job *)arg;
+    int S = job->seq_len, hd = job->head_dim, H = job->n_heads * job->head_dim;
+    size_t ld = albert__round16((size_t)S);   /* row stride of the transposed keys and of the scores */
+    float *kt = job->scratch + job->scratch_per_thread * (size_t)index;   /* [hd x ld] */
+    float *scores = kt + (size_t)hd * ld;                                  /* [QUERY_BLOCK x ld] */
+    float scale = 1.0f / sqrtf((float)hd);
+    int pair;
+    for (pair = index; pair < job->n_seqs * job->n_heads; pair += count) {
+        int s = pair / job->n_heads, h = pair % job->n_heads, i0, i, j, d;
+        const int32_t *mrow = job->mask ? job->mask + (size_t)s * S : NULL;
+        const float *qh = job->q + (size_t)s * S * H + (size_t)h * hd;
+        const float *kh = job->k + (size_t)s * S * H + (size_t)h * hd;
+        const float *vh = job->v + (size_t)s * S * H + (size_t)h * hd;
+        float *oh = job->out + (size_t)s * S * H + (size_t)h * hd;
+        int any_real = 1;
+        if (mrow) {
+            any_real = 0;
+            for (j = 0; j < S; j++) any_real |= mrow[j] != 0;
+        }
+        for (j = 0; j < S; j++)
+            for (d = 0; d < hd; d++) kt[(size_t)d * ld + j] = kh[(size_t)j * H + d];
+        for (i0 = 0; i0 < S; i0 += ALBERT__QUERY_BLOCK) {
+            int rows = S - i0 < ALBERT__QUERY_BLOCK ? S - i0 : ALBERT__QUERY_BLOCK;
+            if (!any_real) {   /* every key is padding: equal weights, as HF's additive mask gives */
+                for (i = 0; i < rows; i++)
+                    for (j = 0; j < S; j++) scores[(size_t)i * ld + j] = 1.0f / (float)S;
+            } else {
+                albert__matmul(job->isa, rows, S, hd, qh + (size_t)i0 * H, (size_t)H, kt, ld, scale, scores, ld);
+                for (i = 0; i < rows; i++) {
+                    float *sr = scores + (size_t)i * ld;
+                    if (mrow)   /* padding keys: weight exactly 0 */
+                        for (j = 0; j < S; j++)
+                            if (!mrow[j]) sr[j] = -INFINITY;
+#ifdef ALBERT__X86_SIMD
+                    if (job->isa >= ALBERT__ISA_AVX2) {
+                        albert__softmax_row_avx2(sr, S);
+                        continue;
+                    }
+#endif
+                    albert__softmax_row_scalar(sr, S);
+                }
+            }
+            albert__matmul(job->isa, rows, hd, S, scores, ld, vh, (size_t)H, 1.0f, oh + (size_t)i0 * H, (size_t)H);
+        }
+    }
+}
+
 /* For each of n_seqs sequences of seq_len tokens (rows s*seq_len .. s*seq_len+seq_len-1) and each head h
    (columns h*head_dim ..): out = softmax(q k^T / sqrt(head_dim) + mask) v. q, k, v and out have row stride
    n_heads*head_dim. mask [n_seqs x seq_len]: 0 marks a padding key, which gets weight exactly 0 (as HF's
    additive float-min mask does in float32); if every key of a sequence is padding, all keys get equal
-   weight (as HF). mask NULL = no padding. scratch: albert__kernel_scratch_floats() floats. */
+   weight (as HF). mask NULL = no padding. scratch: albert__kernel_scratch_floats() floats (for seq_len up to
+   its max_seq and head_dim up to its hidden, with the pool's thread count), any alignment. */
 static void albert__attention(albert__pool *pool, float *scratch, const float *q, const float *k, const float *v,
                               const int32_t *mask, int n_seqs, int seq_len, int n_heads, int head_dim, float *out)
 {
-    int H = n_heads * head_dim, s, h, i, j, d;
-    float scale = 1.0f / sqrtf((float)head_dim);
-    (void)pool;
-    for (s = 0; s < n_seqs; s++) {
-        const int32_t *mrow = mask ? mask + (size_t)s * seq_len : NULL;
-        int any = 0;
-        if (mrow) for (j = 0; j < seq_len; j++) any |= mrow[j] != 0;
-        for (h = 0; h < n_heads; h++) {
-            for (i = 0; i < seq_len; i++) {
-                const float *qi = q + ((size_t)s * seq_len + i) * H + h * head_dim;
-                float *o = out + ((size_t)s * seq_len + i) * H + h * head_dim;
-                float mx = -INFINITY, sum = 0.0f;
-                for (j = 0; j < seq_len; j++) {
-                    const float *kj = k + ((size_t)s * seq_len + j) * H + h * head_dim;
-                    float dot = 0.0f;
-                    if (mrow && !any) { scratch[j] = 0.0f; mx = 0.0f; continue; }   /* all padding: uniform */
-                    if (mrow && !mrow[j]) { scratch[j] = -INFINITY; continue; }
-                    for (d = 0; d < head_dim; d++) dot += qi[d] * kj[d];
-                    scratch[j] = dot * scale;
-                    if (scratch[j] > mx) mx = scratch[j];
-                }
-                for (j = 0; j < seq_len; j++) {
-                    float e = scratch[j] == -INFINITY ? 0.0f : expf(scratch[j] - mx);
-                    scratch[j] = e;
-                    sum += e;
-                }
-                for (d = 0; d < head_dim; d++) o[d] = 0.0f;
-                for (j = 0; j < seq_len; j++) {
-                    const float *vj = v + ((size_t)s * seq_len + j) * H + h * head_dim;
-                    float p = scratch[j] / sum;
-                    if (p == 0.0f) continue;
-                    for (d = 0; d < head_dim; d++) o[d] += p * vj[d];
-                }
-            }
-        }
-    }
+    albert__attention_job job;
+    int n_threads = albert__pool_threads(pool), pairs = n_seqs * n_heads;
+    size_t ld = albert__round16((size_t)seq_len);
+    if (n_seqs <= 0 || seq_len <= 0 || n_heads <= 0 || head_dim <= 0) return;
+    job.scratch = scratch + (16 - (size_t)((uintptr_t)scratch / sizeof(float) % 16)) % 16;
+    job.scratch_per_thread = albert__round16(ld * ((size_t)head_dim + ALBERT__QUERY_BLOCK));
+    job.q = q;
+    job.k = k;
+    job.v = v;
+    job.mask = mask;
+    job.n_seqs = n_seqs;
+    job.seq_len = seq_len;
+    job.n_heads = n_heads;
+    job.head_dim = head_dim;
+    job.out = out;
+    job.isa = albert__pool_isa(pool);
+    albert__pool_run(pool, albert__attention_task, &job, pairs < n_threads ? pairs : n_threads);
 }
