@@ -11,6 +11,7 @@ static inline void *tu_read_file(const char *path, size_t *size)
     FILE *f = fopen(path, "rb");
     char *buf;
     long n;
+    if (size) *size = 0;
     if (!f) return NULL;
     if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) { fclose(f); return NULL; }
     buf = (char *)malloc((size_t)n + 1);
