@@ -28,9 +28,27 @@ $(B)/test_%: tests/test_%.c tests/testutil.h albert.h $(B)/albert-convert | $(B)
 $(B)/cxx_compile: tests/cxx_compile.cpp albert.h | $(B)
 	$(CXX) $(CXXFLAGS) -o $@ $< $(LDLIBS)
 
+# Every tests/test_*.c runs from tests/ with this build's converter ($(RUN) = a wrapper such as valgrind); all run,
+# the failures are listed at the end.
 test: all $(B)/cxx_compile
 	$(B)/cxx_compile
-	cd tests && for t in $(TESTS); do ../$$t || exit 1; done
+	$(B)/albert-convert -q tests/data/models/tiny $(B)/cxx_tiny.albert && $(B)/cxx_compile $(B)/cxx_tiny.albert
+	@cd tests && failed=; for t in $(TESTS); do echo "== $$t"; \
+	  ALBERT_CONVERT=../$(B)/albert-convert $(RUN) ../$$t || failed="$$failed $$t"; done; \
+	  if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all $(words $(TESTS)) test programs passed"
+
+# The same with AddressSanitizer + UBSan, in a build dir of its own.
+sanitize:
+	$(MAKE) B=build-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" test
+
+valgrind:
+	$(MAKE) test RUN="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
+
+# ThreadSanitizer on the thread test (TSAN_CC: clang or gcc).
+TSAN_CC ?= clang
+tsan:
+	$(MAKE) B=build-tsan CC=$(TSAN_CC) OPT="-O1 -g -fsanitize=thread" build-tsan/test_threads
+	cd tests && ALBERT_CONVERT=../build-tsan/albert-convert TSAN_OPTIONS=halt_on_error=1 ../build-tsan/test_threads
 
 demo: $(B)/albert-convert $(B)/albert-cli
 	$(B)/albert-convert tests/data/demo $(B)/demo.albert
@@ -40,7 +58,14 @@ demo: $(B)/albert-convert $(B)/albert-cli
 bench: $(B)/albert-bench $(B)/albert-convert
 	sh tools/bench.sh
 
-clean:
-	rm -rf $(B)
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c, clang): each one runs FUZZ_SECONDS with its seed corpus, after the
+# reproducers in tests/data/fuzz-regress; fails on any crash.
+FUZZ_SECONDS ?= 30
+fuzz:
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+.PHONY: fuzz
 
-.PHONY: all test demo bench clean
+clean:
+	rm -rf $(B) build-asan build-tsan
+
+.PHONY: all test sanitize valgrind tsan demo bench clean

@@ -80,4 +80,45 @@ int tok_add_wordpiece(blob_writer *w, const char *vocab_path, blob_config *cfg, 
 /* The Unicode tables the header's tokenizers need (uni.* tensors); called whenever a tokenizer is added. */
 int tok_add_unicode_tables(blob_writer *w, char *err);
 
+/* ---------------------------------------------------------------- ck_torch.c / ck_tf.c */
+/* The same readers over caller-owned bytes (they must outlive the ck_file); used by tests and fuzzing.
+   name is used in messages. ck_open_tf_memory takes the .index bytes and the data shards in shard order. */
+int ck_open_torch_memory(const uint8_t *data, size_t size, const char *name, ck_file *f, char *err);
+int ck_open_tf_memory(const uint8_t *index, size_t index_size, const uint8_t *const *shards, const size_t *shard_sizes,
+                      int n_shards, const char *name, ck_file *f, char *err);
+
+/* TF checkpoints (ck_open_tf): tensors keep their TF names, but every 2-D variable whose last name component
+   is "kernel" (TF dense layers store [in, out]) is reported TRANSPOSED, in HF/PyTorch Linear order: a stored
+   [in, out] kernel appears as dims {out, in} with strides {1, out}, so ck_read_f32 yields [out, in] rows.
+   Do not transpose again. DT_STRING tensors appear as CK_STRING with data NULL; other non-float types keep
+   their bytes (CK_I32/CK_I64/...) or are CK_OTHER with data NULL.
+
+   ck_tf_to_hf_name maps a Google ALBERT TF variable name to the HF state-dict name (transformers
+   load_tf_weights_in_albert rules, formats.md §2.3; a TF-Hub "module/" prefix is stripped), e.g.
+   "bert/encoder/transformer/group_0/inner_group_0/ffn_1/intermediate/output/dense/kernel" ->
+   "albert.encoder.albert_layer_groups.0.albert_layers.0.ffn_output.weight".
+   Returns 0 and writes hf_name (NUL-terminated, at most cap bytes) if the variable is an HF ALBERT weight,
+   1 if it should be skipped silently (global_step, adam_m/adam_v, Adam*, other optimizer slots and
+   bookkeeping), -1 if unknown (the converter reports it). *transpose (may be NULL) is set to 1 for kernels:
+   informational only, ck_open_tf already reports them transposed. */
+int ck_tf_to_hf_name(const char *tf_name, char *hf_name, size_t cap, int *transpose);
+/* 1 if the checkpoint uses brightmart/albert_zh's own graph (bert/embeddings/word_embeddings_2 or
+   bert/encoder/layer_shared/...), which the Google name map cannot load: the converter should say
+   "brightmart albert_zh graph not supported (use its *_google release)". */
+int ck_tf_is_brightmart(const ck_file *f);
+
+/* ---------------------------------------------------------------- blob_quant.c */
+/* Adds the weight matrix `name` [rows x cols] (row-major floats, PyTorch Linear order [out, in]) in dtype:
+     BLOB_F32  as is;
+     BLOB_F16  IEEE binary16, rounded to nearest even; a value whose magnitude rounds past 65504 (the largest
+               half) is an error, not saturated (such a weight means the checkpoint is not what we think);
+     BLOB_Q8   int8 rows with a symmetric scale per row: scale = max|w| / 127, q = round(w / scale) clamped to
+               [-127, 127] (an all-zero row has scale 0 and q 0), plus the tensor "<name>.scale" f32 [rows].
+   NaN or infinite weights are an error for every dtype. Call it once per tensor: ALBERT's shared layers store
+   each weight once and every layer of the group reads the same (quantized) copy. */
+int blob_add_matrix(blob_writer *w, const char *name, int dtype, uint32_t rows, uint32_t cols, const float *data,
+                    char *err);
+/* IEEE binary16 bits of f, rounded to nearest even (overflow gives infinity, NaN stays NaN). */
+uint16_t blob_float_to_half(float f);
+
 #endif

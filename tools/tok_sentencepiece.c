@@ -1,9 +1,484 @@
-/* TEMPORARY STUB — replaced by the real SentencePiece reader. */
+/* tok_sentencepiece.c - reads a SentencePiece ModelProto (spiece.model / 30k-clean.model) and writes the tok.*
+   tensors of a SentencePiece (unigram) tokenizer into the blob.
+
+   The .model file is a protobuf (proto2) message, parsed here directly from its wire format with every length
+   checked against the bytes that remain (see ../shared/docs/formats.md section 5.1):
+     ModelProto      1 pieces (repeated SentencePiece)  2 trainer_spec  3 normalizer_spec   (others skipped)
+     SentencePiece   1 piece (string)  2 score (float)  3 type (enum, default NORMAL = 1)
+     TrainerSpec     3 model_type (UNIGRAM = 1, default)  24 treat_whitespace_as_suffix  35 byte_fallback
+     NormalizerSpec  1 name  2 precompiled_charsmap  3 add_dummy_prefix [true]  4 remove_extra_whitespaces [true]
+                     5 escape_whitespaces [true]
+
+   Tensors written (the header's wip/tokenizer.h reads and validates them):
+     tok.pieces      u8  [total]     every piece's UTF-8 bytes, concatenated in id order
+     tok.offsets     u32 [n+1]       piece i is tok.pieces[offsets[i] .. offsets[i+1])
+     tok.scores      f32 [n]
+     tok.types       u8  [n]         SentencePiece types: 1 NORMAL 2 UNKNOWN 3 CONTROL 4 USER_DEFINED 5 UNUSED 6 BYTE
+     tok.spm_flags   u32 [1]         ALBERT__SPM_* bits: 1 add_dummy_prefix, 2 remove_extra_whitespaces,
+                                     4 escape_whitespaces, 8 byte_fallback
+     tok.charsmap    u8  [size]      normalizer_spec.precompiled_charsmap, verbatim (absent when the model has none)
+     tok.trie        u32 [slots, 2]  hashed byte trie over ALL pieces (see below)
+     tok.trie_ids    i32 [nodes]     piece id ending at each trie node, or -1
+     tok.user_trie, tok.user_trie_ids   the same over the USER_DEFINED pieces only (absent when there are none)
+
+   Hashed trie: node 0 is the root; every edge (parent node p, byte b) -> child c is one slot of an open-addressing
+   table of `slots` (a power of two) entries {key, child}, key = (p << 8 | b) + 1 (0 marks an empty slot). The slot
+   of a key is found by linear probing from ((key * 0x9E3779B1) mod 2^32) >> (32 - log2(slots)). At least half of
+   the slots are empty (load factor <= 1/2), so a probe always ends. Nodes are numbered < 2^24.
+
+   Refused: model types other than UNIGRAM (BPE, WORD, CHAR), treat_whitespace_as_suffix, empty or duplicate
+   pieces, pieces that are not valid UTF-8, a model without exactly one UNKNOWN piece, BYTE pieces without
+   byte_fallback, a charsmap whose layout is inconsistent.
+   The uni.* tables are not written here: the caller (albert-convert.c) adds them once with tok_add_unicode_tables. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "convert.h"
+
+#define SPM_TYPE_NORMAL 1
+#define SPM_TYPE_UNKNOWN 2
+#define SPM_TYPE_CONTROL 3
+#define SPM_TYPE_USER_DEFINED 4
+#define SPM_TYPE_UNUSED 5
+#define SPM_TYPE_BYTE 6
+
+#define SPM_FLAG_ADD_DUMMY_PREFIX 1u
+#define SPM_FLAG_REMOVE_EXTRA_WHITESPACES 2u
+#define SPM_FLAG_ESCAPE_WHITESPACES 4u
+#define SPM_FLAG_BYTE_FALLBACK 8u
+
+#define SPM_MAX_FILE (1u << 30)
+
+/* ------------------------------------------------------------------ protobuf wire format */
+typedef struct pb_reader {
+    const uint8_t *p, *end;
+} pb_reader;
+
+/* Reads a varint; returns 0 on success, -1 if truncated or longer than 10 bytes. */
+static int pb_varint(pb_reader *r, uint64_t *value)
+{
+    uint64_t v = 0;
+    int shift = 0;
+    while (r->p < r->end && shift < 70) {
+        uint8_t byte = *r->p++;
+        v |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) { *value = v; return 0; }
+        shift += 7;
+    }
+    return -1;
+}
+
+/* Reads one field header and gives its payload: varint value, or [data, data + len) for LEN / fixed32 / fixed64.
+   Returns 1 for a field, 0 at the end, -1 on malformed input. */
+static int pb_next(pb_reader *r, uint32_t *field, uint32_t *wire, uint64_t *value, const uint8_t **data, uint64_t *len)
+{
+    uint64_t tag;
+    if (r->p == r->end) return 0;
+    if (pb_varint(r, &tag) != 0) return -1;
+    if ((tag >> 3) == 0 || (tag >> 3) > 0x1fffffff) return -1;
+    *field = (uint32_t)(tag >> 3);
+    *wire = (uint32_t)(tag & 7);
+    *data = NULL; *len = 0; *value = 0;
+    switch (*wire) {
+    case 0: return pb_varint(r, value) == 0 ? 1 : -1;
+    case 1:
+        if (r->end - r->p < 8) return -1;
+        *data = r->p; *len = 8; r->p += 8; return 1;
+    case 2:
+        if (pb_varint(r, len) != 0 || *len > (uint64_t)(r->end - r->p)) return -1;
+        *data = r->p; r->p += *len; return 1;
+    case 5:
+        if (r->end - r->p < 4) return -1;
+        *data = r->p; *len = 4; r->p += 4; return 1;
+    default: return -1;   /* groups (3, 4) and reserved wire types */
+    }
+}
+
+/* ------------------------------------------------------------------ helpers */
+static int utf8_valid(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        size_t len, k;
+        uint32_t cp;
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
+        else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
+        else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
+        else return 0;
+        if (n - i < len) return 0;
+        for (k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+typedef struct spm_piece {
+    const uint8_t *bytes;
+    uint32_t len;
+    float score;
+    uint32_t type;
+} spm_piece;
+
+typedef struct spm_model {
+    spm_piece *pieces;
+    uint32_t n_pieces, cap_pieces;
+    uint32_t model_type;
+    int treat_whitespace_as_suffix, byte_fallback;
+    int add_dummy_prefix, remove_extra_whitespaces, escape_whitespaces;
+    const uint8_t *charsmap;
+    uint64_t charsmap_len;
+} spm_model;
+
+static int parse_piece(const uint8_t *data, uint64_t len, spm_piece *out, char *err, const char *path)
+{
+    pb_reader r;
+    uint32_t field, wire;
+    uint64_t value, flen;
+    const uint8_t *fdata;
+    int rc, have_piece = 0;
+    r.p = data; r.end = data + len;
+    out->bytes = NULL; out->len = 0; out->score = 0.0f; out->type = SPM_TYPE_NORMAL;
+    while ((rc = pb_next(&r, &field, &wire, &value, &fdata, &flen)) == 1) {
+        if (field == 1 && wire == 2) {
+            if (flen > 0xffffu) { snprintf(err, CK_ERR_LEN, "%s: a piece of %llu bytes", path, (unsigned long long)flen); return -1; }
+            out->bytes = fdata; out->len = (uint32_t)flen; have_piece = 1;
+        } else if (field == 2 && wire == 5) {
+            uint32_t bits = (uint32_t)fdata[0] | (uint32_t)fdata[1] << 8 | (uint32_t)fdata[2] << 16 | (uint32_t)fdata[3] << 24;
+            memcpy(&out->score, &bits, 4);
+        } else if (field == 3 && wire == 0) {
+            out->type = (uint32_t)value;
+        } else if (field <= 3) {
+            snprintf(err, CK_ERR_LEN, "%s: SentencePiece field %u has wire type %u", path, field, wire);
+            return -1;
+        }
+    }
+    if (rc < 0) { snprintf(err, CK_ERR_LEN, "%s: malformed SentencePiece entry", path); return -1; }
+    if (!have_piece || out->len == 0) { snprintf(err, CK_ERR_LEN, "%s: a piece is empty", path); return -1; }
+    if (out->type < SPM_TYPE_NORMAL || out->type > SPM_TYPE_BYTE) {
+        snprintf(err, CK_ERR_LEN, "%s: piece type %u is not a SentencePiece type (1..6)", path, out->type);
+        return -1;
+    }
+    if (out->score != out->score) { snprintf(err, CK_ERR_LEN, "%s: a piece has a NaN score", path); return -1; }
+    if (!utf8_valid(out->bytes, out->len)) { snprintf(err, CK_ERR_LEN, "%s: a piece is not valid UTF-8", path); return -1; }
+    return 0;
+}
+
+static int parse_bool_message(const uint8_t *data, uint64_t len, spm_model *m, int trainer, char *err, const char *path)
+{
+    pb_reader r;
+    uint32_t field, wire;
+    uint64_t value, flen;
+    const uint8_t *fdata;
+    int rc;
+    r.p = data; r.end = data + len;
+    while ((rc = pb_next(&r, &field, &wire, &value, &fdata, &flen)) == 1) {
+        if (trainer) {
+            if (field == 3 && wire == 0) m->model_type = (uint32_t)value;
+            else if (field == 24 && wire == 0) m->treat_whitespace_as_suffix = value != 0;
+            else if (field == 35 && wire == 0) m->byte_fallback = value != 0;
+        } else {
+            if (field == 2 && wire == 2) { m->charsmap = fdata; m->charsmap_len = flen; }
+            else if (field == 3 && wire == 0) m->add_dummy_prefix = value != 0;
+            else if (field == 4 && wire == 0) m->remove_extra_whitespaces = value != 0;
+            else if (field == 5 && wire == 0) m->escape_whitespaces = value != 0;
+        }
+    }
+    if (rc < 0) {
+        snprintf(err, CK_ERR_LEN, "%s: malformed %s", path, trainer ? "trainer_spec" : "normalizer_spec");
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_model(const uint8_t *data, size_t size, spm_model *m, char *err, const char *path)
+{
+    pb_reader r;
+    uint32_t field, wire;
+    uint64_t value, flen;
+    const uint8_t *fdata;
+    int rc;
+    memset(m, 0, sizeof(*m));
+    m->model_type = 1;
+    m->add_dummy_prefix = m->remove_extra_whitespaces = m->escape_whitespaces = 1;
+    r.p = data; r.end = data + size;
+    while ((rc = pb_next(&r, &field, &wire, &value, &fdata, &flen)) == 1) {
+        if (field == 1 && wire == 2) {
+            if (m->n_pieces == m->cap_pieces) {
+                uint32_t cap = m->cap_pieces ? m->cap_pieces * 2 : 1024;
+                spm_piece *p = (spm_piece *)realloc(m->pieces, sizeof(spm_piece) * cap);
+                if (!p) { snprintf(err, CK_ERR_LEN, "out of memory"); return -1; }
+                m->pieces = p; m->cap_pieces = cap;
+            }
+            if (parse_piece(fdata, flen, &m->pieces[m->n_pieces], err, path) != 0) return -1;
+            m->n_pieces++;
+        } else if (field == 2 && wire == 2) {
+            if (parse_bool_message(fdata, flen, m, 1, err, path) != 0) return -1;
+        } else if (field == 3 && wire == 2) {
+            if (parse_bool_message(fdata, flen, m, 0, err, path) != 0) return -1;
+        } else if (field <= 3) {
+            snprintf(err, CK_ERR_LEN, "%s: ModelProto field %u has wire type %u (not a SentencePiece model?)", path, field, wire);
+            return -1;
+        }
+    }
+    if (rc < 0) { snprintf(err, CK_ERR_LEN, "%s: not a SentencePiece model (malformed protobuf)", path); return -1; }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ hashed trie */
+typedef struct hash_trie {
+    uint32_t *slots;      /* [n_slots * 2] key, child */
+    uint32_t n_slots, log2_slots;
+    int32_t *node_ids;    /* [n_nodes] */
+    uint32_t n_nodes, cap_nodes, n_edges;
+} hash_trie;
+
+static uint32_t trie_slot(uint32_t key, uint32_t log2_slots)
+{
+    return (uint32_t)(key * 0x9E3779B1u) >> (32 - log2_slots);
+}
+
+/* Returns the child of (node, byte), creating it if create is set; 0 if absent (the root is never a child). */
+static uint32_t trie_child(hash_trie *t, uint32_t node, uint8_t byte, int create)
+{
+    uint32_t key = ((node << 8) | byte) + 1u;
+    uint32_t mask = t->n_slots - 1, s = trie_slot(key, t->log2_slots);
+    for (;; s = (s + 1) & mask) {
+        if (t->slots[2 * s] == key) return t->slots[2 * s + 1];
+        if (t->slots[2 * s] == 0) break;
+    }
+    if (!create) return 0;
+    t->slots[2 * s] = key;
+    t->slots[2 * s + 1] = t->n_nodes;
+    t->node_ids[t->n_nodes] = -1;
+    t->n_edges++;
+    return t->n_nodes++;
+}
+
+/* Builds the trie over the pieces whose type bit is set in type_mask. */
+static int trie_build(hash_trie *t, const spm_model *m, uint32_t type_mask, char *err)
+{
+    uint64_t total = 1, slots = 4;
+    uint32_t i, k;
+    memset(t, 0, sizeof(*t));
+    for (i = 0; i < m->n_pieces; i++)
+        if (type_mask & (1u << m->pieces[i].type)) total += m->pieces[i].len;
+    if (total >= (1u << 24)) { snprintf(err, CK_ERR_LEN, "vocabulary too large for the piece trie"); return -1; }
+    t->log2_slots = 2;
+    while (slots < total * 2) { slots *= 2; t->log2_slots++; }   /* room for every byte */
+    t->n_slots = (uint32_t)slots;
+    t->slots = (uint32_t *)calloc(slots * 2, sizeof(uint32_t));
+    t->node_ids = (int32_t *)malloc(sizeof(int32_t) * total);
+    if (!t->slots || !t->node_ids) { snprintf(err, CK_ERR_LEN, "out of memory"); return -1; }
+    t->cap_nodes = (uint32_t)total;
+    t->n_nodes = 1;
+    t->node_ids[0] = -1;
+    for (i = 0; i < m->n_pieces; i++) {
+        const spm_piece *p = &m->pieces[i];
+        uint32_t node = 0;
+        if (!(type_mask & (1u << p->type))) continue;
+        for (k = 0; k < p->len; k++) node = trie_child(t, node, p->bytes[k], 1);
+        if (t->node_ids[node] != -1) {
+            snprintf(err, CK_ERR_LEN, "piece %u \"%.*s\" duplicates piece %d", i, (int)p->len, (const char *)p->bytes,
+                     t->node_ids[node]);
+            return -1;
+        }
+        t->node_ids[node] = (int32_t)i;
+    }
+    /* shrink: rehash into the smallest power of two >= 2 x edges (load factor <= 1/2) */
+    {
+        uint32_t *old = t->slots, old_n = t->n_slots, s;
+        slots = 4; t->log2_slots = 2;
+        while (slots < (uint64_t)t->n_edges * 2) { slots *= 2; t->log2_slots++; }
+        t->n_slots = (uint32_t)slots;
+        t->slots = (uint32_t *)calloc(slots * 2, sizeof(uint32_t));
+        if (!t->slots) { t->slots = old; snprintf(err, CK_ERR_LEN, "out of memory"); return -1; }
+        for (s = 0; s < old_n; s++) {
+            uint32_t key = old[2 * s], mask = t->n_slots - 1, j;
+            if (key == 0) continue;
+            for (j = trie_slot(key, t->log2_slots); t->slots[2 * j] != 0; j = (j + 1) & mask) {}
+            t->slots[2 * j] = key;
+            t->slots[2 * j + 1] = old[2 * s + 1];
+        }
+        free(old);
+    }
+    return 0;
+}
+
+static void trie_free(hash_trie *t)
+{
+    free(t->slots);
+    free(t->node_ids);
+}
+
+static int trie_write(blob_writer *w, const hash_trie *t, const char *slots_name, const char *ids_name, char *err)
+{
+    uint32_t dims[2];
+    dims[0] = t->n_slots; dims[1] = 2;
+    if (blob_add(w, slots_name, BLOB_U32, 2, dims, t->slots, (uint64_t)t->n_slots * 8, err) != 0) return -1;
+    dims[0] = t->n_nodes;
+    return blob_add(w, ids_name, BLOB_I32, 1, dims, t->node_ids, (uint64_t)t->n_nodes * 4, err);
+}
+
+/* ------------------------------------------------------------------ charsmap check */
+/* [u32 trie_bytes][trie units][NUL-terminated replacement strings]: sizes consistent, strings valid UTF-8. */
+static int check_charsmap(const uint8_t *cm, uint64_t len, char *err, const char *path)
+{
+    uint32_t trie_bytes;
+    uint64_t strings_len;
+    if (len < 4) { snprintf(err, CK_ERR_LEN, "%s: precompiled_charsmap shorter than 4 bytes", path); return -1; }
+    trie_bytes = (uint32_t)cm[0] | (uint32_t)cm[1] << 8 | (uint32_t)cm[2] << 16 | (uint32_t)cm[3] << 24;
+    if (trie_bytes % 4 != 0 || trie_bytes == 0 || trie_bytes > len - 4) {
+        snprintf(err, CK_ERR_LEN, "%s: precompiled_charsmap trie size %u does not fit its %llu bytes", path, trie_bytes,
+                 (unsigned long long)len);
+        return -1;
+    }
+    strings_len = len - 4 - trie_bytes;
+    if (strings_len == 0 || cm[len - 1] != 0 || !utf8_valid(cm + 4 + trie_bytes, (size_t)strings_len)) {
+        snprintf(err, CK_ERR_LEN, "%s: precompiled_charsmap replacement strings are not NUL-terminated UTF-8", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ entry point */
+static int32_t find_piece(const spm_model *m, const char *text)
+{
+    uint32_t i, n = (uint32_t)strlen(text);
+    for (i = 0; i < m->n_pieces; i++)
+        if (m->pieces[i].len == n && memcmp(m->pieces[i].bytes, text, n) == 0) return (int32_t)i;
+    return -1;
+}
+
+static int write_tensors(blob_writer *w, const spm_model *m, char *err)
+{
+    uint32_t n = m->n_pieces, i, dims[1], flags = 0;
+    uint64_t total = 0;
+    uint8_t *bytes = NULL, *types = NULL;
+    uint32_t *offsets = NULL;
+    float *scores = NULL;
+    hash_trie all, user;
+    int rc = -1;
+    uint32_t user_mask = 1u << SPM_TYPE_USER_DEFINED;
+
+    memset(&all, 0, sizeof(all));
+    memset(&user, 0, sizeof(user));
+    for (i = 0; i < n; i++) total += m->pieces[i].len;
+    bytes = (uint8_t *)malloc(total);
+    types = (uint8_t *)malloc(n);
+    offsets = (uint32_t *)malloc(sizeof(uint32_t) * (n + 1));
+    scores = (float *)malloc(sizeof(float) * n);
+    if (!bytes || !types || !offsets || !scores) { snprintf(err, CK_ERR_LEN, "out of memory"); goto done; }
+    total = 0;
+    for (i = 0; i < n; i++) {
+        offsets[i] = (uint32_t)total;
+        memcpy(bytes + total, m->pieces[i].bytes, m->pieces[i].len);
+        total += m->pieces[i].len;
+        types[i] = (uint8_t)m->pieces[i].type;
+        scores[i] = m->pieces[i].score;
+    }
+    offsets[n] = (uint32_t)total;
+    if (trie_build(&all, m, 0x7eu, err) != 0) goto done;   /* types 1..6: every piece, for exact lookups */
+    for (i = 0; i < n; i++)
+        if (m->pieces[i].type == SPM_TYPE_USER_DEFINED) break;
+    if (i < n && trie_build(&user, m, user_mask, err) != 0) goto done;
+
+    if (m->add_dummy_prefix) flags |= SPM_FLAG_ADD_DUMMY_PREFIX;
+    if (m->remove_extra_whitespaces) flags |= SPM_FLAG_REMOVE_EXTRA_WHITESPACES;
+    if (m->escape_whitespaces) flags |= SPM_FLAG_ESCAPE_WHITESPACES;
+    if (m->byte_fallback) flags |= SPM_FLAG_BYTE_FALLBACK;
+
+    dims[0] = (uint32_t)total;
+    if (blob_add(w, "tok.pieces", BLOB_U8, 1, dims, bytes, total, err) != 0) goto done;
+    dims[0] = n + 1;
+    if (blob_add(w, "tok.offsets", BLOB_U32, 1, dims, offsets, (uint64_t)(n + 1) * 4, err) != 0) goto done;
+    dims[0] = n;
+    if (blob_add(w, "tok.scores", BLOB_F32, 1, dims, scores, (uint64_t)n * 4, err) != 0) goto done;
+    if (blob_add(w, "tok.types", BLOB_U8, 1, dims, types, n, err) != 0) goto done;
+    dims[0] = 1;
+    if (blob_add(w, "tok.spm_flags", BLOB_U32, 1, dims, &flags, 4, err) != 0) goto done;
+    if (m->charsmap_len > 0) {
+        dims[0] = (uint32_t)m->charsmap_len;
+        if (blob_add(w, "tok.charsmap", BLOB_U8, 1, dims, m->charsmap, m->charsmap_len, err) != 0) goto done;
+    }
+    if (trie_write(w, &all, "tok.trie", "tok.trie_ids", err) != 0) goto done;
+    if (user.n_nodes > 0 && trie_write(w, &user, "tok.user_trie", "tok.user_trie_ids", err) != 0) goto done;
+    rc = 0;
+done:
+    free(bytes); free(types); free(offsets); free(scores);
+    trie_free(&all); trie_free(&user);
+    return rc;
+}
+
 int tok_add_sentencepiece(blob_writer *w, const char *model_path, blob_config *cfg, char *err)
 {
-    (void)w; (void)cfg;
-    snprintf(err, CK_ERR_LEN, "%s: SentencePiece models are not supported yet", model_path);
-    return -1;
+    FILE *f;
+    long size;
+    uint8_t *data = NULL;
+    spm_model m;
+    uint32_t i, n_unknown = 0;
+    int rc = -1;
+    static const char *const special_text[7] = {"<pad>", "<unk>", "[CLS]", "[SEP]", "[MASK]", "[CLS]", "[SEP]"};
+
+    memset(&m, 0, sizeof(m));
+    f = fopen(model_path, "rb");
+    if (!f) { snprintf(err, CK_ERR_LEN, "%s: cannot open", model_path); return -1; }
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 || (unsigned long)size > SPM_MAX_FILE) {
+        snprintf(err, CK_ERR_LEN, "%s: cannot read (or larger than 1 GiB)", model_path);
+        fclose(f);
+        return -1;
+    }
+    data = (uint8_t *)malloc(size > 0 ? (size_t)size : 1);
+    if (!data || fread(data, 1, (size_t)size, f) != (size_t)size) {
+        snprintf(err, CK_ERR_LEN, "%s: cannot read", model_path);
+        fclose(f);
+        free(data);
+        return -1;
+    }
+    fclose(f);
+
+    if (parse_model(data, (size_t)size, &m, err, model_path) != 0) goto done;
+    if (m.model_type != 1) {
+        static const char *const names[5] = {"?", "UNIGRAM", "BPE", "WORD", "CHAR"};
+        snprintf(err, CK_ERR_LEN, "%s: SentencePiece model type %s is not supported (only UNIGRAM, as ALBERT uses)",
+                 model_path, m.model_type < 5 ? names[m.model_type] : "unknown");
+        goto done;
+    }
+    if (m.treat_whitespace_as_suffix) {
+        snprintf(err, CK_ERR_LEN, "%s: treat_whitespace_as_suffix is not supported", model_path);
+        goto done;
+    }
+    if (m.n_pieces == 0) { snprintf(err, CK_ERR_LEN, "%s: the model has no pieces", model_path); goto done; }
+    for (i = 0; i < m.n_pieces; i++) {
+        if (m.pieces[i].type == SPM_TYPE_UNKNOWN) n_unknown++;
+        if (m.pieces[i].type == SPM_TYPE_BYTE && !m.byte_fallback) {
+            snprintf(err, CK_ERR_LEN, "%s: byte piece %u found although byte_fallback is false", model_path, i);
+            goto done;
+        }
+    }
+    if (n_unknown != 1) {
+        snprintf(err, CK_ERR_LEN, "%s: %u UNKNOWN pieces (exactly one is needed)", model_path, n_unknown);
+        goto done;
+    }
+    if (m.charsmap_len > 0 && check_charsmap(m.charsmap, m.charsmap_len, err, model_path) != 0) goto done;
+    if (write_tensors(w, &m, err) != 0) goto done;
+
+    cfg->tokenizer_kind = 1;          /* ALBERT_TOKENIZER_SENTENCEPIECE */
+    cfg->tokenizer_flags = 3;         /* LOWER_CASE | REMOVE_SPACE: AlbertTokenizer's defaults */
+    for (i = 0; i < 7; i++) cfg->special_ids[i] = find_piece(&m, special_text[i]);
+    for (i = 0; i < m.n_pieces; i++)
+        if (m.pieces[i].type == SPM_TYPE_UNKNOWN) cfg->special_ids[1] = (int32_t)i;
+    cfg->special_ids[7] = -1;
+    if (cfg->vocab_size == 0) cfg->vocab_size = m.n_pieces;
+    rc = 0;
+done:
+    free(m.pieces);
+    free(data);
+    return rc;
 }

@@ -1,0 +1,620 @@
+/* test_quant.c - compact weights: f16 and q8 model files (tools/blob_quant.c) and their kernels (wip/quant.h).
+
+   - blob_float_to_half: exhaustive round trip of every half, round-to-nearest-even at every midpoint between two
+     halves, overflow and NaN handling;
+   - blob_add_matrix: the q8 rows and scales against a double-precision re-derivation from the rule (scale =
+     max|w| / 127, q = round(w / scale)), zero rows, rejected inputs;
+   - albert__linear_f16 / albert__linear_q8 at every instruction-set level of this CPU against a double reference
+     on the widened weights (f16: float rounding only; q8: within the bound the activation quantization allows);
+   - the golden models (data/models/<model>, HuggingFace's last_hidden_state): each converted to f32 with
+     ../build/albert-convert, rewritten to f16 and q8 with blob_add_matrix, run at every instruction-set level:
+     f16 max abs error <= 1e-2 and cosine >= 0.9999 per token, q8 cosine >= 0.999 per token.
+   Run with tests/ as the working directory. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#define ALBERT_IMPLEMENTATION
+#include "albert.h"
+#include "testutil.h"
+#include "../tools/blob.c"
+#include "../tools/blob_quant.c"
+
+/* ---------------------------------------------------------------- helpers */
+static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
+static float rnd(void) /* uniform in [-1, 1) */
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (float)((double)(rng_state >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    assert_non_null(p);
+    return p;
+}
+
+static int isa_levels(int *levels)
+{
+    int n = 0, best = albert__detect_isa(), i;
+    for (i = ALBERT__ISA_SCALAR; i <= best; i++) levels[n++] = i;
+    return n;
+}
+static const char *isa_name(int isa) { return isa == 2 ? "avx512" : (isa == 1 ? "avx2" : "scalar"); }
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t get_u64(const uint8_t *p) { return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32; }
+
+/* A tensor of a blob file read back by hand (not through the library). */
+typedef struct raw_tensor {
+    uint32_t dtype, ndim, dims[4];
+    const uint8_t *data;
+    uint64_t size;
+} raw_tensor;
+
+static int raw_find(const uint8_t *file, size_t file_size, const char *name, raw_tensor *t)
+{
+    uint64_t dir = get_u64(file + 24);
+    uint32_t n = get_u32(file + 32), i, d;
+    assert_true(file_size >= 256 && dir + (uint64_t)n * 80 <= file_size);
+    for (i = 0; i < n; i++) {
+        const uint8_t *e = file + dir + (size_t)i * 80;
+        if (strncmp((const char *)e, name, 32) != 0) continue;
+        t->dtype = get_u32(e + 32);
+        t->ndim = get_u32(e + 40);
+        for (d = 0; d < 4; d++) t->dims[d] = get_u32(e + 44 + 4 * d);
+        assert_true(get_u64(e + 64) + get_u64(e + 72) <= file_size);
+        assert_int_equal(get_u64(e + 64) % 64, 0);
+        t->data = file + get_u64(e + 64);
+        t->size = get_u64(e + 72);
+        return 1;
+    }
+    return 0;
+}
+
+static blob_config test_config(void)
+{
+    blob_config c;
+    int i;
+    memset(&c, 0, sizeof c);
+    for (i = 0; i < 8; i++) c.special_ids[i] = -1;
+    return c;
+}
+
+/* ---------------------------------------------------------------- f16 rounding */
+static float bits_float(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static void test_half_known_values(void **state)
+{
+    (void)state;
+    assert_int_equal(blob_float_to_half(0.0f), 0x0000);
+    assert_int_equal(blob_float_to_half(-0.0f), 0x8000);
+    assert_int_equal(blob_float_to_half(1.0f), 0x3c00);
+    assert_int_equal(blob_float_to_half(-2.0f), 0xc000);
+    assert_int_equal(blob_float_to_half(0.1f), 0x2e66);           /* 0.0999755859375 */
+    assert_int_equal(blob_float_to_half(65504.0f), 0x7bff);       /* largest half */
+    assert_int_equal(blob_float_to_half(65519.99f), 0x7bff);      /* below the midpoint to 65536 */
+    assert_int_equal(blob_float_to_half(65520.0f), 0x7c00);       /* the midpoint: ties to even = infinity */
+    assert_int_equal(blob_float_to_half(1e10f), 0x7c00);
+    assert_int_equal(blob_float_to_half(-INFINITY), 0xfc00);
+    assert_int_equal(blob_float_to_half(bits_float(0x33800000u)), 0x0001);   /* 2^-24, smallest subnormal */
+    assert_int_equal(blob_float_to_half(bits_float(0x33000000u)), 0x0000);   /* 2^-25: tie, to even 0 */
+    assert_int_equal(blob_float_to_half(bits_float(0x33000001u)), 0x0001);   /* just above it */
+    assert_int_equal(blob_float_to_half(bits_float(0x33c00000u)), 0x0002);   /* 1.5 * 2^-24: tie, to even 2 */
+    assert_int_equal(blob_float_to_half(bits_float(0x387fe000u)), 0x0400);   /* 1023.5 * 2^-24: tie, up to a normal */
+    assert_int_equal(blob_float_to_half(bits_float(0x387fc000u)), 0x03ff);   /* 1023 * 2^-24, largest subnormal */
+    assert_int_equal(blob_float_to_half(1.0f + 1.0f / 2048.0f), 0x3c00);    /* tie between 1 and 1+2^-10 */
+    assert_int_equal(blob_float_to_half(1.0f + 3.0f / 2048.0f), 0x3c02);    /* tie, to even */
+    assert_true((blob_float_to_half(NAN) & 0x7c00) == 0x7c00 && (blob_float_to_half(NAN) & 0x3ff) != 0);
+}
+
+/* Every half survives half -> float -> half; every midpoint between neighbouring halves rounds to the even one,
+   and the floats just beside it to the nearer one. */
+static void test_half_exhaustive(void **state)
+{
+    uint32_t h;
+    (void)state;
+    for (h = 0; h < 0x10000u; h++) {
+        float f = albert__half_to_float((uint16_t)h);
+        if ((h & 0x7c00u) == 0x7c00u && (h & 0x3ffu)) continue;   /* NaN */
+        assert_int_equal(blob_float_to_half(f), h);
+        if ((h & 0x7fffu) < 0x7bffu) {   /* a finite half with a finite successor of the same sign */
+            double lo = (double)f, hi = (double)albert__half_to_float((uint16_t)(h + 1));
+            float mid = (float)((lo + hi) / 2.0);   /* 12 significant bits: exact in float */
+            uint16_t even = (h & 1u) ? (uint16_t)(h + 1) : (uint16_t)h;
+            assert_true((double)mid == (lo + hi) / 2.0);
+            assert_int_equal(blob_float_to_half(mid), even);
+            assert_int_equal(blob_float_to_half(nextafterf(mid, (float)lo)), h);
+            assert_int_equal(blob_float_to_half(nextafterf(mid, (float)hi)), h + 1);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- blob_add_matrix */
+static void test_add_matrix_q8_and_f16(void **state)
+{
+    enum { ROWS = 5, COLS = 37 };
+    float w[ROWS * COLS];
+    char err[CK_ERR_LEN], path[] = "/tmp/albert_quant_XXXXXX";
+    blob_writer *bw;
+    blob_config cfg = test_config();
+    uint8_t *file;
+    size_t size;
+    raw_tensor q, s, h, f;
+    int fd, r, c;
+    (void)state;
+    for (r = 0; r < ROWS; r++)
+        for (c = 0; c < COLS; c++) w[r * COLS + c] = rnd() * (r == 3 ? 0.0f : 0.05f);   /* row 3 all zero */
+    w[1 * COLS + 7] = -0.9f;   /* an outlier: row 1's scale is 0.9 / 127 */
+    w[4 * COLS + 36] = 0.3f;
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    bw = blob_open(path, err);
+    assert_non_null(bw);
+    assert_int_equal(blob_add_matrix(bw, "m.q8", BLOB_Q8, ROWS, COLS, w, err), 0);
+    assert_int_equal(blob_add_matrix(bw, "m.f16", BLOB_F16, ROWS, COLS, w, err), 0);
+    assert_int_equal(blob_add_matrix(bw, "m.f32", BLOB_F32, ROWS, COLS, w, err), 0);
+    assert_int_equal(blob_finish(bw, &cfg, err), 0);
+    blob_abort(bw);
+    file = (uint8_t *)tu_read_file(path, &size);
+    assert_non_null(file);
+    remove(path);
+
+    assert_true(raw_find(file, size, "m.q8", &q));
+    assert_true(raw_find(file, size, "m.q8.scale", &s));
+    assert_true(raw_find(file, size, "m.f16", &h));
+    assert_true(raw_find(file, size, "m.f32", &f));
+    assert_int_equal(q.dtype, 2);
+    assert_int_equal(q.ndim, 2);
+    assert_int_equal(q.dims[0], ROWS);
+    assert_int_equal(q.dims[1], COLS);
+    assert_int_equal(q.size, ROWS * COLS);
+    assert_int_equal(s.dtype, 0);
+    assert_int_equal(s.ndim, 1);
+    assert_int_equal(s.dims[0], ROWS);
+    assert_int_equal(h.dtype, 1);
+    assert_int_equal(h.size, ROWS * COLS * 2);
+    assert_int_equal(f.dtype, 0);
+    assert_memory_equal(f.data, w, sizeof w);
+    for (r = 0; r < ROWS; r++) {
+        double max_abs = 0.0, scale;
+        float stored;
+        memcpy(&stored, s.data + 4 * r, 4);
+        for (c = 0; c < COLS; c++) max_abs = fmax(max_abs, fabs((double)w[r * COLS + c]));
+        scale = max_abs / 127.0;
+        assert_true(fabs((double)stored - scale) <= 1e-7 * scale);
+        if (r == 3) assert_true(stored == 0.0f);
+        if (r == 1) assert_true(fabs((double)stored - 0.9 / 127.0) < 1e-9);
+        for (c = 0; c < COLS; c++) {
+            int qv = (int)(int8_t)q.data[r * COLS + c];
+            double want = scale > 0 ? floor(fabs((double)w[r * COLS + c]) / scale + 0.5) : 0.0;
+            uint16_t hv = (uint16_t)(h.data[2 * (r * COLS + c)] | h.data[2 * (r * COLS + c) + 1] << 8);
+            if (w[r * COLS + c] < 0) want = -want;
+            assert_true(qv >= -127 && qv <= 127);
+            /* float division may land the other side of a .5: allow that, never more */
+            assert_true(fabs(qv - want) <= 1.0);
+            assert_true(fabs((double)stored * qv - (double)w[r * COLS + c]) <= 0.5 * stored * (1.0 + 1e-5));
+            assert_true(fabs((double)albert__half_to_float(hv) - (double)w[r * COLS + c]) <=
+                        fabs((double)w[r * COLS + c]) / 2048.0 + 1e-8);
+        }
+        /* the largest |w| of a row is exactly +-127 */
+        if (r != 3) {
+            int found = 0;
+            for (c = 0; c < COLS; c++) found |= abs((int)(int8_t)q.data[r * COLS + c]) == 127;
+            assert_true(found);
+        }
+    }
+    free(file);
+}
+
+static void test_add_matrix_rejects(void **state)
+{
+    float w[6] = {0.5f, -0.25f, 1.0f, 2.0f, 3.0f, 4.0f};
+    char err[CK_ERR_LEN], path[] = "/tmp/albert_quant_XXXXXX";
+    blob_writer *bw;
+    int fd;
+    (void)state;
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    remove(path);   /* only the name is wanted: nothing may appear there */
+    bw = blob_open(path, err);
+    assert_non_null(bw);
+    w[4] = 70000.0f;
+    err[0] = 0;
+    assert_int_equal(blob_add_matrix(bw, "big", BLOB_F16, 2, 3, w, err), -1);
+    assert_non_null(strstr(err, "f16"));
+    assert_int_equal(blob_add_matrix(bw, "big", BLOB_Q8, 2, 3, w, err), 0);      /* fine in q8 and f32 */
+    w[4] = 65504.0f;
+    assert_int_equal(blob_add_matrix(bw, "max", BLOB_F16, 2, 3, w, err), 0);
+    w[1] = NAN;
+    assert_int_equal(blob_add_matrix(bw, "nan", BLOB_Q8, 2, 3, w, err), -1);
+    assert_non_null(strstr(err, "finite"));
+    w[1] = INFINITY;
+    assert_int_equal(blob_add_matrix(bw, "inf", BLOB_F32, 2, 3, w, err), -1);
+    w[1] = 0.0f;
+    assert_int_equal(blob_add_matrix(bw, "type", BLOB_U8, 2, 3, w, err), -1);
+    assert_int_equal(blob_add_matrix(bw, "empty", BLOB_F16, 0, 3, w, err), -1);
+    assert_int_equal(blob_add_matrix(bw, "a_name_that_is_too_long_for_scale", BLOB_Q8, 2, 3, w, err), -1);
+    blob_abort(bw);
+    assert_false(tu_file_exists(path));
+}
+
+/* ---------------------------------------------------------------- kernels */
+static double ref_act(double x, int act)
+{
+    switch (act) {
+    case ALBERT_ACT_GELU: return 0.5 * x * (1.0 + erf(x / sqrt(2.0)));
+    case ALBERT_ACT_GELU_TANH: return 0.5 * x * (1.0 + tanh(sqrt(2.0 / 3.14159265358979323846) * (x + 0.044715 * x * x * x)));
+    case ALBERT_ACT_RELU: return x > 0 ? x : 0;
+    case ALBERT_ACT_TANH: return tanh(x);
+    default: return x;
+    }
+}
+
+/* One linear call with f16 or q8 weights (dtype 1 or 2) against a double reference on the widened weights.
+   residual_mode: 0 none, 1 separate buffer, 2 y aliases the residual. */
+static void qlinear_case(albert__pool *pool, int isa, int dtype, int m, int k, int n, int act, int residual_mode)
+{
+    float *x = (float *)xmalloc(sizeof(float) * (size_t)m * k), *wf = (float *)xmalloc(sizeof(float) * (size_t)n * k);
+    float *b = (float *)xmalloc(sizeof(float) * (size_t)n), *scale = (float *)xmalloc(sizeof(float) * (size_t)n);
+    float *res = residual_mode ? (float *)xmalloc(sizeof(float) * (size_t)m * n) : NULL;
+    float *y = residual_mode == 2 ? res : (float *)xmalloc(sizeof(float) * (size_t)m * n);
+    double *want = (double *)xmalloc(sizeof(double) * (size_t)m * n), *bound = (double *)xmalloc(sizeof(double) * (size_t)m * n);
+    uint16_t *w16 = (uint16_t *)xmalloc(sizeof(uint16_t) * (size_t)n * k);
+    int8_t *w8 = (int8_t *)xmalloc((size_t)n * k);
+    double worst = 0.0;
+    int i, j, t;
+    size_t e;
+    for (e = 0; e < (size_t)m * k; e++) x[e] = rnd() * (rnd() > 0.9f ? 6.0f : 1.0f);   /* some outliers */
+    for (i = 0; i < m && k > 3; i += 3) x[(size_t)i * k + 3] = 0.0f;
+    for (j = 0; j < n; j++) {   /* the q8 weights: random ints and scales; f16: halves of random floats */
+        scale[j] = j % 7 == 3 ? 0.0f : 0.001f + 0.01f * (float)(j % 5);
+        b[j] = rnd() * 0.5f;
+        for (t = 0; t < k; t++) {
+            size_t at = (size_t)j * k + t;
+            w8[at] = (int8_t)(scale[j] == 0.0f ? 0 : (int)lrintf(rnd() * 127.0f));
+            w16[at] = blob_float_to_half(rnd() * 0.1f);
+            wf[at] = dtype == 1 ? albert__half_to_float(w16[at]) : scale[j] * (float)w8[at];
+        }
+    }
+    if (res)
+        for (e = 0; e < (size_t)m * n; e++) res[e] = rnd();
+    for (i = 0; i < m; i++) {
+        /* the activation quantization moves each x by at most half a step of (max - min) / 127 */
+        double lo = 0.0, hi = 0.0, step;
+        for (t = 0; t < k; t++) {
+            lo = fmin(lo, (double)x[(size_t)i * k + t]);
+            hi = fmax(hi, (double)x[(size_t)i * k + t]);
+        }
+        step = (hi - lo) / 127.0;
+        for (j = 0; j < n; j++) {
+            double s = 0.0, sum_abs = 0.0;
+            for (t = 0; t < k; t++) {
+                s += (double)x[(size_t)i * k + t] * wf[(size_t)j * k + t];
+                sum_abs += fabs((double)wf[(size_t)j * k + t]);
+            }
+            s += b[j];
+            if (act) s = ref_act(s, act);
+            if (res) s += res[(size_t)i * n + j];
+            want[(size_t)i * n + j] = s;
+            bound[(size_t)i * n + j] = 2e-5 + 2e-6 * sqrt((double)k) + 1e-5 * fabs(s) +
+                                       (dtype == 2 && isa != ALBERT__ISA_SCALAR ? 0.5 * step * sum_abs * 1.1 : 0.0);
+        }
+    }
+    pool->isa = isa;
+    if (dtype == 1) albert__linear_f16(pool, x, m, k, w16, b, n, act, residual_mode ? res : NULL, y);
+    else albert__linear_q8(pool, x, m, k, w8, scale, b, n, act, residual_mode ? res : NULL, y);
+    for (e = 0; e < (size_t)m * n; e++) {
+        double err = fabs((double)y[e] - want[e]);
+        worst = fmax(worst, err / bound[e]);
+        if (!(err <= bound[e]))
+            fail_msg("%s %s m=%d k=%d n=%d act=%d res=%d: element %zu got %.9g want %.9g (bound %.3g)",
+                     dtype == 1 ? "f16" : "q8", isa_name(isa), m, k, n, act, residual_mode, e, (double)y[e], want[e],
+                     bound[e]);
+    }
+    free(x); free(wf); free(b); free(scale); free(res); free(want); free(bound); free(w16); free(w8);
+    if (residual_mode != 2) free(y);
+}
+
+static void test_kernels_against_reference(void **state)
+{
+    static const int shapes[][3] = {
+        {1, 1, 1},   {1, 768, 768}, {128, 768, 96}, {37, 128, 50}, {5, 3, 7},   {33, 65, 13}, {17, 100, 25},
+        {64, 64, 64}, {31, 17, 12}, {2, 768, 2},   {130, 257, 29}, {13, 1, 11}, {7, 2049, 9}, {70, 96, 97},
+    };
+    int levels[3], nl = isa_levels(levels), li, si, threads, dtype;
+    (void)state;
+    for (threads = 1; threads <= 3; threads += 2) {
+        albert__pool *pool = albert__pool_create(threads);
+        assert_non_null(pool);
+        for (li = 0; li < nl; li++)
+            for (dtype = 1; dtype <= 2; dtype++)
+                for (si = 0; si < (int)(sizeof shapes / sizeof shapes[0]); si++) {
+                    int act = si % 3 == 0 ? ALBERT_ACT_GELU_TANH : (si % 3 == 1 ? 0 : ALBERT_ACT_TANH);
+                    qlinear_case(pool, levels[li], dtype, shapes[si][0], shapes[si][1], shapes[si][2], act, si % 3);
+                }
+        albert__pool_free(pool);
+    }
+}
+
+/* q8 with x exactly on the quantization grid of every row (integers in [-63, 64] for the AVX2 kernel's 127 steps,
+   [-127, 128] for VNNI's 255: a step of 1): the integer kernels are then exact, like the scalar one. */
+static void test_q8_exact_on_grid(void **state)
+{
+    int levels[3], nl = isa_levels(levels), li;
+    int m = 9, k = 300, n = 11, i, j, t;
+    float *x = (float *)xmalloc(sizeof(float) * (size_t)m * k), *y = (float *)xmalloc(sizeof(float) * (size_t)m * n);
+    float scale[11];
+    int8_t *w = (int8_t *)xmalloc((size_t)n * k);
+    albert__pool *pool = albert__pool_create(2);
+    (void)state;
+    assert_non_null(pool);
+    for (j = 0; j < n; j++) {
+        scale[j] = 0.25f;
+        for (t = 0; t < k; t++) w[(size_t)j * k + t] = (int8_t)((j * 13 + t * 7) % 255 - 127);
+    }
+    for (li = 0; li < nl; li++) {
+        int half = 64;
+#ifdef ALBERT__X86_SIMD
+        if (levels[li] == ALBERT__ISA_AVX512 && albert__cpu_has_vnni()) half = 128;
+#endif
+        for (i = 0; i < m; i++)   /* t * 17 runs through every residue, so each row has both ends */
+            for (t = 0; t < k; t++) x[(size_t)i * k + t] = (float)((i * 31 + t * 17) % (2 * half) - (half - 1));
+        pool->isa = levels[li];
+        albert__linear_q8(pool, x, m, k, w, scale, NULL, n, 0, NULL, y);
+        for (i = 0; i < m; i++)
+            for (j = 0; j < n; j++) {
+                int64_t s = 0;
+                for (t = 0; t < k; t++) s += (int64_t)x[(size_t)i * k + t] * w[(size_t)j * k + t];
+                assert_true(fabs((double)y[(size_t)i * n + j] - 0.25 * (double)s) <= 1e-6 * fabs(0.25 * (double)s) + 1e-6);
+            }
+    }
+    albert__pool_free(pool);
+    free(x); free(y); free(w);
+}
+
+/* ---------------------------------------------------------------- golden models */
+static int is_weight_matrix(const char *name)
+{
+    static const char *const whole[] = {"emb.word", "proj.w", "pooler.w", "mlm.dense.w"};
+    static const char *const layer_suffixes[] = {".q.w", ".k.w", ".v.w", ".o.w", ".ffn.w", ".ffn_out.w"};
+    size_t i, n = strlen(name);
+    for (i = 0; i < sizeof whole / sizeof whole[0]; i++)
+        if (strcmp(name, whole[i]) == 0) return 1;
+    if (name[0] != 'g') return 0;
+    for (i = 0; i < sizeof layer_suffixes / sizeof layer_suffixes[0]; i++) {
+        size_t s = strlen(layer_suffixes[i]);
+        if (n > s && strcmp(name + n - s, layer_suffixes[i]) == 0) return 1;
+    }
+    return 0;
+}
+
+/* Rewrites the f32 blob at src as dst with every weight matrix in dtype (BLOB_F16 or BLOB_Q8); returns the number
+   of matrices rewritten. */
+static int rewrite_blob(const char *src, const char *dst, int dtype)
+{
+    albert_model *model;
+    albert_error e;
+    blob_config cfg;
+    blob_writer *bw;
+    char err[CK_ERR_LEN];
+    uint8_t header[256];
+    FILE *f = fopen(src, "rb");
+    uint32_t i;
+    int d, rewritten = 0;
+    assert_non_null(f);
+    assert_int_equal(fread(header, 1, sizeof header, f), sizeof header);
+    fclose(f);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.vocab_size = get_u32(header + 40);
+    cfg.embedding_size = get_u32(header + 44);
+    cfg.hidden_size = get_u32(header + 48);
+    cfg.num_hidden_layers = get_u32(header + 52);
+    cfg.num_attention_heads = get_u32(header + 56);
+    cfg.intermediate_size = get_u32(header + 60);
+    cfg.num_hidden_groups = get_u32(header + 64);
+    cfg.inner_group_num = get_u32(header + 68);
+    cfg.max_position_embeddings = get_u32(header + 72);
+    cfg.type_vocab_size = get_u32(header + 76);
+    cfg.hidden_act = get_u32(header + 80);
+    memcpy(&cfg.layer_norm_eps, header + 84, 4);
+    cfg.num_labels = get_u32(header + 88);
+    cfg.tokenizer_kind = get_u32(header + 92);
+    cfg.tokenizer_flags = get_u32(header + 96);
+    for (d = 0; d < 8; d++) cfg.special_ids[d] = (int32_t)get_u32(header + 100 + 4 * d);
+    if (albert_model_load(src, &model, &e) != ALBERT_OK) fail_msg("load %s: %s", src, e.message);
+    bw = blob_open(dst, err);
+    if (!bw) fail_msg("%s", err);
+    for (i = 0; i < model->n_tensors; i++) {
+        const albert__tensor *t = &model->tensors[i];
+        int rc;
+        if (t->dtype == ALBERT__F32 && t->ndim == 2 && is_weight_matrix(t->name)) {
+            rc = blob_add_matrix(bw, t->name, dtype, t->dims[0], t->dims[1], (const float *)(const void *)t->data, err);
+            rewritten++;
+        } else {
+            rc = blob_add(bw, t->name, (int)t->dtype, (int)t->ndim, t->dims, t->data, t->nbytes, err);
+        }
+        if (rc != 0) fail_msg("%s", err);
+    }
+    if (blob_finish(bw, &cfg, err) != 0) fail_msg("%s", err);
+    blob_abort(bw);
+    albert_model_free(model);
+    return rewritten;
+}
+
+/* Reads n_floats floats (or int32) of data/models/<model>/<file>. */
+static void *read_case_file(const char *model, const char *case_name, const char *tensor, size_t bytes)
+{
+    char path[512];
+    size_t size;
+    void *p;
+    snprintf(path, sizeof path, "data/models/%s/cases/%s.%s.bin", model, case_name, tensor);
+    p = tu_read_file(path, &size);
+    if (!p) fail_msg("cannot read %s", path);
+    assert_int_equal(size, bytes);
+    return p;
+}
+
+typedef struct quant_result {
+    double max_abs, min_cos;
+} quant_result;
+
+/* Runs every case of data/models/<model>/cases.txt through the blob at path (with the pool at isa) and returns
+   the worst absolute error and the smallest per-token cosine of last_hidden_state against HuggingFace. */
+static quant_result run_golden(const char *model, const char *blob, int isa)
+{
+    char path[512], *text, *line, *save = NULL;
+    albert_model *m;
+    albert_context *ctx;
+    albert_error e;
+    albert_context_params cp = albert_context_default_params();
+    quant_result qr;
+    int n_cases = 0;
+    size_t size;
+    qr.max_abs = 0.0;
+    qr.min_cos = 1.0;
+    if (albert_model_load(blob, &m, &e) != ALBERT_OK) fail_msg("load %s: %s", blob, e.message);
+    cp.max_tokens = 256;
+    cp.n_threads = 2;
+    assert_int_equal(albert_context_create(m, &cp, &ctx), ALBERT_OK);
+    ctx->pool->isa = isa;
+    snprintf(path, sizeof path, "data/models/%s/cases.txt", model);
+    text = (char *)tu_read_file(path, &size);
+    assert_non_null(text);
+    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char case_name[64], tensor[64];
+        int B, S, H = albert_model_config(m)->hidden_size, tok, h;
+        int32_t *ids, *mask, *types;
+        float *want, *got;
+        albert_batch batch;
+        albert_outputs out;
+        if (line[0] == '#' || sscanf(line, "%63s %63s", case_name, tensor) != 2) continue;
+        if (strcmp(tensor, "last_hidden_state") != 0) continue;
+        assert_int_equal(sscanf(line, "%*s %*s float32 3 %d %d", &B, &S), 2);
+        ids = (int32_t *)read_case_file(model, case_name, "input_ids", (size_t)B * S * 4);
+        mask = (int32_t *)read_case_file(model, case_name, "attention_mask", (size_t)B * S * 4);
+        types = (int32_t *)read_case_file(model, case_name, "token_type_ids", (size_t)B * S * 4);
+        want = (float *)read_case_file(model, case_name, "last_hidden_state", (size_t)B * S * H * 4);
+        got = (float *)xmalloc(sizeof(float) * (size_t)B * S * H);
+        batch.batch_size = B;
+        batch.seq_len = S;
+        batch.input_ids = ids;
+        batch.attention_mask = mask;
+        batch.token_type_ids = types;
+        memset(&out, 0, sizeof out);
+        out.layer = -1;
+        out.hidden = got;
+        if (albert_encode_batch(ctx, &batch, &out) != ALBERT_OK)
+            fail_msg("%s %s: %s", blob, case_name, albert_context_last_error(ctx));
+        for (tok = 0; tok < B * S; tok++) {
+            const float *a = got + (size_t)tok * H, *b = want + (size_t)tok * H;
+            double dot = 0.0, na = 0.0, nb = 0.0, cosine;
+            for (h = 0; h < H; h++) {
+                double err = fabs((double)a[h] - (double)b[h]);
+                qr.max_abs = err > qr.max_abs || err != err ? err : qr.max_abs;
+                dot += (double)a[h] * b[h];
+                na += (double)a[h] * a[h];
+                nb += (double)b[h] * b[h];
+            }
+            cosine = dot / sqrt(na * nb);
+            qr.min_cos = cosine < qr.min_cos || cosine != cosine ? cosine : qr.min_cos;
+        }
+        free(ids); free(mask); free(types); free(want); free(got);
+        n_cases++;
+    }
+    free(text);
+    assert_true(n_cases >= 5);
+    albert_context_free(ctx);
+    albert_model_free(m);
+    return qr;
+}
+
+static long file_size_of(const char *path)
+{
+    size_t size;
+    void *p = tu_read_file(path, &size);
+    assert_non_null(p);
+    free(p);
+    return (long)size;
+}
+
+static void test_golden_models(void **state)
+{
+    static const char *const models[] = {"tiny", "groups", "relu"};
+    int levels[3], nl = isa_levels(levels), li;
+    size_t mi;
+    (void)state;
+    for (mi = 0; mi < sizeof models / sizeof models[0]; mi++) {
+        char dir[] = "/tmp/albert_quant_XXXXXX", src[256], f32[128], f16[128], q8[128];
+        quant_result r;
+        int n16, n8;
+        assert_non_null(mkdtemp(dir));
+        snprintf(src, sizeof src, "data/models/%s", models[mi]);
+        snprintf(f32, sizeof f32, "%s/f32.albert", dir);
+        snprintf(f16, sizeof f16, "%s/f16.albert", dir);
+        snprintf(q8, sizeof q8, "%s/q8.albert", dir);
+        if (tu_convert(src, f32) != 0) fail_msg("albert-convert %s failed", src);
+        n16 = rewrite_blob(f32, f16, BLOB_F16);
+        n8 = rewrite_blob(f32, q8, BLOB_Q8);
+        assert_int_equal(n16, n8);
+        assert_true(n16 >= 8);   /* emb.word, proj.w and six per layer at least */
+        print_message("# quant %s: %d matrices; file sizes f32 %ld, f16 %ld, q8 %ld bytes\n", models[mi], n16,
+                      file_size_of(f32), file_size_of(f16), file_size_of(q8));
+        assert_true(file_size_of(f16) < file_size_of(f32));
+        assert_true(file_size_of(q8) < file_size_of(f16));
+        for (li = 0; li < nl; li++) {
+            r = run_golden(models[mi], f32, levels[li]);
+            print_message("# quant %s f32 %s: max_abs %.3g min_cos %.9f\n", models[mi], isa_name(levels[li]), r.max_abs,
+                          r.min_cos);
+            assert_true(r.max_abs <= 1e-4);
+            r = run_golden(models[mi], f16, levels[li]);
+            print_message("# quant %s f16 %s: max_abs %.3g min_cos %.9f\n", models[mi], isa_name(levels[li]), r.max_abs,
+                          r.min_cos);
+            assert_true(r.max_abs <= 1e-2);
+            assert_true(r.min_cos >= 0.9999);
+            r = run_golden(models[mi], q8, levels[li]);
+            print_message("# quant %s q8  %s: max_abs %.3g min_cos %.9f\n", models[mi], isa_name(levels[li]), r.max_abs,
+                          r.min_cos);
+            assert_true(r.min_cos >= 0.999);
+        }
+        remove(f32);
+        remove(f16);
+        remove(q8);
+        rmdir(dir);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_half_known_values),
+        cmocka_unit_test(test_half_exhaustive),
+        cmocka_unit_test(test_add_matrix_q8_and_f16),
+        cmocka_unit_test(test_add_matrix_rejects),
+        cmocka_unit_test(test_kernels_against_reference),
+        cmocka_unit_test(test_q8_exact_on_grid),
+        cmocka_unit_test(test_golden_models),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
