@@ -30,6 +30,7 @@ typedef struct options {
     const char *vocab_path;      /* --vocab */
     source_format format;        /* --format */
     int no_tokenizer, tokenizer_only, quiet;
+    int dtype;                   /* --dtype: BLOB_F32, BLOB_F16 or BLOB_Q8 for the weight matrices */
 } options;
 
 static const char *format_name(source_format format)
@@ -61,7 +62,8 @@ static void usage(FILE *to)
           "  --no-tokenizer      write no tokenizer\n"
           "  --tokenizer-only    SRC is a tokenizer file (or a folder holding one): write a tokenizer-only file\n"
           "  --format F          read SRC as F: safetensors, torch or tf (default: detect)\n"
-          "  --dtype f32         weight type in OUT (only f32 so far)\n"
+          "  --dtype T           weight matrices in OUT as f32 (default), f16, or int8 (per-row scaled);\n"
+          "                      biases, LayerNorms and position/type embeddings stay f32\n"
           "  -q, --quiet         no notes and no summary (warnings and errors still go to stderr)\n"
           "  -h, --help          this text\n", to);
 }
@@ -88,8 +90,14 @@ static int parse_options(int argc, char **argv, options *o)
                 else if (strcmp(value, "torch") == 0 || strcmp(value, "pytorch") == 0) o->format = FORMAT_TORCH;
                 else if (strcmp(value, "tf") == 0 || strcmp(value, "tensorflow") == 0) o->format = FORMAT_TF;
                 else { fprintf(stderr, "albert-convert: --format must be safetensors, torch or tf, not \"%s\"\n", value); return -1; }
-            } else if (strcmp(value, "f32") != 0 && strcmp(value, "float32") != 0) {
-                fprintf(stderr, "albert-convert: --dtype %s is not supported (only f32 so far)\n", value);
+            } else if (strcmp(value, "f32") == 0 || strcmp(value, "float32") == 0) {
+                o->dtype = BLOB_F32;
+            } else if (strcmp(value, "f16") == 0 || strcmp(value, "float16") == 0) {
+                o->dtype = BLOB_F16;
+            } else if (strcmp(value, "int8") == 0 || strcmp(value, "q8") == 0) {
+                o->dtype = BLOB_Q8;
+            } else {
+                fprintf(stderr, "albert-convert: --dtype must be f32, f16 or int8, not \"%s\"\n", value);
                 return -1;
             }
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -1141,15 +1149,33 @@ static int validate_plan(conversion *cv, char *err)
     return 0;
 }
 
+/* The weight matrices that --dtype applies to (albert.h reads these in f32, f16 or q8). */
+static int is_weight_matrix(const char *name)
+{
+    size_t n = strlen(name);
+    if (strcmp(name, "emb.word") == 0 || strcmp(name, "proj.w") == 0 || strcmp(name, "pooler.w") == 0 ||
+        strcmp(name, "mlm.dense.w") == 0)
+        return 1;
+    if (name[0] != 'g') return 0;   /* g<g>.l<i>.{q,k,v,o,ffn,ffn_out}.w */
+    return (n > 4 && (strcmp(name + n - 4, ".q.w") == 0 || strcmp(name + n - 4, ".k.w") == 0 ||
+                      strcmp(name + n - 4, ".v.w") == 0 || strcmp(name + n - 4, ".o.w") == 0)) ||
+           (n > 6 && strcmp(name + n - 6, ".ffn.w") == 0) || (n > 10 && strcmp(name + n - 10, ".ffn_out.w") == 0);
+}
+
 static int write_f32(conversion *cv, const char *name, int ndim, const int64_t *dims, const float *data, char *err)
 {
     uint32_t blob_dims[2];
     uint64_t n = 1;
-    int i;
+    int i, dtype = cv->options->dtype;
     for (i = 0; i < ndim; i++) { blob_dims[i] = (uint32_t)dims[i]; n *= (uint64_t)dims[i]; }
-    if (blob_add(cv->writer, name, BLOB_F32, ndim, blob_dims, data, n * sizeof(float), err) != 0) return -1;
+    if (ndim == 2 && dtype != BLOB_F32 && is_weight_matrix(name)) {
+        if (blob_add_matrix(cv->writer, name, dtype, blob_dims[0], blob_dims[1], data, err) != 0) return -1;
+        cv->bytes_written += dtype == BLOB_F16 ? n * 2 : n + (uint64_t)blob_dims[0] * sizeof(float);
+    } else {
+        if (blob_add(cv->writer, name, BLOB_F32, ndim, blob_dims, data, n * sizeof(float), err) != 0) return -1;
+        cv->bytes_written += n * sizeof(float);
+    }
     cv->n_written++;
-    cv->bytes_written += n * sizeof(float);
     return 0;
 }
 
