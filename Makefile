@@ -15,7 +15,7 @@ all: $(B)/albert-convert $(B)/albert-cli $(B)/embed $(B)/albert-bench $(TESTS)
 
 $(B):
 	mkdir -p $(B)
-$(B)/albert-convert: $(CONVERT_SRC) tools/convert.h | $(B)
+$(B)/albert-convert: $(CONVERT_SRC) $(wildcard tools/*.h) | $(B)
 	$(CC) $(CFLAGS) -o $@ $(CONVERT_SRC) $(LDLIBS)
 $(B)/albert-cli: examples/albert-cli.c albert.h | $(B)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)

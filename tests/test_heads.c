@@ -1,0 +1,248 @@
+/* test_heads.c - the classifier head and the sentence-vector poolings, against HF reference values.
+   Classifier: tests/data/models/classify is the golden "tiny" model (HF weights) with a classifier; its
+   expected logits were computed by make.py there with torch from HF's golden pooler_output. Poolings:
+   computed here from HF's golden hidden states (mean over real tokens, first token, pooler output). */
+#define _POSIX_C_SOURCE 200809L
+#define ALBERT_IMPLEMENTATION
+#include "albert.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "testutil.h"
+
+typedef struct golden_case {
+    int32_t batch, seq;
+    int32_t *ids, *mask, *types;
+    float *last, *all, *pooled;   /* HF: last_hidden_state, hidden_states, pooler_output */
+} golden_case;
+
+static void *read_case_file(const char *model, const char *name, const char *tensor, size_t *size)
+{
+    char path[512];
+    void *data;
+    snprintf(path, sizeof path, "data/models/%s/cases/%s.%s.bin", model, name, tensor);
+    data = tu_read_file(path, size);
+    assert_non_null(data);
+    return data;
+}
+
+static void load_case(const char *model, const char *name, int32_t hidden, golden_case *c)
+{
+    size_t ids_size, pooled_size;
+    c->ids = (int32_t *)read_case_file(model, name, "input_ids", &ids_size);
+    c->mask = (int32_t *)read_case_file(model, name, "attention_mask", NULL);
+    c->types = (int32_t *)read_case_file(model, name, "token_type_ids", NULL);
+    c->last = (float *)read_case_file(model, name, "last_hidden_state", NULL);
+    c->all = (float *)read_case_file(model, name, "hidden_states", NULL);
+    c->pooled = (float *)read_case_file(model, name, "pooler_output", &pooled_size);
+    c->batch = (int32_t)(pooled_size / sizeof(float) / (size_t)hidden);
+    c->seq = (int32_t)(ids_size / sizeof(int32_t) / (size_t)c->batch);
+}
+
+static void free_case(golden_case *c)
+{
+    free(c->ids);
+    free(c->mask);
+    free(c->types);
+    free(c->last);
+    free(c->all);
+    free(c->pooled);
+}
+
+static char work_dir[256];
+
+static int make_work_dir(void **state)
+{
+    (void)state;
+    snprintf(work_dir, sizeof work_dir, "/tmp/albert-test-heads-XXXXXX");
+    return mkdtemp(work_dir) ? 0 : -1;
+}
+
+static int remove_work_dir(void **state)
+{
+    char command[512];
+    (void)state;
+    snprintf(command, sizeof command, "rm -rf '%s'", work_dir);
+    return system(command) == 0 ? 0 : -1;
+}
+
+static albert_model *convert_and_load(const char *model_dir, const char *name)
+{
+    char out[512];
+    albert_model *model = NULL;
+    albert_error err;
+    snprintf(out, sizeof out, "%s/%s.albert", work_dir, name);
+    assert_int_equal(tu_convert(model_dir, out), 0);
+    if (albert_model_load(out, &model, &err) != ALBERT_OK) fail_msg("%s", err.message);
+    return model;
+}
+
+static void test_classifier(void **state)
+{
+    static const char *const cases[] = {"b1_s7", "b3_pad", "b2_leftpad"};
+    static const char *const labels[] = {"negative", "neutral", "positive"};
+    albert_model *model = convert_and_load("data/models/classify", "classify");
+    const albert_config *config = albert_model_config(model);
+    albert_context *ctx;
+    size_t i;
+    int32_t j;
+    (void)state;
+    assert_true(config->has_classifier && config->has_pooler);
+    assert_false(config->has_mlm);
+    assert_int_equal(config->num_labels, 3);
+    for (j = 0; j < 3; j++) assert_string_equal(albert_label_name(model, j), labels[j]);
+    assert_null(albert_label_name(model, 3));
+    assert_null(albert_label_name(model, -1));
+    assert_int_equal(albert_context_create(model, NULL, &ctx), ALBERT_OK);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        golden_case c;
+        albert_batch batch;
+        albert_outputs out;
+        float logits[16], *expected;
+        double worst = 0.0;
+        char path[256];
+        load_case("tiny", cases[i], config->hidden_size, &c);
+        snprintf(path, sizeof path, "data/models/classify/%s.class_logits.bin", cases[i]);
+        expected = (float *)tu_read_file(path, NULL);
+        assert_non_null(expected);
+        memset(&batch, 0, sizeof batch);
+        memset(&out, 0, sizeof out);
+        batch.batch_size = c.batch;
+        batch.seq_len = c.seq;
+        batch.input_ids = c.ids;
+        batch.attention_mask = c.mask;
+        batch.token_type_ids = c.types;
+        out.class_logits = logits;
+        assert_int_equal(albert_encode_batch(ctx, &batch, &out), ALBERT_OK);
+        for (j = 0; j < c.batch * 3; j++) {
+            double d = fabs((double)logits[j] - expected[j]);
+            if (d > worst) worst = d;
+        }
+        printf("# classifier %s: max abs error %.2e\n", cases[i], worst);
+        assert_true(worst <= 1e-4);
+        free(expected);
+        free_case(&c);
+    }
+    albert_context_free(ctx);
+    albert_model_free(model);
+}
+
+/* Sentence vectors of every pooling, layer and normalization against values computed from HF's goldens. */
+static void test_sentence_vectors(void **state)
+{
+    albert_model *model = convert_and_load("data/models/tiny", "tiny");
+    const albert_config *config = albert_model_config(model);
+    int32_t H = config->hidden_size, L = config->num_hidden_layers;
+    albert_context *ctx;
+    golden_case c;
+    int pooling, layer, normalize;
+    (void)state;
+    assert_int_equal(albert_context_create(model, NULL, &ctx), ALBERT_OK);
+    load_case("tiny", "b3_pad", H, &c);
+    for (pooling = ALBERT_POOLING_MEAN; pooling <= ALBERT_POOLING_POOLER; pooling++) {
+        for (layer = -1; layer >= -2; layer--) {
+            for (normalize = 0; normalize <= 1; normalize++) {
+                albert_batch batch;
+                albert_outputs out;
+                float *got = (float *)malloc(sizeof(float) * (size_t)(c.batch * H));
+                const float *layer_states = c.all + (size_t)(L + 1 + layer) * c.batch * c.seq * H;
+                int32_t s, t, j;
+                double worst = 0.0;
+                if (pooling == ALBERT_POOLING_POOLER && layer != -1) { free(got); continue; }   /* golden: last layer */
+                memset(&batch, 0, sizeof batch);
+                memset(&out, 0, sizeof out);
+                batch.batch_size = c.batch;
+                batch.seq_len = c.seq;
+                batch.input_ids = c.ids;
+                batch.attention_mask = c.mask;
+                batch.token_type_ids = c.types;
+                out.layer = layer;
+                out.sentence = got;
+                out.pooling = pooling;
+                out.normalize = normalize;
+                assert_int_equal(albert_encode_batch(ctx, &batch, &out), ALBERT_OK);
+                for (s = 0; s < c.batch; s++) {
+                    double want[256], norm = 0.0;
+                    int32_t n = 0;
+                    assert_true(H <= 256);
+                    for (j = 0; j < H; j++) want[j] = 0.0;
+                    if (pooling == ALBERT_POOLING_MEAN) {
+                        for (t = 0; t < c.seq; t++) {
+                            if (!c.mask[s * c.seq + t]) continue;
+                            for (j = 0; j < H; j++) want[j] += layer_states[((size_t)s * c.seq + t) * H + j];
+                            n++;
+                        }
+                        for (j = 0; j < H; j++) want[j] /= n;
+                    } else if (pooling == ALBERT_POOLING_CLS) {
+                        for (j = 0; j < H; j++) want[j] = layer_states[(size_t)s * c.seq * H + j];
+                    } else {
+                        for (j = 0; j < H; j++) want[j] = c.pooled[(size_t)s * H + j];
+                    }
+                    for (j = 0; j < H; j++) norm += want[j] * want[j];
+                    norm = sqrt(norm);
+                    for (j = 0; j < H; j++) {
+                        double w = normalize ? want[j] / norm : want[j];
+                        double d = fabs(w - got[(size_t)s * H + j]);
+                        if (d > worst) worst = d;
+                    }
+                }
+                printf("# pooling %d layer %d normalize %d: max abs error %.2e\n", pooling, layer, normalize, worst);
+                assert_true(worst <= 1e-4);
+                free(got);
+            }
+        }
+    }
+    free_case(&c);
+    albert_context_free(ctx);
+    albert_model_free(model);
+}
+
+/* Asking for a head the file lacks is a specific error, with nothing written. */
+static void test_missing_heads(void **state)
+{
+    albert_model *model = convert_and_load("data/models/classify", "classify-missing");
+    albert_context *ctx;
+    albert_batch batch;
+    albert_outputs out;
+    int32_t ids[3] = {2, 10, 3};
+    float sentinel[200];
+    int i;
+    (void)state;
+    assert_int_equal(albert_context_create(model, NULL, &ctx), ALBERT_OK);
+    memset(&batch, 0, sizeof batch);
+    batch.batch_size = 1;
+    batch.seq_len = 3;
+    batch.input_ids = ids;
+    for (i = 0; i < 200; i++) sentinel[i] = 12345.0f;
+    memset(&out, 0, sizeof out);
+    out.mlm_logits = sentinel;
+    assert_int_equal(albert_encode_batch(ctx, &batch, &out), ALBERT_ERR_NO_HEAD);
+    memset(&out, 0, sizeof out);
+    out.sop_logits = sentinel;
+    assert_int_equal(albert_encode_batch(ctx, &batch, &out), ALBERT_ERR_NO_HEAD);
+    memset(&out, 0, sizeof out);
+    out.sentence = sentinel;
+    out.pooling = 7;
+    assert_int_equal(albert_encode_batch(ctx, &batch, &out), ALBERT_ERR_ARGUMENT);
+    for (i = 0; i < 200; i++) assert_true(sentinel[i] == 12345.0f);
+    albert_context_free(ctx);
+    albert_model_free(model);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_classifier),
+        cmocka_unit_test(test_sentence_vectors),
+        cmocka_unit_test(test_missing_heads),
+    };
+    return cmocka_run_group_tests(tests, make_work_dir, remove_work_dir);
+}
