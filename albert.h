@@ -196,6 +196,12 @@ typedef struct albert_batch {
     const int32_t *input_ids;        /* [B x S] */
     const int32_t *attention_mask;   /* [B x S], 1 = real token, 0 = padding; NULL = all real */
     const int32_t *token_type_ids;   /* [B x S]; NULL = all 0 */
+    int32_t skip_padding;            /* 0: compute every position, exactly as HF (padding rows included);
+                                        1: compute only the real tokens (attention_mask 1) - faster when the
+                                        sequences have different lengths. Real tokens get the same values as
+                                        with 0; outputs at padding positions are 0, and the CLS / pooler /
+                                        SOP / classifier outputs use each sequence's first real token (the
+                                        same as HF for right padding, what albert_tokenize produces). */
 } albert_batch;
 
 /* What to compute: each pointer is an output buffer the caller owns, or NULL for "not needed". */
@@ -981,6 +987,11 @@ struct albert_context {
     float *ffn;          /* [T x I] */
     float *kernel_scratch;
     int32_t *mask;       /* [T] 1 = real token */
+    /* the rows this call computes: all B x S, or (skip_padding) only the real tokens, packed */
+    int32_t n_rows;
+    int32_t *row_source; /* [T] packed row -> row of the [B x S] batch; used when packed */
+    int32_t *seq_first;  /* [T + 1] first computed row of each sequence; seq_first[B] = n_rows */
+    int packed;
     char last_error[256];
 };
 
@@ -1015,6 +1026,8 @@ ALBERT_DEF void albert_context_free(albert_context *ctx)
     ALBERT_FREE(ctx->ffn);
     ALBERT_FREE(ctx->kernel_scratch);
     ALBERT_FREE(ctx->mask);
+    ALBERT_FREE(ctx->row_source);
+    ALBERT_FREE(ctx->seq_first);
     ALBERT_FREE(ctx);
 }
 
@@ -1057,8 +1070,10 @@ ALBERT_DEF albert_result albert_context_create(const albert_model *model, const 
         albert__kernel_scratch_floats((int)(T < (size_t)c->max_position_embeddings ? T : (size_t)c->max_position_embeddings),
                                       (int)H, n_threads));
     ctx->mask = (int32_t *)ALBERT_MALLOC(sizeof(int32_t) * T);
+    ctx->row_source = (int32_t *)ALBERT_MALLOC(sizeof(int32_t) * T);
+    ctx->seq_first = (int32_t *)ALBERT_MALLOC(sizeof(int32_t) * (T + 1));
     if (!ctx->emb || !ctx->x || !ctx->q || !ctx->k || !ctx->v || !ctx->attn || !ctx->ffn || !ctx->kernel_scratch ||
-        !ctx->mask) {
+        !ctx->mask || !ctx->row_source || !ctx->seq_first) {
         albert_context_free(ctx);
         return ALBERT_ERR_MEMORY;
     }
@@ -1093,6 +1108,8 @@ static albert_result albert__ctx_fail(albert_context *ctx, albert_result code, c
 typedef struct albert__embed_job {
     const albert_model *model;
     const albert_batch *batch;
+    const int32_t *row_source;   /* NULL = every row */
+    int32_t n_rows;
     float *out;
 } albert__embed_job;
 
@@ -1101,14 +1118,15 @@ static void albert__embed_rows(void *arg, int index, int count)
     const albert__embed_job *job = (const albert__embed_job *)arg;
     const albert_model *m = job->model;
     const albert_batch *b = job->batch;
-    int32_t E = m->config.embedding_size, n = b->batch_size * b->seq_len, j;
+    int32_t E = m->config.embedding_size, n = job->n_rows, j;
     int32_t row = (int32_t)((int64_t)n * index / count), end = (int32_t)((int64_t)n * (index + 1) / count);
     for (; row < end; row++) {
-        int32_t position = row % b->seq_len;   /* HF counts positions from 0 in every row, pads included */
+        int32_t source = job->row_source ? job->row_source[row] : row;
+        int32_t position = source % b->seq_len;   /* HF counts positions from 0 in every row, pads included */
         const float *p = m->position + (size_t)position * E;
-        const float *y = m->token_type + (size_t)(b->token_type_ids ? b->token_type_ids[row] : 0) * E;
+        const float *y = m->token_type + (size_t)(b->token_type_ids ? b->token_type_ids[source] : 0) * E;
         float *o = job->out + (size_t)row * E;
-        albert__matrix_row(&m->word, b->input_ids[row], o);
+        albert__matrix_row(&m->word, b->input_ids[source], o);
         for (j = 0; j < E; j++) o[j] += p[j] + y[j];
     }
 }
@@ -1119,10 +1137,12 @@ static void albert__embed(albert_context *ctx, const albert_batch *b)
     albert__embed_job job;
     job.model = m;
     job.batch = b;
+    job.row_source = ctx->packed ? ctx->row_source : NULL;
+    job.n_rows = ctx->n_rows;
     job.out = ctx->emb;
-    albert__pool_run(ctx->pool, albert__embed_rows, &job, b->batch_size * b->seq_len < 64 ? 1 : 4);
-    albert__layer_norm(ctx->pool, ctx->emb, b->batch_size * b->seq_len, m->config.embedding_size, m->emb_norm_w,
-                       m->emb_norm_b, m->config.layer_norm_eps);
+    albert__pool_run(ctx->pool, albert__embed_rows, &job, ctx->n_rows < 64 ? 1 : 4);
+    albert__layer_norm(ctx->pool, ctx->emb, ctx->n_rows, m->config.embedding_size, m->emb_norm_w, m->emb_norm_b,
+                       m->config.layer_norm_eps);
 }
 
 /* One Transformer layer, in place on ctx->x [T x H]. */
@@ -1130,13 +1150,23 @@ static void albert__layer_forward(albert_context *ctx, const albert__layer *l, c
                                   const int32_t *mask)
 {
     const albert_config *c = &ctx->model->config;
-    int T = b->batch_size * b->seq_len, H = c->hidden_size;
+    int T = ctx->n_rows, H = c->hidden_size, heads = c->num_attention_heads, s;
     float eps = c->layer_norm_eps;
     albert__dense(ctx->pool, ctx->x, T, &l->q_w, l->q_b, 0, NULL, ctx->q);
     albert__dense(ctx->pool, ctx->x, T, &l->k_w, l->k_b, 0, NULL, ctx->k);
     albert__dense(ctx->pool, ctx->x, T, &l->v_w, l->v_b, 0, NULL, ctx->v);
-    albert__attention(ctx->pool, ctx->kernel_scratch, ctx->q, ctx->k, ctx->v, mask, b->batch_size, b->seq_len,
-                      c->num_attention_heads, H / c->num_attention_heads, ctx->attn);
+    if (!ctx->packed) {
+        albert__attention(ctx->pool, ctx->kernel_scratch, ctx->q, ctx->k, ctx->v, mask, b->batch_size, b->seq_len,
+                          heads, H / heads, ctx->attn);
+    } else {   /* each sequence attends over its own real tokens */
+        for (s = 0; s < b->batch_size; s++) {
+            size_t first = (size_t)ctx->seq_first[s] * H;
+            int32_t n = ctx->seq_first[s + 1] - ctx->seq_first[s];
+            if (n > 0)
+                albert__attention(ctx->pool, ctx->kernel_scratch, ctx->q + first, ctx->k + first, ctx->v + first, NULL,
+                                  1, n, heads, H / heads, ctx->attn + first);
+        }
+    }
     /* attention output: LayerNorm(x + dense(context)), into q (free now) */
     albert__dense(ctx->pool, ctx->attn, T, &l->o_w, l->o_b, 0, ctx->x, ctx->q);
     albert__layer_norm(ctx->pool, ctx->q, T, H, l->attn_norm_w, l->attn_norm_b, eps);
@@ -1146,13 +1176,36 @@ static void albert__layer_forward(albert_context *ctx, const albert__layer *l, c
     albert__layer_norm(ctx->pool, ctx->x, T, H, l->ffn_norm_w, l->ffn_norm_b, eps);
 }
 
+/* The hidden state of sequence s's first computed token ([CLS]) from ctx->x (zeros if it has none). */
+static void albert__first_token(const albert_context *ctx, int32_t s, float *out)
+{
+    int32_t H = ctx->model->config.hidden_size;
+    if (ctx->seq_first[s + 1] > ctx->seq_first[s])
+        memcpy(out, ctx->x + (size_t)ctx->seq_first[s] * H, sizeof(float) * H);
+    else
+        memset(out, 0, sizeof(float) * H);
+}
+
+/* Moves the packed rows at the front of buf [B*S x width] to their places in the batch, zeroing the padding.
+   Rows only move towards the end, so going backwards never overwrites a row still to be moved. */
+static void albert__unpack_rows(const albert_context *ctx, const albert_batch *b, float *buf, size_t width)
+{
+    int32_t r, next = b->batch_size * b->seq_len;
+    for (r = ctx->n_rows - 1; r >= 0; r--) {
+        int32_t to = ctx->row_source[r];
+        if (to + 1 < next) memset(buf + (size_t)(to + 1) * width, 0, sizeof(float) * width * (size_t)(next - to - 1));
+        memmove(buf + (size_t)to * width, buf + (size_t)r * width, sizeof(float) * width);
+        next = to;
+    }
+    if (next > 0) memset(buf, 0, sizeof(float) * width * (size_t)next);
+}
+
 /* tanh(W h[CLS] + b) for every sequence of the batch, from ctx->x, into pooled [B x H] (uses ctx->q). */
 static void albert__pooler(albert_context *ctx, const albert_batch *b, float *pooled)
 {
     const albert_model *m = ctx->model;
     int32_t H = m->config.hidden_size, s;
-    for (s = 0; s < b->batch_size; s++)
-        memcpy(ctx->q + (size_t)s * H, ctx->x + (size_t)s * b->seq_len * H, sizeof(float) * H);
+    for (s = 0; s < b->batch_size; s++) albert__first_token(ctx, s, ctx->q + (size_t)s * H);
     albert__dense(ctx->pool, ctx->q, b->batch_size, &m->pooler_w, m->pooler_b, ALBERT_ACT_TANH, NULL, pooled);
 }
 
@@ -1162,18 +1215,18 @@ static void albert__sentence_vectors(albert_context *ctx, const albert_batch *b,
     int32_t H = ctx->model->config.hidden_size, s, t, j;
     for (s = 0; s < b->batch_size; s++) {
         float *v = o->sentence + (size_t)s * H;
-        if (o->pooling == ALBERT_POOLING_MEAN) {
-            const float *rows = ctx->x + (size_t)s * b->seq_len * H;
-            int32_t n = 0;
+        if (o->pooling == ALBERT_POOLING_MEAN) {   /* over the real tokens */
+            const float *rows = ctx->x + (size_t)ctx->seq_first[s] * H;
+            int32_t n = 0, count = ctx->seq_first[s + 1] - ctx->seq_first[s];
             for (j = 0; j < H; j++) v[j] = 0.0f;
-            for (t = 0; t < b->seq_len; t++) {
-                if (b->attention_mask && !b->attention_mask[(size_t)s * b->seq_len + t]) continue;
+            for (t = 0; t < count; t++) {
+                if (!ctx->packed && b->attention_mask && !b->attention_mask[(size_t)s * b->seq_len + t]) continue;
                 for (j = 0; j < H; j++) v[j] += rows[(size_t)t * H + j];
                 n++;
             }
             for (j = 0; j < H; j++) v[j] = n ? v[j] / (float)n : 0.0f;
         } else if (o->pooling == ALBERT_POOLING_CLS) {
-            memcpy(v, ctx->x + (size_t)s * b->seq_len * H, sizeof(float) * H);
+            albert__first_token(ctx, s, v);
         }
     }
     if (o->pooling == ALBERT_POOLING_POOLER) albert__pooler(ctx, b, o->sentence);
@@ -1194,10 +1247,16 @@ static void albert__sentence_vectors(albert_context *ctx, const albert_batch *b,
 static void albert__emit_layer(albert_context *ctx, const albert_batch *b, const albert_outputs *o, int32_t layer,
                                int32_t index)
 {
-    size_t TH = (size_t)b->batch_size * b->seq_len * ctx->model->config.hidden_size;
-    if (o->all_hidden) memcpy(o->all_hidden + (size_t)index * TH, ctx->x, sizeof(float) * TH);
+    size_t H = (size_t)ctx->model->config.hidden_size, TH = (size_t)b->batch_size * b->seq_len * H;
+    if (o->all_hidden) {
+        memcpy(o->all_hidden + (size_t)index * TH, ctx->x, sizeof(float) * (size_t)ctx->n_rows * H);
+        if (ctx->packed) albert__unpack_rows(ctx, b, o->all_hidden + (size_t)index * TH, H);
+    }
     if (index != layer) return;
-    if (o->hidden) memcpy(o->hidden, ctx->x, sizeof(float) * TH);
+    if (o->hidden) {
+        memcpy(o->hidden, ctx->x, sizeof(float) * (size_t)ctx->n_rows * H);
+        if (ctx->packed) albert__unpack_rows(ctx, b, o->hidden, H);
+    }
     if (o->sentence) albert__sentence_vectors(ctx, b, o);
 }
 
@@ -1268,9 +1327,28 @@ ALBERT_DEF albert_result albert_encode_batch(albert_context *ctx, const albert_b
     E = c->embedding_size;
     T = batch->batch_size * batch->seq_len;
 
+    /* which rows to compute */
+    ctx->packed = 0;
+    ctx->n_rows = T;
+    for (i = 0; i <= batch->batch_size; i++) ctx->seq_first[i] = i * batch->seq_len;
     if (batch->attention_mask) {
         for (i = 0; i < T; i++) ctx->mask[i] = batch->attention_mask[i] != 0;
         mask = ctx->mask;
+        if (batch->skip_padding) {
+            int32_t n = 0, s;
+            for (s = 0; s < batch->batch_size; s++) {
+                ctx->seq_first[s] = n;
+                for (i = s * batch->seq_len; i < (s + 1) * batch->seq_len; i++)
+                    if (ctx->mask[i]) ctx->row_source[n++] = i;
+            }
+            ctx->seq_first[batch->batch_size] = n;
+            if (n > 0 && n < T) {
+                ctx->packed = 1;
+                ctx->n_rows = T = n;
+            } else {   /* nothing to skip (or only padding: computed as HF does) */
+                for (i = 0; i <= batch->batch_size; i++) ctx->seq_first[i] = i * batch->seq_len;
+            }
+        }
     }
     /* how far the layers must run */
     last_needed = (out->hidden || out->sentence) ? layer : 0;
@@ -1300,6 +1378,7 @@ ALBERT_DEF albert_result albert_encode_batch(albert_context *ctx, const albert_b
         albert__dense(ctx->pool, ctx->x, T, &m->mlm_dense_w, m->mlm_dense_b, (int)c->hidden_act, NULL, ctx->emb);
         albert__layer_norm(ctx->pool, ctx->emb, T, E, m->mlm_norm_w, m->mlm_norm_b, c->layer_norm_eps);
         albert__dense(ctx->pool, ctx->emb, T, &m->word, m->mlm_bias, 0, NULL, out->mlm_logits);
+        if (ctx->packed) albert__unpack_rows(ctx, batch, out->mlm_logits, (size_t)c->vocab_size);
     }
     return ALBERT_OK;
 }

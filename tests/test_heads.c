@@ -205,6 +205,77 @@ static void test_sentence_vectors(void **state)
     albert_model_free(model);
 }
 
+/* skip_padding: the real tokens get HF's values, padding rows are 0, and with right padding the pooler matches. */
+static void test_skip_padding(void **state)
+{
+    static const char *const cases[] = {"b3_pad", "b2_leftpad"};
+    albert_model *model = convert_and_load("data/models/groups", "groups");
+    const albert_config *config = albert_model_config(model);
+    int32_t H = config->hidden_size, L = config->num_hidden_layers;
+    albert_context *ctx;
+    size_t i;
+    (void)state;
+    assert_int_equal(albert_context_create(model, NULL, &ctx), ALBERT_OK);
+    for (i = 0; i < 2; i++) {
+        golden_case c;
+        albert_batch batch;
+        albert_outputs out;
+        float *hidden, *all, *pooled;
+        size_t TH, t;
+        int32_t j, k;
+        double worst = 0.0, worst_pooled = 0.0;
+        load_case("groups", cases[i], H, &c);
+        TH = (size_t)c.batch * c.seq * H;
+        hidden = (float *)malloc(sizeof(float) * TH);
+        all = (float *)malloc(sizeof(float) * TH * (size_t)(L + 1));
+        pooled = (float *)malloc(sizeof(float) * (size_t)(c.batch * H));
+        memset(&batch, 0, sizeof batch);
+        memset(&out, 0, sizeof out);
+        batch.batch_size = c.batch;
+        batch.seq_len = c.seq;
+        batch.input_ids = c.ids;
+        batch.attention_mask = c.mask;
+        batch.token_type_ids = c.types;
+        batch.skip_padding = 1;
+        out.layer = -1;
+        out.hidden = hidden;
+        out.all_hidden = all;
+        out.pooled = pooled;
+        assert_int_equal(albert_encode_batch(ctx, &batch, &out), ALBERT_OK);
+        for (t = 0; t < (size_t)c.batch * c.seq; t++) {
+            for (j = 0; j < H; j++) {
+                double d;
+                if (!c.mask[t]) {   /* padding: exactly zero, in every layer */
+                    assert_true(hidden[t * H + j] == 0.0f);
+                    for (k = 0; k <= L; k++) assert_true(all[(size_t)k * TH + t * H + j] == 0.0f);
+                    continue;
+                }
+                d = fabs((double)hidden[t * H + j] - c.last[t * H + j]);
+                if (d > worst) worst = d;
+                for (k = 0; k <= L; k++) {
+                    d = fabs((double)all[(size_t)k * TH + t * H + j] - c.all[(size_t)k * TH + t * H + j]);
+                    if (d > worst) worst = d;
+                }
+            }
+        }
+        for (k = 0; k < c.batch; k++) {   /* sequences whose first token is real ([CLS]) pool as in HF */
+            if (!c.mask[(size_t)k * c.seq]) continue;
+            for (j = 0; j < H; j++) {
+                double d = fabs((double)pooled[(size_t)k * H + j] - c.pooled[(size_t)k * H + j]);
+                if (d > worst_pooled) worst_pooled = d;
+            }
+        }
+        printf("# skip_padding %s: real tokens max abs error %.2e, pooled %.2e\n", cases[i], worst, worst_pooled);
+        assert_true(worst <= 1e-4 && worst_pooled <= 1e-4);
+        free(hidden);
+        free(all);
+        free(pooled);
+        free_case(&c);
+    }
+    albert_context_free(ctx);
+    albert_model_free(model);
+}
+
 /* Asking for a head the file lacks is a specific error, with nothing written. */
 static void test_missing_heads(void **state)
 {
@@ -242,6 +313,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_classifier),
         cmocka_unit_test(test_sentence_vectors),
+        cmocka_unit_test(test_skip_padding),
         cmocka_unit_test(test_missing_heads),
     };
     return cmocka_run_group_tests(tests, make_work_dir, remove_work_dir);
