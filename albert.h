@@ -105,8 +105,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef ALBERT_STATIC
+#ifdef ALBERT_STATIC   /* a private copy: unused functions are fine */
+#if defined(__GNUC__) || defined(__clang__)
+#define ALBERT_API static __attribute__((unused))
+#else
 #define ALBERT_API static
+#endif
 #else
 #define ALBERT_API extern
 #endif
@@ -272,6 +276,12 @@ ALBERT_API albert_result albert_tokenize(const albert_model *model, const char *
 /* Plain SentencePiece encoding (no ALBERT preprocessing, no specials), as sentencepiece's EncodeAsIds. */
 ALBERT_API albert_result albert_sentencepiece_encode(const albert_model *model, const char *text, size_t text_len,
                                                      albert_tokens *tokens);
+/* Text to outputs in one call: tokenizes text (+ text_pair) into *tokens (truncated to tokens->capacity, the
+   context's max_tokens and max_position_embeddings), then runs albert_encode_batch on those tokens with
+   *outputs, whose buffers must hold tokens->capacity tokens. tokens->type_ids is needed for a pair. */
+ALBERT_API albert_result albert_encode_text(albert_context *context, const char *text, size_t text_len,
+                                            const char *text_pair, size_t pair_len, albert_tokens *tokens,
+                                            const albert_outputs *outputs);
 /* The text of a vocabulary entry (not NUL-terminated; *length bytes), or NULL for an id out of range. */
 ALBERT_API const char *albert_token_piece(const albert_model *model, int32_t id, int32_t *length);
 
@@ -302,7 +312,7 @@ ALBERT_API const char *albert_token_piece(const albert_model *model, int32_t id,
 #endif
 
 #ifdef ALBERT_STATIC
-#define ALBERT_DEF static
+#define ALBERT_DEF ALBERT_API
 #else
 #define ALBERT_DEF
 #endif
@@ -1407,6 +1417,31 @@ ALBERT_DEF albert_result albert_encode(albert_context *ctx, const int32_t *input
 #include "wip/unicode.h"
 #include "wip/wordpiece.h"
 #include "wip/tokenizer.h"
+
+ALBERT_DEF albert_result albert_encode_text(albert_context *ctx, const char *text, size_t text_len,
+                                            const char *text_pair, size_t pair_len, albert_tokens *tokens,
+                                            const albert_outputs *outputs)
+{
+    const albert_config *c;
+    albert_batch batch;
+    albert_result r;
+    int32_t limit;
+    if (!ctx) return ALBERT_ERR_ARGUMENT;
+    if (!text || !tokens || !outputs || !tokens->ids || (text_pair && !tokens->type_ids))
+        return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "text, tokens, outputs or a buffer is NULL");
+    c = &ctx->model->config;
+    limit = tokens->capacity;
+    if (limit > ctx->max_tokens) limit = ctx->max_tokens;
+    if (limit > c->max_position_embeddings) limit = c->max_position_embeddings;
+    r = albert_tokenize(ctx->model, text, text_len, text_pair, pair_len, limit, tokens);
+    if (r != ALBERT_OK) return albert__ctx_fail(ctx, r, "cannot tokenize the text: %s", albert_result_string(r));
+    memset(&batch, 0, sizeof batch);
+    batch.batch_size = 1;
+    batch.seq_len = tokens->n_tokens;
+    batch.input_ids = tokens->ids;
+    batch.token_type_ids = tokens->type_ids;
+    return albert_encode_batch(ctx, &batch, outputs);
+}
 
 #endif /* ALBERT__IMPLEMENTED */
 #endif /* ALBERT_IMPLEMENTATION */
