@@ -9,15 +9,16 @@
    small buffer the micro-kernel broadcasts from. All arithmetic is f32: results equal the f32 kernel run on the
    widened weights, up to float rounding.
 
-   q8, SIMD: integer dot products. Each row of x is quantized on the fly, asymmetrically, to unsigned integers
-   x ~ sx * (u - z) (sx = (max - min) / qmax over the row, min <= 0 <= max, z the integer zero point), then
-   x . W_j ~ sx * scale_j * (sum_t u_t q_jt - z * sum_t q_jt), summed exactly in int32:
-     AVX-512 VNNI: u in [0, 255], vpdpbusd (u8 x s8, 4 products per int32 lane, no intermediate saturation);
-     AVX2:         u in [0, 127], vpmaddubsw + vpmaddwd (the pair sums u*q + u'*q' <= 2*127*127 fit in int16).
-   The activation rounding adds a relative error of about 2^-9 (VNNI) or 2^-8 (AVX2) of the row's range per
-   element, on top of the weights' own int8 rounding; tests/test_quant.c holds the whole model to cosine >= 0.999
-   per token against HuggingFace. The scalar path (ALBERT_NO_SIMD, or a CPU without AVX2) keeps x in float and
-   computes exactly the contract (in float, summing in order, as the reference versions did).
+   q8, SIMD: integer dot products. Each row of x is quantized on the fly to 8 bits, then summed exactly in int32:
+     AVX-512 VNNI: asymmetric u8, x ~ sx * (u - z), sx = (max - min) / 255 over the row (min <= 0 <= max), z the
+                   integer zero point; vpdpbusd (u8 x s8, 4 products per int32 lane, no intermediate saturation),
+                   x . W_j ~ sx * scale_j * (sum_t u_t q_jt - z * sum_t q_jt);
+     AVX2:         symmetric s8, x ~ sx * p, sx = max|x| / 127; vpmaddubsw(|p|, q * sign(p)) (a pair sum is at
+                   most 2 * 127 * 127: no int16 saturation), vpmaddwd to int32.
+   The activation rounding adds an error of at most half a step per element, on top of the weights' own int8
+   rounding; tests/test_quant.c holds whole models to cosine >= 0.999 per token against HuggingFace. The scalar
+   path (ALBERT_NO_SIMD, or a CPU without AVX2) keeps x in float and computes exactly the contract (in float,
+   summing in order, as the reference versions did).
 
    The AVX2 paths assume F16C, which every CPU with AVX2 has (clang cannot test it with __builtin_cpu_supports). */
 
@@ -50,7 +51,6 @@ typedef struct albert__qlinear_job {
     const float *w8_scale;       /* [n] */
     int vnni;                    /* q8: 1 = AVX-512 VNNI kernel (u8 activations), 0 = AVX2 (u7) */
     int kp;                      /* q8: quantized row length (k rounded up to 64 bytes) */
-    int qmax;                    /* q8: largest quantized activation, 255 (VNNI) or 127 (AVX2) */
     uint8_t *xq;                 /* q8: [chunk rows x kp] quantized rows of x */
     float *xs;                   /* q8: [chunk rows] their scales */
     int32_t *xz;                 /* q8: [chunk rows] their zero points */
@@ -268,16 +268,18 @@ static int albert__cpu_has_vnni(void)
     return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
 }
 
-/* Quantizes x[k] to out[kp] (zero past k): x ~ scale * (u - zero), u in [0, qmax], min(x, 0) -> 0, max(x, 0) -> qmax. */
-ALBERT__AVX2 static void albert__quantize_row_avx2(const float *x, int k, int kp, int qmax, uint8_t *out, float *scale,
-                                                   int32_t *zero)
+/* Quantizes x[k] to out[kp] (zero past k).
+   asymmetric (VNNI): u8 u in [0, 255], x ~ scale * (u - zero), min(x, 0) -> 0 and max(x, 0) -> 255;
+   symmetric (AVX2):  s8 q in [-127, 127], x ~ scale * q, scale = max|x| / 127, *zero = 0. */
+ALBERT__AVX2 static void albert__quantize_row_avx2(const float *x, int k, int kp, int symmetric, uint8_t *out,
+                                                   float *scale, int32_t *zero)
 {
     __m256 vlo = _mm256_setzero_ps(), vhi = vlo, vinv, vz;
-    __m256i vmax = _mm256_set1_epi32(qmax), vzero = _mm256_setzero_si256();
+    __m256i vzero = _mm256_setzero_si256(), vmax, shift;
     __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     __m128 h;
     float lo, hi, s, inv;
-    int j, z;
+    int j, z, qmax = symmetric ? 254 : 255;
     for (j = 0; j + 8 <= k; j += 8) {
         __m256 v = _mm256_loadu_ps(x + j);
         vlo = _mm256_min_ps(vlo, v);
@@ -293,32 +295,40 @@ ALBERT__AVX2 static void albert__quantize_row_avx2(const float *x, int k, int kp
         lo = x[j] < lo ? x[j] : lo;
         hi = x[j] > hi ? x[j] : hi;
     }
+    if (symmetric) {   /* the range [-max|x|, max|x|] in 254 steps: zero point 127 */
+        hi = -lo > hi ? -lo : hi;
+        lo = -hi;
+    }
     s = (hi - lo) / (float)qmax;
     memset(out, 0, (size_t)kp);
+    *zero = 0;
     if (!(s > 0.0f && s <= FLT_MAX)) {   /* an all-zero row (or NaN / infinite inputs: the row reads as 0) */
         *scale = 0.0f;
-        *zero = 0;
         return;
     }
     inv = 1.0f / s;
-    z = (int)lrintf(-lo * inv);
+    z = symmetric ? 127 : (int)lrintf(-lo * inv);
     z = z < 0 ? 0 : (z > qmax ? qmax : z);
     *scale = s;
-    *zero = z;
+    if (symmetric != 1) *zero = z;
     vinv = _mm256_set1_ps(inv);
     vz = _mm256_set1_ps((float)z);
+    vmax = _mm256_set1_epi32(qmax);
+    shift = _mm256_set1_epi8(symmetric == 1 ? 127 : 0);
 #define ALBERT__QUANT8(off)                                                                                  \
     _mm256_max_epi32(vzero, _mm256_min_epi32(vmax, _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_loadu_ps(x + j + off), \
                                                                                       vinv, vz))))
     for (j = 0; j + 32 <= k; j += 32) {
         __m256i a = ALBERT__QUANT8(0), b = ALBERT__QUANT8(8), c = ALBERT__QUANT8(16), d = ALBERT__QUANT8(24);
         __m256i packed = _mm256_packus_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
-        _mm256_storeu_si256((__m256i *)(void *)(out + j), _mm256_permutevar8x32_epi32(packed, order));
+        packed = _mm256_sub_epi8(_mm256_permutevar8x32_epi32(packed, order), shift);
+        _mm256_storeu_si256((__m256i *)(void *)(out + j), packed);
     }
 #undef ALBERT__QUANT8
     for (; j < k; j++) {
         int u = (int)lrintf(x[j] * inv + (float)z);
-        out[j] = (uint8_t)(u < 0 ? 0 : (u > qmax ? qmax : u));
+        u = u < 0 ? 0 : (u > qmax ? qmax : u);
+        out[j] = (uint8_t)(symmetric == 1 ? (u + 129) & 0xff : u);   /* symmetric: the byte of u - 127 */
     }
 }
 
@@ -341,82 +351,96 @@ ALBERT__AVX2 static void albert__row_sums_q8_avx2(int k, const int8_t *const *w,
     }
 }
 
-ALBERT__AVX2 static int32_t albert__hsum8_epi32(__m256i v)
+/* The 8 lane sums of v[0..7], in order (a hadd tree). */
+ALBERT__AVX2 static __m256i albert__hsum8x8_epi32(const __m256i *v)
 {
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
-    return _mm_cvtsi128_si32(s);
+    __m256i s0123 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+    __m256i s4567 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
+    return _mm256_add_epi32(_mm256_permute2x128_si256(s0123, s4567, 0x20), _mm256_permute2x128_si256(s0123, s4567, 0x31));
 }
 
-/* dots[r][t] = sum_kk w[r][kk] * x[t][kk] for r < 4, t < 2: w int8 rows of k, x u7 rows padded with zeros to a
-   multiple of 32 (AVX2: vpmaddubsw pairs, vpmaddwd to int32). */
+/* dots[r][t] = sum_kk w[r][kk] * x[t][kk] for r < 4, t < 2: w int8 rows of k, x int8 rows (in [-127, 127])
+   padded with zeros to a multiple of 32. AVX2: vpmaddubsw(|x|, w * sign(x)) pairs (at most 2 * 127 * 127, no
+   saturation), vpmaddwd to int32. */
 ALBERT__AVX2 static void albert__dot_q8_avx2(int k, const int8_t *const *w, const uint8_t *const *x,
                                              int32_t dots[ALBERT__Q8_ROWS][ALBERT__Q8_TOKENS])
 {
-    __m256i ones = _mm256_set1_epi16(1);
-    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    __m256i ones = _mm256_set1_epi16(1), c[8], sums;
+    __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
     const uint8_t *x0 = x[0], *x1 = x[1];
-    int j;
-#define ALBERT__DOT256(r, wv)                                                          \
-    {                                                                                  \
-        __m256i wr = (wv);                                                             \
-        c##r##0 = _mm256_add_epi32(c##r##0, _mm256_madd_epi16(_mm256_maddubs_epi16(xa, wr), ones)); \
-        c##r##1 = _mm256_add_epi32(c##r##1, _mm256_madd_epi16(_mm256_maddubs_epi16(xb, wr), ones)); \
+    int32_t out[8];
+    int j, r;
+#define ALBERT__DOT256(a, b, wv)                                                                               \
+    {                                                                                                          \
+        __m256i wr = (wv);                                                                                     \
+        a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_maddubs_epi16(ax0, _mm256_sign_epi8(wr, sx0)), ones)); \
+        b = _mm256_add_epi32(b, _mm256_madd_epi16(_mm256_maddubs_epi16(ax1, _mm256_sign_epi8(wr, sx1)), ones)); \
     }
-    for (j = 0; j + 32 <= k; j += 32) {
-        __m256i xa = _mm256_load_si256((const __m256i *)(const void *)(x0 + j));
-        __m256i xb = _mm256_load_si256((const __m256i *)(const void *)(x1 + j));
-        ALBERT__DOT256(0, _mm256_loadu_si256((const __m256i *)(const void *)(w[0] + j)))
-        ALBERT__DOT256(1, _mm256_loadu_si256((const __m256i *)(const void *)(w[1] + j)))
-        ALBERT__DOT256(2, _mm256_loadu_si256((const __m256i *)(const void *)(w[2] + j)))
-        ALBERT__DOT256(3, _mm256_loadu_si256((const __m256i *)(const void *)(w[3] + j)))
+    for (j = 0; j < k; j += 32) {
+        __m256i sx0 = _mm256_load_si256((const __m256i *)(const void *)(x0 + j));
+        __m256i sx1 = _mm256_load_si256((const __m256i *)(const void *)(x1 + j));
+        __m256i ax0 = _mm256_abs_epi8(sx0), ax1 = _mm256_abs_epi8(sx1);
+        if (j + 32 <= k) {
+            ALBERT__DOT256(c0, c1, _mm256_loadu_si256((const __m256i *)(const void *)(w[0] + j)))
+            ALBERT__DOT256(c2, c3, _mm256_loadu_si256((const __m256i *)(const void *)(w[1] + j)))
+            ALBERT__DOT256(c4, c5, _mm256_loadu_si256((const __m256i *)(const void *)(w[2] + j)))
+            ALBERT__DOT256(c6, c7, _mm256_loadu_si256((const __m256i *)(const void *)(w[3] + j)))
+        } else {   /* the last k % 32 weights, copied into zeroed blocks (never read past a row) */
+            int8_t tail[ALBERT__Q8_ROWS][32];
+            memset(tail, 0, sizeof tail);
+            for (r = 0; r < ALBERT__Q8_ROWS; r++) memcpy(tail[r], w[r] + j, (size_t)(k - j));
+            ALBERT__DOT256(c0, c1, _mm256_loadu_si256((const __m256i *)(const void *)tail[0]))
+            ALBERT__DOT256(c2, c3, _mm256_loadu_si256((const __m256i *)(const void *)tail[1]))
+            ALBERT__DOT256(c4, c5, _mm256_loadu_si256((const __m256i *)(const void *)tail[2]))
+            ALBERT__DOT256(c6, c7, _mm256_loadu_si256((const __m256i *)(const void *)tail[3]))
+        }
     }
-    if (j < k) {   /* the last k % 32 weights, copied into zeroed blocks (never read past a row) */
-        int8_t tail[ALBERT__Q8_ROWS][32];
-        int r;
-        __m256i xa = _mm256_load_si256((const __m256i *)(const void *)(x0 + j));
-        __m256i xb = _mm256_load_si256((const __m256i *)(const void *)(x1 + j));
-        memset(tail, 0, sizeof tail);
-        for (r = 0; r < ALBERT__Q8_ROWS; r++) memcpy(tail[r], w[r] + j, (size_t)(k - j));
-        ALBERT__DOT256(0, _mm256_loadu_si256((const __m256i *)(const void *)tail[0]))
-        ALBERT__DOT256(1, _mm256_loadu_si256((const __m256i *)(const void *)tail[1]))
-        ALBERT__DOT256(2, _mm256_loadu_si256((const __m256i *)(const void *)tail[2]))
-        ALBERT__DOT256(3, _mm256_loadu_si256((const __m256i *)(const void *)tail[3]))
-    }
+    c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3; c[4] = c4; c[5] = c5; c[6] = c6; c[7] = c7;
 #undef ALBERT__DOT256
-    dots[0][0] = albert__hsum8_epi32(c00); dots[0][1] = albert__hsum8_epi32(c01);
-    dots[1][0] = albert__hsum8_epi32(c10); dots[1][1] = albert__hsum8_epi32(c11);
-    dots[2][0] = albert__hsum8_epi32(c20); dots[2][1] = albert__hsum8_epi32(c21);
-    dots[3][0] = albert__hsum8_epi32(c30); dots[3][1] = albert__hsum8_epi32(c31);
+    sums = albert__hsum8x8_epi32(c);
+    _mm256_storeu_si256((__m256i *)(void *)out, sums);
+    for (r = 0; r < ALBERT__Q8_ROWS; r++) {
+        dots[r][0] = out[2 * r];
+        dots[r][1] = out[2 * r + 1];
+    }
 }
 
-/* The same for t < 4 with x in u8 rows padded to a multiple of 64 (AVX-512 VNNI vpdpbusd). */
+/* The same for t < 4 with x in u8 rows padded to a multiple of 64 (AVX-512 VNNI vpdpbusd, u8 x s8). */
 ALBERT__VNNI static void albert__dot_q8_vnni(int k, const int8_t *const *w, const uint8_t *const *x,
                                             int32_t dots[ALBERT__Q8_ROWS][ALBERT__Q8_TOKENS])
 {
-    __m512i c[ALBERT__Q8_ROWS][ALBERT__Q8_TOKENS];
+    __m512i c[ALBERT__Q8_ROWS * ALBERT__Q8_TOKENS];
+    __m256i halves[ALBERT__Q8_ROWS * ALBERT__Q8_TOKENS];
+    int32_t out[ALBERT__Q8_ROWS * ALBERT__Q8_TOKENS];
     int j, r, t;
-    for (r = 0; r < ALBERT__Q8_ROWS; r++)
-        for (t = 0; t < ALBERT__Q8_TOKENS; t++) c[r][t] = _mm512_setzero_si512();
+    __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    __m512i c8 = c0, c9 = c0, c10 = c0, c11 = c0, c12 = c0, c13 = c0, c14 = c0, c15 = c0;
     for (j = 0; j < k; j += 64) {
         __mmask64 keep = k - j >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (k - j)) - 1);   /* masked: never past a row */
         __m512i x0 = _mm512_load_si512((const void *)(x[0] + j)), x1 = _mm512_load_si512((const void *)(x[1] + j));
         __m512i x2 = _mm512_load_si512((const void *)(x[2] + j)), x3 = _mm512_load_si512((const void *)(x[3] + j));
-        for (r = 0; r < ALBERT__Q8_ROWS; r++) {
-            __m512i wv = _mm512_maskz_loadu_epi8(keep, (const void *)(w[r] + j));
-            c[r][0] = _mm512_dpbusd_epi32(c[r][0], x0, wv);
-            c[r][1] = _mm512_dpbusd_epi32(c[r][1], x1, wv);
-            c[r][2] = _mm512_dpbusd_epi32(c[r][2], x2, wv);
-            c[r][3] = _mm512_dpbusd_epi32(c[r][3], x3, wv);
-        }
+        __m512i wv;
+#define ALBERT__DOT512(r, a, b, c, d)                                          \
+        wv = _mm512_maskz_loadu_epi8(keep, (const void *)(w[r] + j));          \
+        a = _mm512_dpbusd_epi32(a, x0, wv);                                    \
+        b = _mm512_dpbusd_epi32(b, x1, wv);                                    \
+        c = _mm512_dpbusd_epi32(c, x2, wv);                                    \
+        d = _mm512_dpbusd_epi32(d, x3, wv);
+        ALBERT__DOT512(0, c0, c1, c2, c3)
+        ALBERT__DOT512(1, c4, c5, c6, c7)
+        ALBERT__DOT512(2, c8, c9, c10, c11)
+        ALBERT__DOT512(3, c12, c13, c14, c15)
+#undef ALBERT__DOT512
     }
+    c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3; c[4] = c4; c[5] = c5; c[6] = c6; c[7] = c7;
+    c[8] = c8; c[9] = c9; c[10] = c10; c[11] = c11; c[12] = c12; c[13] = c13; c[14] = c14; c[15] = c15;
+    for (r = 0; r < ALBERT__Q8_ROWS * ALBERT__Q8_TOKENS; r++)   /* 512 -> 256 bits, then two hadd trees */
+        halves[r] = _mm256_add_epi32(_mm512_maskz_extracti64x4_epi64((__mmask8)0xF, c[r], 0),
+                                     _mm512_maskz_extracti64x4_epi64((__mmask8)0xF, c[r], 1));
+    _mm256_storeu_si256((__m256i *)(void *)out, albert__hsum8x8_epi32(halves));
+    _mm256_storeu_si256((__m256i *)(void *)(out + 8), albert__hsum8x8_epi32(halves + 8));
     for (r = 0; r < ALBERT__Q8_ROWS; r++)
-        for (t = 0; t < ALBERT__Q8_TOKENS; t++) {
-            __m256i half = _mm256_add_epi32(_mm512_maskz_extracti64x4_epi64((__mmask8)0xF, c[r][t], 0),
-                                            _mm512_maskz_extracti64x4_epi64((__mmask8)0xF, c[r][t], 1));
-            dots[r][t] = albert__hsum8_epi32(half);
-        }
+        for (t = 0; t < ALBERT__Q8_TOKENS; t++) dots[r][t] = out[4 * r + t];
 }
 
 /* Quantizes the rows of the chunk; thread `index` of `count` does its share. */
@@ -426,7 +450,7 @@ static void albert__q8_quantize_task(void *arg, int index, int count)
     const albert__linear_job *o = &job->out;
     int i = (int)((int64_t)o->chunk_rows * index / count), end = (int)((int64_t)o->chunk_rows * (index + 1) / count);
     for (; i < end; i++)
-        albert__quantize_row_avx2(o->x + (size_t)(o->chunk_row0 + i) * o->ldx, o->k, job->kp, job->qmax,
+        albert__quantize_row_avx2(o->x + (size_t)(o->chunk_row0 + i) * o->ldx, o->k, job->kp, job->vnni ? 2 : 1,
                                   job->xq + (size_t)i * job->kp, &job->xs[i], &job->xz[i]);
 }
 
@@ -447,7 +471,8 @@ static void albert__q8_tiles_task(void *arg, int index, int count)
         int j0 = blk * ALBERT__Q8_ROWS, rows_used = o->n - j0 < ALBERT__Q8_ROWS ? o->n - j0 : ALBERT__Q8_ROWS;
         for (ii = 0; ii < ALBERT__Q8_ROWS; ii++)
             wrows[ii] = job->w8 + (size_t)(j0 + (ii < rows_used ? ii : rows_used - 1)) * o->k;
-        albert__row_sums_q8_avx2(o->k, wrows, sums);
+        if (job->vnni) albert__row_sums_q8_avx2(o->k, wrows, sums);   /* for the zero points */
+        else sums[0] = sums[1] = sums[2] = sums[3] = 0;                 /* symmetric: no zero points */
         for (g0 = 0; g0 < o->chunk_rows; g0 += ALBERT__Q8_GROUP) {
             int group = o->chunk_rows - g0 < ALBERT__Q8_GROUP ? o->chunk_rows - g0 : ALBERT__Q8_GROUP;
             for (t0 = 0; t0 < group; t0 += tokens) {
@@ -498,7 +523,6 @@ static void albert__linear_q8(albert__pool *pool, const float *x, int m, int k, 
             if (chunk_max > (size_t)m) chunk_max = (size_t)m;
             chunk_rows16 = albert__round16(chunk_max);
             job.vnni = o->isa == ALBERT__ISA_AVX512 && albert__cpu_has_vnni();
-            job.qmax = job.vnni ? 255 : 127;
             job.kp = (int)kp;
             o->nr = ALBERT__Q8_GROUP;   /* the row stride of the tiles given to albert__linear_store_tile */
             o->mr = ALBERT__Q8_ROWS;
