@@ -7,7 +7,7 @@
    transposition); the data/ckpt .pt files were written by torch.save from arange() definitions (make_torch_views.py),
    so the expected values are computed here from the same definitions; data/ckpt/saved_model_* are real
    TensorFlow-written checkpoints (tensorflow/serving testdata; half_plus_two: y = 0.5x + 2, values listed in
-   data/ckpt/README.md). Corruption tests: truncations, byte flips, hand-made bad pickles, bad snappy and
+   data/ckpt/README.md). Corruption tests: truncations, byte flips (CRCs), hand-made bad pickles, bad snappy and
    random mutations must give an error (never a crash; run under -fsanitize=address,undefined).
    Run with tests/ as the working directory. */
 #define _POSIX_C_SOURCE 200809L
@@ -119,6 +119,39 @@ static uint32_t lcg_next(uint32_t *state)
 {
     *state = *state * 1664525u + 1013904223u;
     return *state >> 8;
+}
+
+/* Recomputes the CRC-32 of every stored entry of a classic (non-zip64) zip in place, so that edits of an
+   entry's bytes reach the parsers behind the CRC check. Bounds-checked: damaged directories are left alone. */
+static void zip_fix_crcs(uint8_t *zip, size_t size)
+{
+    size_t eocd, pos, end;
+    unsigned n, i;
+    if (size < 22 || torch_u32(zip + size - 22) != 0x06054b50u) return;
+    eocd = size - 22;
+    n = torch_u16(zip + eocd + 10);
+    pos = torch_u32(zip + eocd + 16);
+    end = pos + torch_u32(zip + eocd + 12);
+    if (pos > size || end > size || end < pos) return;
+    for (i = 0; i < n; i++) {
+        size_t local, data, entry_size, name_len, extra_len, comment_len;
+        if (pos > end || end - pos < 46 || torch_u32(zip + pos) != 0x02014b50u) return;
+        name_len = torch_u16(zip + pos + 28);
+        extra_len = torch_u16(zip + pos + 30);
+        comment_len = torch_u16(zip + pos + 32);
+        entry_size = torch_u32(zip + pos + 24);
+        local = torch_u32(zip + pos + 42);
+        if (local > size || size - local < 30) return;
+        data = local + 30 + torch_u16(zip + local + 26) + torch_u16(zip + local + 28);
+        if (data <= size && entry_size <= size - data) {
+            uint32_t crc = torch_crc32(zip + data, entry_size);
+            zip[pos + 16] = (uint8_t)crc;
+            zip[pos + 17] = (uint8_t)(crc >> 8);
+            zip[pos + 18] = (uint8_t)(crc >> 16);
+            zip[pos + 19] = (uint8_t)(crc >> 24);
+        }
+        pos += 46 + name_len + extra_len + comment_len;
+    }
 }
 
 /* ---------------------------------------------------------------- golden models: every format agrees */
@@ -521,6 +554,57 @@ static void test_tf_varint(void **state)
     assert_int_equal(tf_varint(max64, 5, &pos, &v), -1);   /* truncated */
 }
 
+/* BundleEntryProto / header fields with the wrong wire type or bad values are refused with a message. */
+static void test_tf_bad_protos(void **state)
+{
+    static const struct { const char *bytes; size_t len; const char *message; } entries[] = {
+        {"\x10\x05", 2, "bad field"},                    /* shape (field 2) as a varint */
+        {"\x08\x01\x12\x04\x12\x02\x08", 7, "bad"},       /* dim message cut short */
+        {"\x12\x08\x12\x02\x08\x7f" "\x12\x02\x08\x01", 10, NULL}, /* fine: shape [127, 1] */
+        {"\x12\x02\x18\x01", 4, "unknown rank"},
+        {"\x0d\x01\x02\x03\x04", 5, "bad field"},         /* dtype as fixed32 */
+        {"\x08", 1, "bad"},                                 /* truncated varint */
+        {"\x1a\x01\x01", 3, "bad field"},                  /* shard_id as bytes */
+        {"\x22\x00", 2, "bad field"},                      /* offset as bytes */
+        {"\x0f", 1, "bad"},                                 /* wire type 7 */
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof entries / sizeof entries[0]; i++) {
+        tf_index ix;
+        tf_entry e;
+        char err[CK_ERR_LEN], name[] = "v";
+        int rc;
+        memset(&ix, 0, sizeof ix);
+        memset(&e, 0, sizeof e);
+        ix.path = "index";
+        ix.err = err;
+        e.name = name;
+        err[0] = 0;
+        rc = tf_parse_entry(&ix, &e, (const uint8_t *)entries[i].bytes, entries[i].len);
+        if (!entries[i].message) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(e.ndim, 2);
+            assert_int_equal(e.dims[0], 127);
+            continue;
+        }
+        if (rc != -1 || !strstr(err, entries[i].message)) fail_msg("entry %u: rc %d, '%s'", (unsigned)i, rc, err);
+    }
+    {
+        tf_index ix;
+        char err[CK_ERR_LEN];
+        memset(&ix, 0, sizeof ix);
+        ix.path = "index";
+        ix.err = err;
+        assert_int_equal(tf_parse_header(&ix, (const uint8_t *)"\x08\x01\x10\x01", 4), -1);   /* big-endian */
+        assert_non_null(strstr(err, "big-endian"));
+        assert_int_equal(tf_parse_header(&ix, (const uint8_t *)"\x08\x00", 2), -1);              /* 0 shards */
+        assert_int_equal(tf_parse_header(&ix, (const uint8_t *)"\x08\x01\x1a\x02\x10\x05", 6), -1); /* min_consumer 5 */
+        assert_non_null(strstr(err, "newer"));
+        assert_int_equal(tf_parse_header(&ix, (const uint8_t *)"\x08\x01\x1a\x02\x08\x01", 6), 0);
+    }
+}
+
 /* Every truncation and every single-byte change inside the index blocks must be refused (CRC, bounds). */
 static void check_tf_index_corruption(const char *index_path, const char *data_path)
 {
@@ -671,6 +755,17 @@ static void test_torch_bad_zip(void **state)
         copy[pos + 10] = 8;
     assert_int_equal(ck_open_torch_memory(copy, size, "deflated", &f, err), -1);
     assert_non_null(strstr(err, "compressed"));
+    /* one byte of a tensor changed: the entry's CRC-32 catches it */
+    memcpy(copy, bytes, size);
+    for (pos = 0; pos + 2 <= size && !(torch_u32(copy + pos) == 0x04034b50u && memcmp(copy + pos + 30, "module_zip/data/0", 17) == 0); pos++) {}
+    assert_true(pos + 2 < size);
+    pos += 30 + torch_u16(copy + pos + 26) + torch_u16(copy + pos + 28);
+    copy[pos] ^= 0x01;
+    assert_int_equal(ck_open_torch_memory(copy, size, "crc", &f, err), -1);
+    assert_non_null(strstr(err, "CRC"));
+    zip_fix_crcs(copy, size);
+    assert_int_equal(ck_open_torch_memory(copy, size, "crc", &f, err), 0);   /* same edit with the CRC updated */
+    ck_close(&f);
     /* central directory offset past the end */
     memcpy(copy, bytes, size);
     copy[size - 22 + 19] = 0x7f;
@@ -701,6 +796,7 @@ static void expect_pickle_edit_refused(const char *path, const uint8_t *pattern,
         if (memcmp(bytes + i, pattern, pattern_len) == 0) break;
     if (i + pattern_len > size) fail_msg("%s: pattern not found", path);
     bytes[i + at] = value;
+    zip_fix_crcs(bytes, size);
     assert_int_equal(ck_open_torch_memory(bytes, size, path, &f, err), -1);
     if (!strstr(err, message)) fail_msg("%s: got '%s', expected '%s'", path, err, message);
     free(bytes);
@@ -783,6 +879,7 @@ static void mutate_many(int is_tf, const char *path, const char *data_path, int 
         int n = 1 + (int)(lcg_next(&seed) % 4), k;
         memcpy(copy, bytes, size);
         for (k = 0; k < n; k++) copy[lcg_next(&seed) % size] = (uint8_t)lcg_next(&seed);
+        if (!is_tf && (r & 1)) zip_fix_crcs(copy, size);   /* half of the zip mutants get past the CRC check */
         opened += open_mutant(is_tf, copy, size, data, data_size) == 0;
     }
     (void)opened;
@@ -820,6 +917,7 @@ int main(void)
         cmocka_unit_test(test_tf_brightmart_detected),
         cmocka_unit_test(test_tf_snappy),
         cmocka_unit_test(test_tf_varint),
+        cmocka_unit_test(test_tf_bad_protos),
         cmocka_unit_test(test_tf_corrupt_index_snappy),
         cmocka_unit_test(test_tf_corrupt_index_plain),
         cmocka_unit_test(test_tf_wrong_shard_count),
