@@ -42,7 +42,7 @@ sanitize:
 	$(MAKE) B=build-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" test
 
 valgrind:
-	$(MAKE) test RUN="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
+	$(MAKE) test RUN="ALBERT_TEST_LIGHT=1 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
 
 # ThreadSanitizer on the thread test (TSAN_CC: clang or gcc).
 TSAN_CC ?= clang

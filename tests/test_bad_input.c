@@ -517,6 +517,7 @@ static void expect_batch_error(albert_context *ctx, const albert_config *c, int 
     albert_result r;
     int32_t ok_ids[3] = {2, 10, 3};
     float ok_out[3 * 64];
+    memset(&b, 0, sizeof b);
     b.batch_size = B;
     b.seq_len = S;
     b.input_ids = ids;
@@ -647,6 +648,7 @@ static void test_missing_head(void **state)
     int i;
     assert_false(f->cfg->has_sop);          /* HF safetensors: no SOP head */
     assert_false(f->cfg->has_classifier);
+    memset(&b, 0, sizeof b);
     b.batch_size = 1;
     b.seq_len = 4;
     b.input_ids = ids;
@@ -761,6 +763,25 @@ static void test_null_arguments_tokenizer(void **state)
     assert_null(albert_token_piece(f->model, 0, NULL));
 }
 
+static void test_null_arguments_encode_text(void **state)
+{
+    input_fixture *f = (input_fixture *)*state;
+    albert_tokens tokens;
+    sentinel_outputs s;
+    int32_t token_ids[8];
+    memset(&tokens, 0, sizeof tokens);
+    tokens.ids = token_ids;
+    tokens.capacity = 8;
+    sentinel_outputs_init(&s, f->cfg, 1, 8);
+    assert_int_equal(albert_encode_text(NULL, "a b", 3, NULL, 0, &tokens, &s.o), ALBERT_ERR_ARGUMENT);
+    assert_int_equal(albert_encode_text(f->ctx, NULL, 3, NULL, 0, &tokens, &s.o), ALBERT_ERR_ARGUMENT);
+    assert_int_equal(albert_encode_text(f->ctx, "a b", 3, NULL, 0, NULL, &s.o), ALBERT_ERR_ARGUMENT);
+    assert_int_equal(albert_encode_text(f->ctx, "a b", 3, NULL, 0, &tokens, NULL), ALBERT_ERR_ARGUMENT);
+    assert_int_equal(albert_encode_text(f->ctx, "a b", 3, "c", 1, &tokens, &s.o), ALBERT_ERR_ARGUMENT); /* pair, no type_ids */
+    assert_int_equal(albert_encode_text(f->ctx, "a b", 3, NULL, 0, &tokens, &s.o), ALBERT_ERR_NO_TOKENIZER);
+    sentinel_outputs_check(&s, "albert_encode_text");
+}
+
 int main(void)
 {
     const struct CMUnitTest file_tests[] = {
@@ -789,6 +810,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_head, input_setup, input_teardown),
         cmocka_unit_test_setup_teardown(test_null_arguments, input_setup, input_teardown),
         cmocka_unit_test_setup_teardown(test_null_arguments_tokenizer, input_setup, input_teardown),
+        cmocka_unit_test_setup_teardown(test_null_arguments_encode_text, input_setup, input_teardown),
     };
     return cmocka_run_group_tests_name("bad_input", file_tests, group_setup, group_teardown);
 }

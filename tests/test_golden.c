@@ -229,6 +229,7 @@ static void unload(loaded_model *lm)
 static albert_batch batch_of(const golden_case *c)
 {
     albert_batch b;
+    memset(&b, 0, sizeof b);   /* fields added later (skip_padding ...) keep their default 0 */
     b.batch_size = c->batch;
     b.seq_len = c->seq;
     b.input_ids = c->input_ids;
