@@ -219,6 +219,22 @@ static void test_random_texts(void **state)
     }
 }
 
+/* English-like texts (tests/data/tok/gen_english.py): the ASCII fast paths of the normalizer, the preprocessing
+   and the special-token split, against sentencepiece and the AlbertTokenizer transcription */
+static void test_english_texts(void **state)
+{
+    int m;
+    (void)state;
+    for (m = EN; m <= VI; m++) {
+        char path[256];
+        snprintf(path, sizeof(path), "data/tok/random/%s_english_hf_ids.txt", model_names[m]);
+        check_id_file(m, "data/tok/random/english_texts.txt", path, 1, 600);
+        snprintf(path, sizeof(path), "data/tok/random/%s_english_sp_ids.txt", model_names[m]);
+        check_id_file(m, "data/tok/random/english_texts.txt", path, 0, 600);
+    }
+    check_id_file(FB, "data/tok/random/english_texts.txt", "data/tok/random/bytefb_english_sp_ids.txt", 0, 600);
+}
+
 /* byte_fallback, identity normalization, user-defined "▁▁" */
 static void test_byte_fallback(void **state)
 {
@@ -400,6 +416,11 @@ static void test_api(void **state)
     tok.capacity = 0; tok.ids = NULL;
     assert_int_equal(albert_sentencepiece_encode(models[EN], text, strlen(text), &tok), ALBERT_ERR_CAPACITY);
     assert_true(tok.n_tokens > 4);
+    assert_int_equal(albert_tokenize(models[EN], text, strlen(text), NULL, 0, 0, &tok), ALBERT_ERR_CAPACITY);
+    assert_true(tok.n_tokens > 4);
+    tok.capacity = 4;   /* no buffer but a capacity: a caller's mistake */
+    assert_int_equal(albert_tokenize(models[EN], text, strlen(text), NULL, 0, 0, &tok), ALBERT_ERR_ARGUMENT);
+    assert_int_equal(albert_sentencepiece_encode(models[EN], text, strlen(text), &tok), ALBERT_ERR_ARGUMENT);
     assert_int_equal(albert_tokenize(NULL, "a", 1, NULL, 0, 0, &tok), ALBERT_ERR_ARGUMENT);
     assert_int_equal(albert_tokenize(models[EN], NULL, 1, NULL, 0, 0, &tok), ALBERT_ERR_ARGUMENT);
     /* the empty text: [CLS] [SEP] */
@@ -459,7 +480,7 @@ static void test_corrupt_files(void **state)
     (void)state;
     assert_non_null(original);
     assert_int_equal(posix_memalign((void **)&copy, 64, size), 0);   /* the loader wants 64-byte aligned memory */
-    for (c = 0; c < 8; c++) {
+    for (c = 0; c < 9; c++) {
         albert_model *m = NULL;
         albert_error err;
         uint64_t tsize = 0;
@@ -471,23 +492,29 @@ static void test_corrupt_files(void **state)
         case 1: t = blob_tensor(copy, "tok.types", &tsize); t[7] = 9; break;
         case 2: t = blob_tensor(copy, "tok.charsmap", &tsize); v = 0x7FFFFFF0u; memcpy(t, &v, 4); break;
         case 3: t = blob_tensor(copy, "tok.charsmap", &tsize); t[tsize - 1] = 'x'; break;
-        case 4: {   /* a trie edge to a node that does not exist */
-            uint32_t *slots;
+        case 4: {   /* a trie unit whose parent does not exist */
+            uint32_t *units;
             uint64_t k;
             t = blob_tensor(copy, "tok.trie", &tsize);
-            slots = (uint32_t *)(void *)t;
-            for (k = 0; k < tsize / 8 && slots[2 * k] == 0; k++) {}
-            slots[2 * k + 1] = 0x00FFFFFFu;
+            units = (uint32_t *)(void *)t;
+            for (k = 1; k < tsize / 8 && units[2 * k + 1] == 0xFFFFFFFFu; k++) {}
+            units[2 * k + 1] = 0x7FFFFFF0u;
             break;
         }
         case 5: t = blob_tensor(copy, "tok.trie_ids", &tsize); v = 1u << 30; memcpy(t + 12, &v, 4); break;
         case 6: t = blob_tensor(copy, "tok.spm_flags", &tsize); t[1] = 1; break;
-        default: {   /* every trie slot full: a lookup would never end */
-            uint32_t *slots;
-            uint64_t k;
+        case 7: {   /* a unit marked as the end of a piece without a piece id */
+            uint32_t *units;
+            t = blob_tensor(copy, "tok.trie", &tsize);
+            units = (uint32_t *)(void *)t;
+            units[0] |= 0x80000000u;
+            break;
+        }
+        default: {   /* a base whose children would lie past the end of the trie */
+            uint32_t *units;
             t = blob_tensor(copy, "tok.user_trie", &tsize);
-            slots = (uint32_t *)(void *)t;
-            for (k = 0; k < tsize / 8; k++) if (slots[2 * k] == 0) { slots[2 * k] = 1; slots[2 * k + 1] = 1; }
+            units = (uint32_t *)(void *)t;
+            units[0] = (uint32_t)(tsize / 8) - 255;
             break;
         }
         }
@@ -535,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_golden_de),
         cmocka_unit_test(test_golden_vi),
         cmocka_unit_test(test_random_texts),
+        cmocka_unit_test(test_english_texts),
         cmocka_unit_test(test_byte_fallback),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_pair),

@@ -17,14 +17,14 @@
      tok.spm_flags   u32 [1]         ALBERT__SPM_* bits: 1 add_dummy_prefix, 2 remove_extra_whitespaces,
                                      4 escape_whitespaces, 8 byte_fallback
      tok.charsmap    u8  [size]      normalizer_spec.precompiled_charsmap, verbatim (absent when the model has none)
-     tok.trie        u32 [slots, 2]  hashed byte trie over ALL pieces (see below)
-     tok.trie_ids    i32 [nodes]     piece id ending at each trie node, or -1
+     tok.trie        u32 [units, 2]  double-array trie over ALL pieces (see below)
+     tok.trie_ids    i32 [units]     piece id ending at each unit, or -1
      tok.user_trie, tok.user_trie_ids   the same over the USER_DEFINED pieces only (absent when there are none)
 
-   Hashed trie: node 0 is the root; every edge (parent node p, byte b) -> child c is one slot of an open-addressing
-   table of `slots` (a power of two) entries {key, child}, key = (p << 8 | b) + 1 (0 marks an empty slot). The slot
-   of a key is found by linear probing from ((key * 0x9E3779B1) mod 2^32) >> (32 - log2(slots)). At least half of
-   the slots are empty (load factor <= 1/2), so a probe always ends. Nodes are numbered < 2^24.
+   Double-array trie (the layout is documented at the top of wip/tokenizer.h): unit 0 is the root; unit i is
+   {base | terminal << 31, check}; the child of node s along byte b is unit c = base(s) + b if check(c) == s;
+   check is 0xFFFFFFFF for the root and for free units; terminal is set exactly where trie_ids >= 0. Every
+   base + 255 is inside the array (units = last used unit + 257), so a walk needs no bounds test.
 
    Refused: model types other than UNIGRAM (BPE, WORD, CHAR), treat_whitespace_as_suffix, empty or duplicate
    pieces, pieces that are not valid UTF-8, a model without exactly one UNKNOWN piece, BYTE pieces without
@@ -231,99 +231,157 @@ static int parse_model(const uint8_t *data, size_t size, spm_model *m, char *err
     return 0;
 }
 
-/* ------------------------------------------------------------------ hashed trie */
-typedef struct hash_trie {
-    uint32_t *slots;      /* [n_slots * 2] key, child */
-    uint32_t n_slots, log2_slots;
-    int32_t *node_ids;    /* [n_nodes] */
-    uint32_t n_nodes, cap_nodes, n_edges;
-} hash_trie;
+/* ------------------------------------------------------------------ double-array trie */
+/* Built in two steps: a linked trie of the pieces (children sorted by byte), then every node gets a unit of the
+   double array, placed depth first: a node's children go to units base + byte for the smallest base >= 1 whose
+   256-unit window holds all of them in free units. */
+typedef struct link_node {
+    uint32_t first_child, next_sibling;   /* 0: none (node 0 is the root, never a child) */
+    int32_t id;
+    uint32_t unit;
+    uint8_t byte;
+} link_node;
 
-static uint32_t trie_slot(uint32_t key, uint32_t log2_slots)
+typedef struct da_trie {
+    uint32_t *units;      /* [n_units * 2] base | terminal << 31, check */
+    int32_t *ids;         /* [n_units] */
+    uint32_t n_units;
+} da_trie;
+
+/* Makes room for units [0, need) (new units are free: check = DA_FREE). */
+#define DA_FREE 0xFFFFFFFFu
+static int da_reserve(da_trie *t, uint32_t *cap, uint8_t **used, uint64_t need)
 {
-    return (uint32_t)(key * 0x9E3779B1u) >> (32 - log2_slots);
+    uint32_t old = *cap, k;
+    uint64_t cap64 = old ? old : 1024;
+    uint32_t *units;
+    int32_t *ids;
+    uint8_t *u;
+    if (need <= old) return 0;
+    while (cap64 < need) cap64 *= 2;
+    if (cap64 > 0x40000000u) return -1;
+    units = (uint32_t *)realloc(t->units, (size_t)cap64 * 8);
+    if (!units) return -1;
+    t->units = units;
+    ids = (int32_t *)realloc(t->ids, (size_t)cap64 * 4);
+    if (!ids) return -1;
+    t->ids = ids;
+    u = (uint8_t *)realloc(*used, (size_t)cap64);
+    if (!u) return -1;
+    *used = u;
+    for (k = old; k < (uint32_t)cap64; k++) { t->units[2 * k] = 0; t->units[2 * k + 1] = DA_FREE; t->ids[k] = -1; u[k] = 0; }
+    *cap = (uint32_t)cap64;
+    return 0;
 }
 
-/* Returns the child of (node, byte), creating it if create is set; 0 if absent (the root is never a child). */
-static uint32_t trie_child(hash_trie *t, uint32_t node, uint8_t byte, int create)
+/* Builds the double array over the pieces whose type bit is set in type_mask (t->n_units == 0: none of them). */
+static int trie_build(da_trie *t, const spm_model *m, uint32_t type_mask, char *err)
 {
-    uint32_t key = ((node << 8) | byte) + 1u;
-    uint32_t mask = t->n_slots - 1, s = trie_slot(key, t->log2_slots);
-    for (;; s = (s + 1) & mask) {
-        if (t->slots[2 * s] == key) return t->slots[2 * s + 1];
-        if (t->slots[2 * s] == 0) break;
-    }
-    if (!create) return 0;
-    t->slots[2 * s] = key;
-    t->slots[2 * s + 1] = t->n_nodes;
-    t->node_ids[t->n_nodes] = -1;
-    t->n_edges++;
-    return t->n_nodes++;
-}
-
-/* Builds the trie over the pieces whose type bit is set in type_mask. */
-static int trie_build(hash_trie *t, const spm_model *m, uint32_t type_mask, char *err)
-{
-    uint64_t total = 1, slots = 4;
-    uint32_t i, k;
+    link_node *nodes = NULL;
+    uint32_t *stack = NULL, n_pieces = 0, n_nodes = 1, i, k, cap = 0, n_stack = 0, first_free = 1;
+    uint64_t total = 1, top = 1;
+    uint8_t *used = NULL;
+    int rc = -1;
     memset(t, 0, sizeof(*t));
     for (i = 0; i < m->n_pieces; i++)
-        if (type_mask & (1u << m->pieces[i].type)) total += m->pieces[i].len;
+        if (type_mask & (1u << m->pieces[i].type)) { total += m->pieces[i].len; n_pieces++; }
+    if (n_pieces == 0) return 0;
     if (total >= (1u << 24)) { snprintf(err, CK_ERR_LEN, "vocabulary too large for the piece trie"); return -1; }
-    t->log2_slots = 2;
-    while (slots < total * 2) { slots *= 2; t->log2_slots++; }   /* room for every byte */
-    t->n_slots = (uint32_t)slots;
-    t->slots = (uint32_t *)calloc(slots * 2, sizeof(uint32_t));
-    t->node_ids = (int32_t *)malloc(sizeof(int32_t) * total);
-    if (!t->slots || !t->node_ids) { snprintf(err, CK_ERR_LEN, "out of memory"); return -1; }
-    t->cap_nodes = (uint32_t)total;
-    t->n_nodes = 1;
-    t->node_ids[0] = -1;
+    nodes = (link_node *)calloc((size_t)total, sizeof(link_node));
+    stack = (uint32_t *)malloc(sizeof(uint32_t) * (size_t)total);
+    if (!nodes || !stack) { snprintf(err, CK_ERR_LEN, "out of memory"); goto done; }
+    /* the linked trie (each child list sorted by byte) */
+    nodes[0].id = -1;
     for (i = 0; i < m->n_pieces; i++) {
         const spm_piece *p = &m->pieces[i];
         uint32_t node = 0;
         if (!(type_mask & (1u << p->type))) continue;
-        for (k = 0; k < p->len; k++) node = trie_child(t, node, p->bytes[k], 1);
-        if (t->node_ids[node] != -1) {
+        for (k = 0; k < p->len; k++) {
+            uint32_t prev = 0, c = nodes[node].first_child;
+            while (c && nodes[c].byte < p->bytes[k]) { prev = c; c = nodes[c].next_sibling; }
+            if (!c || nodes[c].byte != p->bytes[k]) {
+                uint32_t fresh = n_nodes++;
+                nodes[fresh].byte = p->bytes[k];
+                nodes[fresh].id = -1;
+                nodes[fresh].next_sibling = c;
+                if (prev) nodes[prev].next_sibling = fresh; else nodes[node].first_child = fresh;
+                c = fresh;
+            }
+            node = c;
+        }
+        if (nodes[node].id != -1) {
             snprintf(err, CK_ERR_LEN, "piece %u \"%.*s\" duplicates piece %d", i, (int)p->len, (const char *)p->bytes,
-                     t->node_ids[node]);
-            return -1;
+                     nodes[node].id);
+            goto done;
         }
-        t->node_ids[node] = (int32_t)i;
+        nodes[node].id = (int32_t)i;
     }
-    /* shrink: rehash into the smallest power of two >= 2 x edges (load factor <= 1/2) */
-    {
-        uint32_t *old = t->slots, old_n = t->n_slots, s;
-        slots = 4; t->log2_slots = 2;
-        while (slots < (uint64_t)t->n_edges * 2) { slots *= 2; t->log2_slots++; }
-        t->n_slots = (uint32_t)slots;
-        t->slots = (uint32_t *)calloc(slots * 2, sizeof(uint32_t));
-        if (!t->slots) { t->slots = old; snprintf(err, CK_ERR_LEN, "out of memory"); return -1; }
-        for (s = 0; s < old_n; s++) {
-            uint32_t key = old[2 * s], mask = t->n_slots - 1, j;
-            if (key == 0) continue;
-            for (j = trie_slot(key, t->log2_slots); t->slots[2 * j] != 0; j = (j + 1) & mask) {}
-            t->slots[2 * j] = key;
-            t->slots[2 * j + 1] = old[2 * s + 1];
+    /* placement, depth first */
+    if (da_reserve(t, &cap, &used, 1024) != 0) { snprintf(err, CK_ERR_LEN, "out of memory"); goto done; }
+    used[0] = 1;
+    nodes[0].unit = 0;
+    stack[n_stack++] = 0;
+    while (n_stack > 0) {
+        uint32_t node = stack[--n_stack], c, base, free_unit, lo = nodes[node].first_child ? nodes[nodes[node].first_child].byte : 0;
+        if (nodes[node].first_child == 0) continue;
+        /* candidate bases put the first child on a free unit, from the first free unit on but at most 4096 units
+           before the end (so that placing stays linear; the holes left behind cost a little space) */
+        while (first_free < cap && used[first_free]) first_free++;
+        if (top > 4096 && first_free < top - 4096) first_free = (uint32_t)top - 4096;
+        for (free_unit = first_free > lo ? first_free : lo + 1;; free_unit++) {
+            if (free_unit + 256u > cap && da_reserve(t, &cap, &used, (uint64_t)free_unit + 256) != 0) {
+                snprintf(err, CK_ERR_LEN, "out of memory (piece trie)");
+                goto done;
+            }
+            if (used[free_unit]) continue;
+            base = free_unit - lo;
+            for (c = nodes[node].first_child; c; c = nodes[c].next_sibling)
+                if (used[base + nodes[c].byte]) break;
+            if (c == 0) break;
         }
-        free(old);
+        if (base > 0x7FFFFFFFu - 256) { snprintf(err, CK_ERR_LEN, "piece trie too large"); goto done; }
+        t->units[2 * nodes[node].unit] |= base;
+        for (c = nodes[node].first_child; c; c = nodes[c].next_sibling) {
+            uint32_t unit = base + nodes[c].byte;
+            used[unit] = 1;
+            nodes[c].unit = unit;
+            t->units[2 * unit + 1] = nodes[node].unit;
+            if (nodes[c].id >= 0) { t->units[2 * unit] |= 0x80000000u; t->ids[unit] = nodes[c].id; }
+            if (unit + 1 > top) top = unit + 1;
+        }
+        /* children in reverse so the first one is placed next */
+        {
+            uint32_t n_children = 0, j;
+            for (c = nodes[node].first_child; c; c = nodes[c].next_sibling) stack[n_stack + n_children++] = c;
+            for (j = 0; j < n_children / 2; j++) {
+                uint32_t x = stack[n_stack + j];
+                stack[n_stack + j] = stack[n_stack + n_children - 1 - j];
+                stack[n_stack + n_children - 1 - j] = x;
+            }
+            n_stack += n_children;
+        }
     }
-    return 0;
+    t->n_units = (uint32_t)top + 256;   /* every base + 255 stays inside */
+    if (da_reserve(t, &cap, &used, t->n_units) != 0) { snprintf(err, CK_ERR_LEN, "out of memory"); goto done; }
+    rc = 0;
+done:
+    free(nodes); free(stack); free(used);
+    return rc;
 }
 
-static void trie_free(hash_trie *t)
+static void trie_free(da_trie *t)
 {
-    free(t->slots);
-    free(t->node_ids);
+    free(t->units);
+    free(t->ids);
 }
 
-static int trie_write(blob_writer *w, const hash_trie *t, const char *slots_name, const char *ids_name, char *err)
+static int trie_write(blob_writer *w, const da_trie *t, const char *units_name, const char *ids_name, char *err)
 {
     uint32_t dims[2];
-    dims[0] = t->n_slots; dims[1] = 2;
-    if (blob_add(w, slots_name, BLOB_U32, 2, dims, t->slots, (uint64_t)t->n_slots * 8, err) != 0) return -1;
-    dims[0] = t->n_nodes;
-    return blob_add(w, ids_name, BLOB_I32, 1, dims, t->node_ids, (uint64_t)t->n_nodes * 4, err);
+    dims[0] = t->n_units; dims[1] = 2;
+    if (blob_add(w, units_name, BLOB_U32, 2, dims, t->units, (uint64_t)t->n_units * 8, err) != 0) return -1;
+    dims[0] = t->n_units;
+    return blob_add(w, ids_name, BLOB_I32, 1, dims, t->ids, (uint64_t)t->n_units * 4, err);
 }
 
 /* ------------------------------------------------------------------ charsmap check */
@@ -363,7 +421,7 @@ static int write_tensors(blob_writer *w, const spm_model *m, char *err)
     uint8_t *bytes = NULL, *types = NULL;
     uint32_t *offsets = NULL;
     float *scores = NULL;
-    hash_trie all, user;
+    da_trie all, user;
     int rc = -1;
     uint32_t user_mask = 1u << SPM_TYPE_USER_DEFINED;
 
@@ -387,7 +445,7 @@ static int write_tensors(blob_writer *w, const spm_model *m, char *err)
     if (trie_build(&all, m, 0x7eu, err) != 0) goto done;   /* types 1..6: every piece, for exact lookups */
     for (i = 0; i < n; i++)
         if (m->pieces[i].type == SPM_TYPE_USER_DEFINED) break;
-    if (i < n && trie_build(&user, m, user_mask, err) != 0) goto done;
+    if (i < n && trie_build(&user, m, user_mask, err) != 0) goto done;   /* n_units stays 0 if none */
 
     if (m->add_dummy_prefix) flags |= SPM_FLAG_ADD_DUMMY_PREFIX;
     if (m->remove_extra_whitespaces) flags |= SPM_FLAG_REMOVE_EXTRA_WHITESPACES;
@@ -408,7 +466,7 @@ static int write_tensors(blob_writer *w, const spm_model *m, char *err)
         if (blob_add(w, "tok.charsmap", BLOB_U8, 1, dims, m->charsmap, m->charsmap_len, err) != 0) goto done;
     }
     if (trie_write(w, &all, "tok.trie", "tok.trie_ids", err) != 0) goto done;
-    if (user.n_nodes > 0 && trie_write(w, &user, "tok.user_trie", "tok.user_trie_ids", err) != 0) goto done;
+    if (user.n_units > 0 && trie_write(w, &user, "tok.user_trie", "tok.user_trie_ids", err) != 0) goto done;
     rc = 0;
 done:
     free(bytes); free(types); free(offsets); free(scores);

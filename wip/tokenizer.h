@@ -20,10 +20,13 @@
      tok.scores f32 [n], tok.types u8 [n]      SentencePiece scores and piece types (1..6)
      tok.spm_flags u32 [1]                    ALBERT__SPM_* normalizer bits
      tok.charsmap u8 (optional)               the precompiled_charsmap: [u32 trie bytes][darts-clone units][strings]
-     tok.trie u32 [slots, 2], tok.trie_ids i32 [nodes]            hashed byte trie of all pieces
+     tok.trie u32 [units, 2], tok.trie_ids i32 [units]          double-array trie of all pieces
      tok.user_trie, tok.user_trie_ids (optional)                  the same for USER_DEFINED pieces
-   Hashed trie: node 0 is the root; edge (node p, byte b) is the slot holding key (p << 8 | b) + 1, found by linear
-   probing from (key * 0x9E3779B1 mod 2^32) >> (32 - log2(slots)); a slot {0, 0} is empty.
+   Double-array trie: unit 0 is the root; unit i = {base | terminal << 31, check}. The child of node s along byte
+   b is unit c = base(s) + b when check(c) == s (else s has no such child); check is 0xFFFFFFFF for the root and
+   for free units, so the root is nobody's child. terminal is set exactly where trie_ids[i] >= 0 (the piece
+   that ends at unit i). The loader checks base + 255 < units for every unit, check < units or 0xFFFFFFFF,
+   and every id, so a walk needs no bounds tests and any file, however corrupt, only gives other pieces.
 
    WHAT IT MATCHES
      albert_sentencepiece_encode = sentencepiece 0.1.97 EncodeAsIds (Normalizer::Normalize, unigram
@@ -39,7 +42,15 @@
    OFFSETS
      Byte ranges in the caller's text, carried through every normalization step: a token covers the original
      characters it was produced from (a ▁ made from a space does not extend a longer token over that space;
-     a token that only exists because of the dummy prefix gets an empty range where its word starts). */
+     a token that only exists because of the dummy prefix gets an empty range where its word starts).
+   SPEED (tools/spm-peer.cc measures it next to libsentencepiece; examples/tokenize-bench.c alone)
+     The trie walk is two loads per byte (above). At load time albert__fast_paths_init derives ASCII tables from
+     the model's own data: str.lower/isspace of each ASCII character (NFKD and combining classes are checked to
+     change nothing), the first bytes of special tokens, and, for each ASCII byte, the normalizer's output when
+     no charsmap rule and no user-defined piece longer than that byte starts with it. albert_tokenize's
+     preprocess_text + lower runs as one pass per code point (albert__preprocess_fused), falling back to the
+     step-by-step Python order only for U+03A3 (Final_Sigma needs its neighbours). Buffers are reused across
+     the segments of one call; nothing is kept between calls. */
 
 /* ---------------------------------------------------------------- constants */
 #define ALBERT__SPM_ADD_DUMMY_PREFIX 1u
@@ -55,11 +66,18 @@
 #define ALBERT__PIECE_UNUSED 5
 #define ALBERT__PIECE_BYTE 6
 
+/* darts-clone double-array unit fields */
+#define ALBERT__DARTS_HAS_LEAF(u) (((u) >> 8) & 1u)
+#define ALBERT__DARTS_VALUE(u) ((u) & 0x7FFFFFFFu)
+#define ALBERT__DARTS_LABEL(u) ((u) & (0x80000000u | 0xFFu))
+#define ALBERT__DARTS_OFFSET(u) (((u) >> 10) << (((u) & (1u << 9)) >> 6))
+
 #define ALBERT__N_SPECIALS 5
 #define ALBERT__MAX_TEXT 0x7FFFFFF0u   /* longest text (bytes): offsets are int32 */
 
 /* ---------------------------------------------------------------- token lists */
-/* A growable list of tokens: id and the byte range [begin, end) in the original text. */
+/* A growable list of tokens: id and the byte range [begin, end) in the original text (one allocation: id, then
+   begin, then end, each of cap entries). */
 typedef struct albert__ids {
     int32_t *id, *begin, *end;
     size_t n, cap;
@@ -67,7 +85,7 @@ typedef struct albert__ids {
 
 static void albert__ids_free(albert__ids *l)
 {
-    ALBERT_FREE(l->id); ALBERT_FREE(l->begin); ALBERT_FREE(l->end);
+    ALBERT_FREE(l->id);
     memset(l, 0, sizeof(*l));
 }
 
@@ -76,20 +94,17 @@ static int albert__ids_push(albert__ids *l, int32_t id, int32_t begin, int32_t e
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
-        int32_t *a = (int32_t *)ALBERT_MALLOC(cap * sizeof(int32_t));
-        int32_t *b = (int32_t *)ALBERT_MALLOC(cap * sizeof(int32_t));
-        int32_t *c = (int32_t *)ALBERT_MALLOC(cap * sizeof(int32_t));
-        if (cap > ((size_t)-1) / 2 / sizeof(int32_t) || !a || !b || !c) {
-            ALBERT_FREE(a); ALBERT_FREE(b); ALBERT_FREE(c);
-            return -1;
-        }
+        int32_t *block;
+        if (cap > ((size_t)-1) / 3 / sizeof(int32_t)) return -1;
+        block = (int32_t *)ALBERT_MALLOC(3 * cap * sizeof(int32_t));
+        if (!block) return -1;
         if (l->n) {
-            memcpy(a, l->id, l->n * sizeof(int32_t));
-            memcpy(b, l->begin, l->n * sizeof(int32_t));
-            memcpy(c, l->end, l->n * sizeof(int32_t));
+            memcpy(block, l->id, l->n * sizeof(int32_t));
+            memcpy(block + cap, l->begin, l->n * sizeof(int32_t));
+            memcpy(block + 2 * cap, l->end, l->n * sizeof(int32_t));
         }
-        ALBERT_FREE(l->id); ALBERT_FREE(l->begin); ALBERT_FREE(l->end);
-        l->id = a; l->begin = b; l->end = c; l->cap = cap;
+        ALBERT_FREE(l->id);
+        l->id = block; l->begin = block + cap; l->end = block + 2 * cap; l->cap = cap;
     }
     l->id[l->n] = id; l->begin[l->n] = begin; l->end[l->n] = end;
     l->n++;
@@ -104,13 +119,15 @@ static int albert__ids_push_callback(void *list, int32_t id, int32_t begin, int3
 #endif
 
 /* ---------------------------------------------------------------- the tokenizer */
-/* A hashed byte trie in the blob (see the top of this file). */
-typedef struct albert__hash_trie {
-    const uint32_t *slots;     /* [mask + 1][2]: key, child */
-    uint32_t mask, shift;
-    const int32_t *ids;        /* [n_nodes] piece id or -1 */
-    uint32_t n_nodes;
-} albert__hash_trie;
+/* A double-array byte trie in the blob (see the top of this file). */
+typedef struct albert__trie {
+    const uint32_t *units;     /* [n_units][2]: base | terminal << 31, check */
+    const int32_t *ids;        /* [n_units] piece id or -1 */
+    uint32_t n_units;          /* 0: no trie */
+} albert__trie;
+
+#define ALBERT__TRIE_TERMINAL 0x80000000u
+#define ALBERT__TRIE_NO_PARENT 0xFFFFFFFFu
 
 typedef struct albert__special {
     const uint8_t *text;       /* the special token's text (its vocabulary entry) */
@@ -118,6 +135,13 @@ typedef struct albert__special {
     int32_t id;
     int lstrip;                /* AddedToken lstrip: eats the whitespace on its left ([MASK] of AlbertTokenizer) */
 } albert__special;
+
+/* What the SentencePiece normalizer does with an ASCII byte, when that never depends on the bytes after it. */
+typedef struct albert__ascii_rule {
+    uint8_t simple;            /* 1: a text starting with this byte normalizes this byte alone, to out[0..len) */
+    uint8_t len;
+    uint8_t out[6];
+} albert__ascii_rule;
 
 struct albert__tokenizer {
     albert_tokenizer_kind kind;
@@ -139,7 +163,7 @@ struct albert__tokenizer {
     uint32_t n_charsmap_units;
     const uint8_t *charsmap_strings;         /* NUL-terminated UTF-8 strings; the last byte is NUL */
     uint32_t charsmap_strings_size;
-    albert__hash_trie trie, user_trie;       /* user_trie.n_nodes == 0: no user-defined pieces */
+    albert__trie trie, user_trie;            /* user_trie.n_units == 0: no user-defined pieces */
     int32_t unk_id;                          /* the UNKNOWN piece */
     float min_score, max_score;              /* over NORMAL pieces, as sentencepiece (FLT_MAX / FLT_MIN start) */
     int32_t byte_ids[256];                   /* <0xXX> pieces (byte fallback), -1 if absent */
@@ -147,6 +171,12 @@ struct albert__tokenizer {
     int32_t cls_id, sep_id;
     albert__special specials[ALBERT__N_SPECIALS];
     int n_specials;
+    /* fast paths for ASCII, derived at load time from the tables above (albert__fast_paths_init) */
+    int ascii_plain;                         /* ASCII: NFKD is the identity, combining class 0, lower() ASCII */
+    uint8_t ascii_lower[128];                /* str.lower() of each ASCII character (when ascii_plain) */
+    uint8_t ascii_space[128];                /* str.isspace() of each ASCII character */
+    uint8_t special_first[256];              /* 1: some special token's text starts with this byte */
+    albert__ascii_rule norm_ascii[128];      /* the SentencePiece normalizer's rule for each ASCII byte */
 };
 
 /* ---------------------------------------------------------------- loading */
@@ -161,52 +191,39 @@ static albert_result albert__tok_tensor(const albert_model *m, const char *name,
     return ALBERT_OK;
 }
 
-static albert_result albert__hash_trie_load(albert__hash_trie *trie, const albert_model *m, const char *slots_name,
-                                            const char *ids_name, uint32_t n_pieces, albert_error *e)
+static albert_result albert__trie_load(albert__trie *trie, const albert_model *m, const char *units_name,
+                                       const char *ids_name, uint32_t n_pieces, albert_error *e)
 {
-    const albert__tensor *ts, *ti;
+    const albert__tensor *tu, *ti;
     albert_result r;
-    uint32_t n_slots, i, log2_slots = 0, empty = 0;
-    if ((r = albert__tok_tensor(m, slots_name, 5, 2, 1, &ts, e)) != ALBERT_OK) return r;
+    uint32_t n, i;
+    if ((r = albert__tok_tensor(m, units_name, 5, 2, 1, &tu, e)) != ALBERT_OK) return r;
     if ((r = albert__tok_tensor(m, ids_name, 4, 1, 1, &ti, e)) != ALBERT_OK) return r;
-    n_slots = ts->dims[0];
-    if (ts->dims[1] != 2 || n_slots < 2 || n_slots > (1u << 30) || (n_slots & (n_slots - 1)) != 0)
-        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s must be [power of two >= 2, 2]", slots_name);
-    while ((1u << log2_slots) < n_slots) log2_slots++;
-    trie->slots = (const uint32_t *)(const void *)ts->data;
-    trie->mask = n_slots - 1;
-    trie->shift = 32 - log2_slots;
+    n = tu->dims[0];
+    if (tu->dims[1] != 2 || n < 257 || n >= 0x7FFFFFFFu || ti->dims[0] != n)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s must be [257..2^31, 2] and %s [the same]", units_name, ids_name);
+    trie->units = (const uint32_t *)(const void *)tu->data;
     trie->ids = (const int32_t *)(const void *)ti->data;
-    trie->n_nodes = ti->dims[0];
-    if (trie->n_nodes < 1 || trie->n_nodes >= (1u << 24) || trie->ids[0] != -1)
-        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s must have 1..2^24 nodes and no piece at the root", ids_name);
-    for (i = 0; i < trie->n_nodes; i++)
-        if (trie->ids[i] < -1 || trie->ids[i] >= (int32_t)n_pieces)
-            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s[%u] is not a piece id", ids_name, (unsigned)i);
-    for (i = 0; i < n_slots; i++) {
-        uint32_t key = trie->slots[2 * i], child = trie->slots[2 * i + 1];
-        if (key == 0) {
-            if (child != 0) return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s slot %u is not clean", slots_name, (unsigned)i);
-            empty++;
-        } else if (child == 0 || child >= trie->n_nodes || ((key - 1) >> 8) >= trie->n_nodes) {
-            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s slot %u points outside the trie", slots_name, (unsigned)i);
-        }
+    trie->n_units = n;
+    if (trie->units[1] != ALBERT__TRIE_NO_PARENT || trie->ids[0] != -1)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s: the root must have no parent and no piece", units_name);
+    for (i = 0; i < n; i++) {
+        uint32_t base = trie->units[2 * i] & ~ALBERT__TRIE_TERMINAL, check = trie->units[2 * i + 1];
+        int terminal = (trie->units[2 * i] & ALBERT__TRIE_TERMINAL) != 0;
+        int32_t id = trie->ids[i];
+        if (base > n - 256 || (check != ALBERT__TRIE_NO_PARENT && check >= n))
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s unit %u points outside the trie", units_name, (unsigned)i);
+        if (id < -1 || id >= (int32_t)n_pieces || terminal != (id >= 0))
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s[%u] is not a piece id of a terminal unit", ids_name, (unsigned)i);
     }
-    if (empty == 0) return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s has no empty slot", slots_name);
     return ALBERT_OK;
 }
 
-/* The child of `node` along `byte`, or 0 if there is none. */
-static uint32_t albert__trie_child(const albert__hash_trie *t, uint32_t node, uint8_t byte)
+/* The child of `node` along `byte`, or 0 if there is none (the root is nobody's child). */
+static uint32_t albert__trie_child(const albert__trie *t, uint32_t node, uint8_t byte)
 {
-    uint32_t key = ((node << 8) | byte) + 1u;
-    uint32_t s = (uint32_t)(key * 0x9E3779B1u) >> t->shift;
-    for (;;) {
-        uint32_t k = t->slots[2 * s];
-        if (k == key) return t->slots[2 * s + 1];
-        if (k == 0) return 0;
-        s = (s + 1) & t->mask;
-    }
+    uint32_t child = (t->units[2 * node] & ~ALBERT__TRIE_TERMINAL) + byte;
+    return t->units[2 * child + 1] == node ? child : 0;
 }
 
 /* The id of the piece whose text is exactly s[0..n) (any piece type), or -1. */
@@ -214,7 +231,7 @@ static int32_t albert__piece_id(const struct albert__tokenizer *t, const uint8_t
 {
     uint32_t node = 0;
     size_t i;
-    if (t->trie.n_nodes == 0) return -1;
+    if (t->trie.n_units == 0) return -1;
     for (i = 0; i < n; i++)
         if ((node = albert__trie_child(&t->trie, node, s[i])) == 0) return -1;
     return t->trie.ids[node];
@@ -295,15 +312,72 @@ static albert_result albert__spm_load(struct albert__tokenizer *t, const albert_
             !albert__utf8_valid(t->charsmap_strings, t->charsmap_strings_size))
             return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.charsmap strings are not NUL-terminated UTF-8");
     }
-    if ((r = albert__hash_trie_load(&t->trie, m, "tok.trie", "tok.trie_ids", t->n_pieces, e)) != ALBERT_OK) return r;
+    if ((r = albert__trie_load(&t->trie, m, "tok.trie", "tok.trie_ids", t->n_pieces, e)) != ALBERT_OK) return r;
     if (albert__find_tensor(m, "tok.user_trie")) {
-        if ((r = albert__hash_trie_load(&t->user_trie, m, "tok.user_trie", "tok.user_trie_ids", t->n_pieces, e)) != ALBERT_OK)
+        if ((r = albert__trie_load(&t->user_trie, m, "tok.user_trie", "tok.user_trie_ids", t->n_pieces, e)) != ALBERT_OK)
             return r;
-        for (i = 0; i < t->user_trie.n_nodes; i++)
+        for (i = 0; i < t->user_trie.n_units; i++)
             if (t->user_trie.ids[i] >= 0 && t->types[t->user_trie.ids[i]] != ALBERT__PIECE_USER_DEFINED)
                 return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.user_trie holds a piece that is not user-defined");
     }
     return ALBERT_OK;
+}
+
+/* The charsmap rule for the one byte b (*repl, *len; *len = (size_t)-1 when there is none), and whether some
+   longer rule starts with b: the same walk as albert__charsmap_match, tried with every second byte. */
+static int albert__charsmap_byte(const struct albert__tokenizer *t, uint8_t b, const uint8_t **repl, size_t *len)
+{
+    const uint32_t *a = t->charsmap_units;
+    uint32_t pos, unit, c;
+    *repl = NULL;
+    *len = (size_t)-1;
+    if (!a) return 0;
+    pos = ALBERT__DARTS_OFFSET(a[0]) ^ b;
+    if (pos >= t->n_charsmap_units || ALBERT__DARTS_LABEL(a[pos]) != b) return 0;
+    unit = a[pos];
+    pos ^= ALBERT__DARTS_OFFSET(unit);
+    if (ALBERT__DARTS_HAS_LEAF(unit)) {
+        if (pos >= t->n_charsmap_units) return 0;   /* the walk stops here: no match, nothing longer */
+        if (ALBERT__DARTS_VALUE(a[pos]) < t->charsmap_strings_size) {
+            *repl = t->charsmap_strings + ALBERT__DARTS_VALUE(a[pos]);
+            *len = strlen((const char *)*repl);
+        }
+    }
+    for (c = 0; c < 256; c++) {
+        uint32_t next = pos ^ c;
+        if (next < t->n_charsmap_units && ALBERT__DARTS_LABEL(a[next]) == c) return 1;
+    }
+    return 0;
+}
+
+/* Fills the ASCII fast-path tables from the model's own data, so that the fast paths give exactly what the
+   general code gives: a byte only takes a fast path when the tables say it behaves simply. */
+static void albert__fast_paths_init(struct albert__tokenizer *t)
+{
+    const albert__unicode *u = &t->unicode;
+    uint32_t c, buf[ALBERT__UNICODE_MAX_DECOMP];
+    int k;
+    t->ascii_plain = 1;
+    for (c = 0; c < 128; c++) {
+        t->ascii_space[c] = (uint8_t)albert__unicode_is_space(u, c);
+        if (albert__unicode_decompose(u, c, 1, buf) != 1 || buf[0] != c || albert__unicode_combining(u, c) != 0)
+            t->ascii_plain = 0;
+        if (albert__unicode_lower(u, c, buf) != 1 || buf[0] >= 128) t->ascii_plain = 0;
+        else t->ascii_lower[c] = (uint8_t)buf[0];
+    }
+    for (k = 0; k < t->n_specials; k++) t->special_first[t->specials[k].text[0]] = 1;
+    if (t->kind != ALBERT_TOKENIZER_SENTENCEPIECE) return;
+    for (c = 0; c < 128; c++) {
+        albert__ascii_rule *rule = &t->norm_ascii[c];
+        const uint8_t *repl;
+        size_t len;
+        if (t->user_trie.n_units && albert__trie_child(&t->user_trie, 0, (uint8_t)c) != 0) continue;
+        if (albert__charsmap_byte(t, (uint8_t)c, &repl, &len)) continue;   /* a longer rule starts here */
+        if (len == (size_t)-1) { rule->len = 1; rule->out[0] = (uint8_t)c; }   /* no rule: the byte itself */
+        else if (len <= sizeof(rule->out)) { rule->len = (uint8_t)len; memcpy(rule->out, repl, len); }
+        else continue;
+        rule->simple = 1;
+    }
 }
 
 static void albert__tokenizer_free(struct albert__tokenizer *t)
@@ -377,6 +451,7 @@ static albert_result albert__tokenizer_load(const albert_model *m, struct albert
         s->lstrip = (k == 4 && t->kind == ALBERT_TOKENIZER_SENTENCEPIECE);
         if (s->len > 0) t->n_specials++;
     }
+    albert__fast_paths_init(t);
     *out = t;
     return ALBERT_OK;
 fail:
@@ -426,11 +501,6 @@ static int albert__bytes_append(albert__bytes *out, const uint8_t *s, size_t n, 
 }
 
 /* ---------------------------------------------------------------- SentencePiece normalizer */
-/* darts-clone double-array unit fields */
-#define ALBERT__DARTS_HAS_LEAF(u) (((u) >> 8) & 1u)
-#define ALBERT__DARTS_VALUE(u) ((u) & 0x7FFFFFFFu)
-#define ALBERT__DARTS_LABEL(u) ((u) & (0x80000000u | 0xFFu))
-#define ALBERT__DARTS_OFFSET(u) (((u) >> 10) << (((u) & (1u << 9)) >> 6))
 
 /* Longest charsmap rule matching a prefix of s[0..n): its length (0 if none) and replacement string. */
 static size_t albert__charsmap_match(const struct albert__tokenizer *t, const uint8_t *s, size_t n, const uint8_t **repl)
@@ -465,7 +535,12 @@ static size_t albert__spm_normalize_prefix(const struct albert__tokenizer *t, co
     const uint8_t *repl = NULL;
     size_t len;
     uint32_t cp;
-    if (t->user_trie.n_nodes) {   /* user-defined pieces: longest match, copied verbatim */
+    if (s[0] < 0x80 && t->norm_ascii[s[0]].simple) {
+        *out = t->norm_ascii[s[0]].out;
+        *out_len = t->norm_ascii[s[0]].len;
+        return 1;
+    }
+    if (t->user_trie.n_units) {   /* user-defined pieces: longest match, copied verbatim */
         uint32_t node = 0;
         size_t i, best = 0;
         for (i = 0; i < n; i++) {
@@ -513,12 +588,19 @@ static int albert__spm_normalize(const struct albert__tokenizer *t, const uint8_
     }
     is_prev_space = remove_extra;
     while (pos < n) {
-        used = albert__spm_normalize_prefix(t, in + pos, n - pos, &sp, &sp_len);
+        const uint8_t c = in[pos];
+        if (c < 0x80 && t->norm_ascii[c].simple) {   /* albert__spm_normalize_prefix's fast path, inline */
+            sp = t->norm_ascii[c].out;
+            sp_len = t->norm_ascii[c].len;
+            used = 1;
+        } else {
+            used = albert__spm_normalize_prefix(t, in + pos, n - pos, &sp, &sp_len);
+        }
         if (is_prev_space)
             while (sp_len > 0 && sp[0] == ' ') { sp++; sp_len--; }
         if (sp_len > 0) {
             size_t k;
-            if (albert__bytes_reserve(out, sp_len * 3) != 0) return -1;
+            if (out->cap - out->n < sp_len * 3 && albert__bytes_reserve(out, sp_len * 3) != 0) return -1;
             for (k = 0; k < sp_len; k++) {
                 if (escape && sp[k] == ' ') {
                     out->b[out->n] = space_symbol[0]; out->b[out->n + 1] = space_symbol[1]; out->b[out->n + 2] = space_symbol[2];
@@ -567,34 +649,55 @@ static size_t albert__one_char_len(uint8_t c)
     return len[c >> 4];
 }
 
+/* The result of encoding one string: the normalized text, its pieces, and for each piece the original range.
+   The buffers grow and are reused from one albert__spm_encode to the next. */
+typedef struct albert__spm_result {
+    albert__bytes norm;           /* normalized bytes; norm.from = input byte position */
+    size_t consumed_end;          /* input position of the end of norm */
+    albert__spm_piece *pieces;
+    long n_pieces;
+    size_t pieces_cap;
+    albert__best_path *best;      /* Viterbi scratch */
+    size_t best_cap;
+} albert__spm_result;
+
+static void albert__spm_result_free(albert__spm_result *r)
+{
+    albert__bytes_free(&r->norm);
+    ALBERT_FREE(r->pieces);
+    ALBERT_FREE(r->best);
+    memset(r, 0, sizeof(*r));
+}
+
 /* Model::EncodeOptimized over s[0..n) followed by the unknown merging and byte fallback of
    SentencePieceProcessor: writes pieces (begin/end in s) to out[] (room for n + 1 entries... and 4 per unknown
-   byte with byte fallback: callers give 4n + 1) and returns their count, or -1 when out of memory. */
-static long albert__spm_viterbi(const struct albert__tokenizer *t, const uint8_t *s, size_t n, albert__spm_piece *out)
+   byte with byte fallback: callers give 4n + 1) and returns their count. best[] has room for n + 1 entries. */
+static long albert__spm_viterbi(const struct albert__tokenizer *t, const uint8_t *s, size_t n, albert__spm_piece *out,
+                                albert__best_path *best)
 {
-    albert__best_path *best;
+    const uint32_t *units = t->trie.units;
     size_t starts_at = 0, count = 0, i, ends_at;
     const float unk_score = t->min_score - 10.0f;
     const double max_score = t->max_score;
     long n_out = 0;
     int prev_unk = 0;
     if (n == 0) return 0;
-    best = (albert__best_path *)ALBERT_MALLOC((n + 1) * sizeof(albert__best_path));
-    if (!best) return -1;
     for (i = 0; i <= n; i++) { best[i].score = 0.0f; best[i].starts_at = -1; best[i].id = -1; }
     while (starts_at < n) {
         const float score_here = best[starts_at].score;
         size_t mblen = albert__one_char_len(s[starts_at]), key_pos = starts_at;
-        uint32_t node = 0;
+        uint32_t node = 0, unit = units[0];
         int has_single_node = 0;
         if (mblen > n - starts_at) mblen = n - starts_at;
         while (key_pos < n) {
-            int32_t id;
-            node = albert__trie_child(&t->trie, node, s[key_pos]);
+            /* one trie step, inline: child = base + byte, which is a child when its check is the parent */
+            uint32_t child = (unit & ~ALBERT__TRIE_TERMINAL) + s[key_pos];
+            if (units[2 * child + 1] != node) break;
+            node = child;
+            unit = units[2 * node];
             key_pos++;
-            if (node == 0) break;
-            id = t->trie.ids[node];
-            if (id >= 0) {
+            if (unit & ALBERT__TRIE_TERMINAL) {
+                int32_t id = t->trie.ids[node];
                 int type = t->types[id];
                 size_t length = key_pos - starts_at;
                 double score, candidate;
@@ -633,7 +736,6 @@ static long albert__spm_viterbi(const struct albert__tokenizer *t, const uint8_t
         out[i].end = (uint32_t)ends_at;
         out[i].id = best[ends_at].id;
     }
-    ALBERT_FREE(best);
     /* merge runs of unknown pieces, or split them into byte pieces (byte fallback); in place, left to right:
        with byte fallback the pieces are first moved to the end of out[] */
     if (t->spm_flags & ALBERT__SPM_BYTE_FALLBACK) {
@@ -665,34 +767,35 @@ static long albert__spm_viterbi(const struct albert__tokenizer *t, const uint8_t
 }
 
 /* ---------------------------------------------------------------- SentencePiece encode with origins */
-/* The result of encoding one string: the normalized text, its pieces, and for each piece the original range. */
-typedef struct albert__spm_result {
-    albert__bytes norm;           /* normalized bytes; norm.from = input byte position */
-    size_t consumed_end;          /* input position of the end of norm */
-    albert__spm_piece *pieces;
-    long n_pieces;
-} albert__spm_result;
-
-static void albert__spm_result_free(albert__spm_result *r)
-{
-    albert__bytes_free(&r->norm);
-    ALBERT_FREE(r->pieces);
-    memset(r, 0, sizeof(*r));
-}
-
-/* Normalizes and encodes in[0..n). 0, or -1 when out of memory. */
+/* Normalizes and encodes in[0..n) into r (whose buffers are reused). 0, or -1 when out of memory. */
 static int albert__spm_encode(const struct albert__tokenizer *t, const uint8_t *in, size_t n, albert__spm_result *r)
 {
-    size_t cap;
-    memset(r, 0, sizeof(*r));
+    size_t need;
+    r->norm.n = 0;
+    r->n_pieces = 0;
+    r->consumed_end = 0;
     if (albert__spm_normalize(t, in, n, &r->norm, &r->consumed_end) != 0) return -1;
     if (r->norm.n == 0) return 0;
     if (r->norm.n > ((size_t)-1) / 4 / sizeof(albert__spm_piece) - 1) return -1;
-    cap = (t->spm_flags & ALBERT__SPM_BYTE_FALLBACK) ? 4 * r->norm.n + 1 : r->norm.n + 1;
-    r->pieces = (albert__spm_piece *)ALBERT_MALLOC(cap * sizeof(albert__spm_piece));
-    if (!r->pieces) return -1;
-    r->n_pieces = albert__spm_viterbi(t, r->norm.b, r->norm.n, r->pieces);
-    return r->n_pieces < 0 ? -1 : 0;
+    need = (t->spm_flags & ALBERT__SPM_BYTE_FALLBACK) ? 4 * r->norm.n + 1 : r->norm.n + 1;
+    if (need > r->pieces_cap) {
+        size_t cap = need < 256 ? 256 : need + need / 2;
+        ALBERT_FREE(r->pieces);
+        r->pieces_cap = 0;
+        r->pieces = (albert__spm_piece *)ALBERT_MALLOC(cap * sizeof(albert__spm_piece));
+        if (!r->pieces) return -1;
+        r->pieces_cap = cap;
+    }
+    if (r->norm.n + 1 > r->best_cap) {
+        size_t cap = r->norm.n + 1 < 256 ? 256 : r->norm.n + 1 + (r->norm.n + 1) / 2;
+        ALBERT_FREE(r->best);
+        r->best_cap = 0;
+        r->best = (albert__best_path *)ALBERT_MALLOC(cap * sizeof(albert__best_path));
+        if (!r->best) return -1;
+        r->best_cap = cap;
+    }
+    r->n_pieces = albert__spm_viterbi(t, r->norm.b, r->norm.n, r->pieces, r->best);
+    return 0;
 }
 
 /* The input range [*in_begin, *in_end) that normalized bytes [begin, end) came from (sentencepiece's surface
@@ -712,43 +815,37 @@ static void albert__spm_input_range(const albert__spm_result *r, uint32_t begin,
 }
 
 /* ---------------------------------------------------------------- public: plain SentencePiece */
-static albert_result albert__write_tokens(const albert__ids *l, const int32_t *type_ids, albert_tokens *tokens)
-{
-    size_t i;
-    if (l->n > 0x7FFFFFFF) return ALBERT_ERR_TOO_LONG;
-    tokens->n_tokens = (int32_t)l->n;
-    if ((size_t)tokens->capacity < l->n || (l->n > 0 && !tokens->ids)) return ALBERT_ERR_CAPACITY;
-    for (i = 0; i < l->n; i++) {
-        tokens->ids[i] = l->id[i];
-        if (tokens->type_ids) tokens->type_ids[i] = type_ids ? type_ids[i] : 0;
-        if (tokens->offsets) { tokens->offsets[2 * i] = l->begin[i]; tokens->offsets[2 * i + 1] = l->end[i]; }
-    }
-    return ALBERT_OK;
-}
-
 ALBERT_DEF albert_result albert_sentencepiece_encode(const albert_model *model, const char *text, size_t text_len,
                                                      albert_tokens *tokens)
 {
     const struct albert__tokenizer *t;
     albert__spm_result r;
-    albert__ids l;
     albert_result result = ALBERT_OK;
     long i;
-    if (!model || !tokens || (!text && text_len) || tokens->capacity < 0) return ALBERT_ERR_ARGUMENT;
+    if (!model || !tokens || (!text && text_len) || tokens->capacity < 0 || (!tokens->ids && tokens->capacity > 0))
+        return ALBERT_ERR_ARGUMENT;   /* ids NULL with capacity 0: only the size is asked for */
     tokens->n_tokens = 0;
     t = model->tokenizer;
     if (!t || t->kind != ALBERT_TOKENIZER_SENTENCEPIECE) return ALBERT_ERR_NO_TOKENIZER;
     if (text_len > ALBERT__MAX_TEXT) return ALBERT_ERR_TOO_LONG;
-    memset(&l, 0, sizeof(l));
+    memset(&r, 0, sizeof(r));
     if (albert__spm_encode(t, (const uint8_t *)text, text_len, &r) != 0) { albert__spm_result_free(&r); return ALBERT_ERR_MEMORY; }
-    for (i = 0; i < r.n_pieces; i++) {
-        size_t b, e;
-        albert__spm_input_range(&r, r.pieces[i].begin, r.pieces[i].end, &b, &e);
-        if (albert__ids_push(&l, r.pieces[i].id, (int32_t)b, (int32_t)e) != 0) { result = ALBERT_ERR_MEMORY; break; }
+    tokens->n_tokens = (int32_t)r.n_pieces;   /* < 2^31: at most one piece per normalized byte */
+    if (tokens->capacity < r.n_pieces || (r.n_pieces > 0 && !tokens->ids)) {
+        result = ALBERT_ERR_CAPACITY;
+    } else {
+        for (i = 0; i < r.n_pieces; i++) {
+            size_t b, e;
+            tokens->ids[i] = r.pieces[i].id;
+            if (tokens->type_ids) tokens->type_ids[i] = 0;
+            if (tokens->offsets) {
+                albert__spm_input_range(&r, r.pieces[i].begin, r.pieces[i].end, &b, &e);
+                tokens->offsets[2 * i] = (int32_t)b;
+                tokens->offsets[2 * i + 1] = (int32_t)e;
+            }
+        }
     }
     albert__spm_result_free(&r);
-    if (result == ALBERT_OK) result = albert__write_tokens(&l, NULL, tokens);
-    albert__ids_free(&l);
     return result;
 }
 
@@ -779,44 +876,78 @@ static int albert__is_digit(const albert__unicode *u, uint32_t cp)
     return 0;
 }
 
-/* UTF-8 of a code point string, with each byte's original range (from the code point it encodes). */
-typedef struct albert__utf8_text {
+/* UTF-8 text in which each byte remembers the original byte range [begin, end) of the code point it encodes.
+   One allocation (begin, end, then the bytes), grown as needed and reused from segment to segment. */
+typedef struct albert__text {
     uint8_t *b;
     uint32_t *begin, *end;
-    size_t n;
-} albert__utf8_text;
+    size_t n, cap;
+} albert__text;
 
-static void albert__utf8_text_free(albert__utf8_text *x)
+static void albert__text_free(albert__text *x)
 {
-    ALBERT_FREE(x->b); ALBERT_FREE(x->begin); ALBERT_FREE(x->end);
+    ALBERT_FREE(x->begin);
     memset(x, 0, sizeof(*x));
 }
 
-static int albert__utf8_text_make(const albert__ustr *s, albert__utf8_text *x)
+/* Makes room for `extra` more bytes; 0, or -1 when out of memory (or longer than ALBERT__MAX_TEXT). */
+static int albert__text_reserve(albert__text *x, size_t extra)
 {
-    size_t i;
-    memset(x, 0, sizeof(*x));
-    if (s->n > ((size_t)-1) / 16) return -1;
-    x->b = (uint8_t *)ALBERT_MALLOC(4 * s->n + 1);
-    x->begin = (uint32_t *)ALBERT_MALLOC((4 * s->n + 1) * sizeof(uint32_t));
-    x->end = (uint32_t *)ALBERT_MALLOC((4 * s->n + 1) * sizeof(uint32_t));
-    if (!x->b || !x->begin || !x->end) { albert__utf8_text_free(x); return -1; }
-    for (i = 0; i < s->n; i++) {
-        size_t k, len = albert__utf8_encode(s->cp[i], x->b + x->n);
-        for (k = 0; k < len; k++) { x->begin[x->n + k] = s->begin[i]; x->end[x->n + k] = s->end[i]; }
-        x->n += len;
+    size_t cap;
+    uint32_t *block;
+    if (extra <= x->cap - x->n) return 0;
+    if (extra > ALBERT__MAX_TEXT - x->n) return -1;
+    cap = x->cap ? x->cap : 256;
+    while (cap - x->n < extra) cap *= 2;
+    if (cap > ((size_t)-1) / 9) return -1;
+    block = (uint32_t *)ALBERT_MALLOC(cap * 9);
+    if (!block) return -1;
+    if (x->n) {
+        memcpy(block, x->begin, x->n * sizeof(uint32_t));
+        memcpy(block + cap, x->end, x->n * sizeof(uint32_t));
+        memcpy((uint8_t *)(block + 2 * cap), x->b, x->n);
     }
+    ALBERT_FREE(x->begin);
+    x->begin = block;
+    x->end = block + cap;
+    x->b = (uint8_t *)(block + 2 * cap);
+    x->cap = cap;
     return 0;
 }
 
-/* The original range of input bytes [b, e) of x (e == b: an empty range at b). */
-static void albert__utf8_text_range(const albert__utf8_text *x, size_t b, size_t e, int32_t *begin, int32_t *end)
+/* Appends the UTF-8 of cp, every byte from the original range [begin, end). 0, or -1 (memory). */
+static int albert__text_push(albert__text *x, uint32_t cp, uint32_t begin, uint32_t end)
+{
+    size_t k, len;
+    if (x->cap - x->n < 4 && albert__text_reserve(x, 4) != 0) return -1;
+    len = albert__utf8_encode(cp, x->b + x->n);
+    for (k = 0; k < len; k++) { x->begin[x->n + k] = begin; x->end[x->n + k] = end; }
+    x->n += len;
+    return 0;
+}
+
+/* The original range of bytes [b, e) of x (e == b: an empty range at b). */
+static void albert__text_range(const albert__text *x, size_t b, size_t e, int32_t *begin, int32_t *end)
 {
     if (x->n == 0) { *begin = *end = 0; return; }
     if (b >= x->n) { *begin = *end = (int32_t)x->end[x->n - 1]; return; }
     *begin = (int32_t)x->begin[b];
     *end = e > b ? (int32_t)x->end[(e <= x->n ? e : x->n) - 1] : *begin;
     if (*end < *begin) *end = *begin;
+}
+
+/* Scratch space of one albert_tokenize call, reused for every segment of the text and of the pair. */
+typedef struct albert__tok_work {
+    albert__ustr cps;             /* the text as code points, lowercased except for the special tokens */
+    albert__text x;               /* one segment after preprocess_text, as UTF-8 */
+    albert__spm_result spm;       /* its SentencePiece encoding */
+} albert__tok_work;
+
+static void albert__tok_work_free(albert__tok_work *w)
+{
+    albert__ustr_free(&w->cps);
+    albert__text_free(&w->x);
+    albert__spm_result_free(&w->spm);
 }
 
 /* AlbertTokenizer._tokenize's digit-comma rule for one piece ending in "<digit>,": re-encode the piece without
@@ -833,6 +964,7 @@ static int albert__digit_comma(const struct albert__tokenizer *t, const albert__
     int32_t comma_id;
     const uint8_t *s = r->norm.b;
     if (!inner) return -1;
+    memset(&sub, 0, sizeof(sub));
     piece_starts_with_space = p->end - p->begin >= 3 && s[p->begin] == 0xE2 && s[p->begin + 1] == 0x96 && s[p->begin + 2] == 0x81;
     for (i = p->begin; i < p->end - 1;) {
         if (p->end - 1 - i >= 3 && s[i] == 0xE2 && s[i + 1] == 0x96 && s[i + 2] == 0x81) { i += 3; continue; }
@@ -859,17 +991,16 @@ static int albert__digit_comma(const struct albert__tokenizer *t, const albert__
     return rc;
 }
 
-/* AlbertTokenizer._tokenize of one segment (text between special tokens), appending tokens to out. */
-static int albert__albert_segment(const struct albert__tokenizer *t, const albert__ustr *segment, albert__ids *out)
+/* AlbertTokenizer.preprocess_text and the lower() of _tokenize for one segment, step by step as Python does them
+   (whole-string passes): appends the result to x as UTF-8. The general path, used when the fused one below
+   meets a U+03A3, whose lowercase depends on its neighbours (Final_Sigma). 0, or -1 when out of memory. */
+static int albert__preprocess_steps(const struct albert__tokenizer *t, const albert__ustr *segment, albert__text *x)
 {
     const albert__unicode *u = &t->unicode;
     albert__ustr a, b;
-    albert__utf8_text x;
-    albert__spm_result r;
     size_t i;
-    long j;
     int rc = -1;
-    memset(&a, 0, sizeof(a)); memset(&b, 0, sizeof(b)); memset(&x, 0, sizeof(x)); memset(&r, 0, sizeof(r));
+    memset(&a, 0, sizeof(a)); memset(&b, 0, sizeof(b));
 
     /* remove_space: " ".join(text.strip().split()) */
     if (t->flags & ALBERT_TOKENIZER_REMOVE_SPACE) {
@@ -927,17 +1058,102 @@ static int albert__albert_segment(const struct albert__tokenizer *t, const alber
         a = b;
         memset(&b, 0, sizeof(b));
     }
-    if (a.n == 0) { rc = 0; goto done; }
-    if (albert__utf8_text_make(&a, &x) != 0) goto done;
-    if (albert__spm_encode(t, x.b, x.n, &r) != 0) goto done;
-    for (j = 0; j < r.n_pieces; j++) {
-        const albert__spm_piece *p = &r.pieces[j];
+    for (i = 0; i < a.n; i++)
+        if (albert__text_push(x, a.cp[i], a.begin[i], a.end[i]) != 0) goto done;
+    rc = 0;
+done:
+    albert__ustr_free(&a);
+    albert__ustr_free(&b);
+    return rc;
+}
+
+/* The same in one pass over the segment, code point by code point (every step but Final_Sigma is per code point,
+   and collapsing whitespace never makes two quotes adjacent): ASCII through the tables of
+   albert__fast_paths_init, the rest through the Unicode tables. Appends to x; 0 done, 1 a U+03A3 is to be
+   lowercased (x is then incomplete: use albert__preprocess_steps), -1 out of memory. */
+static int albert__preprocess_fused(const struct albert__tokenizer *t, const albert__ustr *segment, albert__text *x)
+{
+    const albert__unicode *u = &t->unicode;
+    const int remove_space = (t->flags & ALBERT_TOKENIZER_REMOVE_SPACE) != 0;
+    const int nfkd = !(t->flags & ALBERT_TOKENIZER_KEEP_ACCENTS);
+    const int lower = (t->flags & ALBERT_TOKENIZER_LOWER_CASE) != 0;
+    const uint32_t *cps = segment->cp;
+    size_t i, n = segment->n;
+    int pending_space = 0, any = 0;
+    uint32_t space_begin = 0, space_end = 0;
+    if (albert__text_reserve(x, n + 1) != 0) return -1;
+    for (i = 0; i < n; i++) {
+        uint32_t cp = cps[i], begin = segment->begin[i], end = segment->end[i];
+        /* remove_space: whitespace runs become one ' ' between words, none at the ends */
+        if (remove_space && (cp < 128 ? t->ascii_space[cp] : albert__unicode_is_space(u, cp))) {
+            if (!pending_space) { space_begin = begin; pending_space = 1; }
+            space_end = end;
+            continue;
+        }
+        if (pending_space) {
+            pending_space = 0;
+            if (any && albert__text_push(x, ' ', space_begin, space_end) != 0) return -1;
+        }
+        any = 1;
+        /* `` and '' -> " */
+        if ((cp == '`' || cp == '\'') && i + 1 < n && cps[i + 1] == cp) {
+            cp = '"';
+            end = segment->end[++i];
+        }
+        if (cp < 128 && t->ascii_plain) {   /* NFKD and combining marks change nothing */
+            if (x->n == x->cap && albert__text_reserve(x, 1) != 0) return -1;
+            x->b[x->n] = (uint8_t)(lower ? t->ascii_lower[cp] : cp);
+            x->begin[x->n] = begin;
+            x->end[x->n] = end;
+            x->n++;
+        } else {
+            uint32_t decomposed[ALBERT__UNICODE_MAX_DECOMP], lowered[3];
+            int k, n_decomposed = 1;
+            if (nfkd) n_decomposed = albert__unicode_decompose(u, cp, 1, decomposed);
+            else decomposed[0] = cp;
+            for (k = 0; k < n_decomposed; k++) {
+                int j, n_lowered = 1;
+                if (nfkd && albert__unicode_combining(u, decomposed[k]) != 0) continue;
+                if (lower) {
+                    if (decomposed[k] == 0x3A3) return 1;
+                    n_lowered = albert__unicode_lower(u, decomposed[k], lowered);
+                } else {
+                    lowered[0] = decomposed[k];
+                }
+                for (j = 0; j < n_lowered; j++)
+                    if (albert__text_push(x, lowered[j], begin, end) != 0) return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* AlbertTokenizer._tokenize of one segment (text between special tokens), appending tokens to out. */
+static int albert__albert_segment(const struct albert__tokenizer *t, const albert__ustr *segment, albert__ids *out,
+                                  albert__tok_work *work)
+{
+    const albert__unicode *u = &t->unicode;
+    albert__text *x = &work->x;
+    albert__spm_result *r = &work->spm;
+    long j;
+    int rc;
+    x->n = 0;
+    rc = albert__preprocess_fused(t, segment, x);
+    if (rc == 1) {
+        x->n = 0;
+        rc = albert__preprocess_steps(t, segment, x);
+    }
+    if (rc != 0) return -1;
+    if (x->n == 0) return 0;
+    if (albert__spm_encode(t, x->b, x->n, r) != 0) return -1;
+    for (j = 0; j < r->n_pieces; j++) {
+        const albert__spm_piece *p = &r->pieces[j];
         size_t in_b, in_e;
         int32_t begin, end;
-        const uint8_t *s = r.norm.b + p->begin;
+        const uint8_t *s = r->norm.b + p->begin;
         size_t len = p->end - p->begin;
-        albert__spm_input_range(&r, p->begin, p->end, &in_b, &in_e);
-        albert__utf8_text_range(&x, in_b, in_e, &begin, &end);
+        albert__spm_input_range(r, p->begin, p->end, &in_b, &in_e);
+        albert__text_range(x, in_b, in_e, &begin, &end);
         /* len(piece) > 1 and piece[-1] == "," and piece[-2].isdigit() */
         if (len >= 2 && s[len - 1] == ',') {
             size_t k = len - 1;
@@ -948,20 +1164,14 @@ static int albert__albert_segment(const struct albert__tokenizer *t, const alber
                 while (k > 0 && (s[k] & 0xC0) == 0x80) k--;
                 albert__utf8_decode(s + k, len - 1 - k, &cp);
                 if (albert__is_digit(u, cp)) {
-                    if (albert__digit_comma(t, &r, p, begin, end, out) != 0) goto done;
+                    if (albert__digit_comma(t, r, p, begin, end, out) != 0) return -1;
                     continue;
                 }
             }
         }
-        if (albert__ids_push(out, p->id, begin, end) != 0) goto done;
+        if (albert__ids_push(out, p->id, begin, end) != 0) return -1;
     }
-    rc = 0;
-done:
-    albert__ustr_free(&a);
-    albert__ustr_free(&b);
-    albert__utf8_text_free(&x);
-    albert__spm_result_free(&r);
-    return rc;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- special tokens and the text pipeline */
@@ -969,6 +1179,7 @@ done:
 static const albert__special *albert__special_at(const struct albert__tokenizer *t, const albert__ustr *s, size_t i)
 {
     int k;
+    if (s->cp[i] > 0xFF || !t->special_first[s->cp[i]]) return NULL;
     for (k = 0; k < t->n_specials; k++) {
         const albert__special *sp = &t->specials[k];
         size_t j;
@@ -980,76 +1191,107 @@ static const albert__special *albert__special_at(const struct albert__tokenizer 
     return NULL;
 }
 
+/* The same at byte position pos of the UTF-8 text (decoding as it goes): the special token and, in *used, the
+   bytes its text takes there; NULL if none starts at pos. */
+static const albert__special *albert__special_at_text(const struct albert__tokenizer *t, const uint8_t *text, size_t len,
+                                                      size_t pos, size_t *used)
+{
+    int k;
+    for (k = 0; k < t->n_specials; k++) {
+        const albert__special *sp = &t->specials[k];
+        size_t j, p = pos;
+        for (j = 0; j < sp->len && p < len; j++) {
+            uint32_t cp;
+            size_t n = albert__utf8_decode(text + p, len - p, &cp);
+            if (cp != sp->text[j]) break;
+            p += n;
+        }
+        if (j == sp->len) { *used = p - pos; return sp; }
+    }
+    return NULL;
+}
+
 /* Tokenizes one text (no [CLS]/[SEP]) as PreTrainedTokenizer.tokenize + convert_tokens_to_ids. */
-static albert_result albert__tokenize_text(const struct albert__tokenizer *t, const uint8_t *text, size_t len, albert__ids *out)
+static albert_result albert__tokenize_text(const struct albert__tokenizer *t, const uint8_t *text, size_t len,
+                                           albert__ids *out, albert__tok_work *work)
 {
     const albert__unicode *u = &t->unicode;
-    albert__ustr in, lowered, seg;
-    albert_result result = ALBERT_ERR_MEMORY;
-    size_t i, seg_start;
-    memset(&in, 0, sizeof(in)); memset(&lowered, 0, sizeof(lowered)); memset(&seg, 0, sizeof(seg));
-    if (albert__ustr_append_utf8(&in, text, len, 0) != 0) goto done;
-    /* do_lower_case: every character except the special tokens' text, one character at a time */
-    if (t->flags & ALBERT_TOKENIZER_LOWER_CASE) {
-        for (i = 0; i < in.n;) {
-            const albert__special *sp = albert__special_at(t, &in, i);
-            if (sp) {
-                size_t j;
-                for (j = 0; j < sp->len; j++)
-                    if (albert__ustr_push(&lowered, in.cp[i + j], in.begin[i + j], in.end[i + j]) != 0) goto done;
-                i += sp->len;
-            } else {
-                uint32_t buf[3];
-                int k, n = albert__unicode_lower(u, in.cp[i], buf);
-                for (k = 0; k < n; k++)
-                    if (albert__ustr_push(&lowered, buf[k], in.begin[i], in.end[i]) != 0) goto done;
-                i++;
-            }
+    albert__ustr *in = &work->cps;
+    const int lower = (t->flags & ALBERT_TOKENIZER_LOWER_CASE) != 0;
+    size_t i, pos = 0, seg_start;
+    in->n = 0;
+    if (!lower) {   /* just decode */
+        if (albert__ustr_append_utf8(in, text, len, 0) != 0) return ALBERT_ERR_MEMORY;
+        pos = len;
+    } else if (albert__ustr_reserve(in, len) != 0) {   /* one code point per byte at most... */
+        return ALBERT_ERR_MEMORY;
+    }
+    /* with do_lower_case: decode and lowercase every character except the special tokens' text, one at a time */
+    while (pos < len) {
+        uint8_t c = text[pos];
+        uint32_t cp, buf[3];
+        size_t used;
+        int k, n;
+        const albert__special *sp;
+        if (c < 0x80 && t->ascii_plain && !t->special_first[c]) {
+            if (in->n == in->cap && albert__ustr_reserve(in, 1) != 0) return ALBERT_ERR_MEMORY;
+            in->cp[in->n] = t->ascii_lower[c];
+            in->begin[in->n] = (uint32_t)pos;
+            in->end[in->n] = (uint32_t)pos + 1;
+            in->n++;
+            pos++;
+            continue;
         }
-        albert__ustr_free(&in);
-        in = lowered;
-        memset(&lowered, 0, sizeof(lowered));
+        used = albert__utf8_decode(text + pos, len - pos, &cp);
+        if (cp <= 0xFF && t->special_first[cp] && (sp = albert__special_at_text(t, text, len, pos, &used)) != NULL) {
+            size_t end = pos + used;   /* copied verbatim, one code point at a time */
+            while (pos < end) {
+                size_t n_bytes = albert__utf8_decode(text + pos, end - pos, &cp);
+                if (albert__ustr_push(in, cp, (uint32_t)pos, (uint32_t)(pos + n_bytes)) != 0) return ALBERT_ERR_MEMORY;
+                pos += n_bytes;
+            }
+            continue;
+        }
+        n = albert__unicode_lower(u, cp, buf);   /* ...but lower() may give more (U+0130: "i̇") */
+        for (k = 0; k < n; k++)
+            if (albert__ustr_push(in, buf[k], (uint32_t)pos, (uint32_t)(pos + used)) != 0) return ALBERT_ERR_MEMORY;
+        pos += used;
     }
     /* split out the special tokens; a segment before an lstrip token loses its trailing whitespace */
     seg_start = 0;
-    for (i = 0; i <= in.n;) {
-        const albert__special *sp = i < in.n ? albert__special_at(t, &in, i) : NULL;
-        if (sp || i == in.n) {
-            size_t seg_end = i, j;
+    for (i = 0; i <= in->n;) {
+        const albert__special *sp = i < in->n ? albert__special_at(t, in, i) : NULL;
+        if (sp || i == in->n) {
+            size_t seg_end = i;
             if (sp && sp->lstrip)
-                while (seg_end > seg_start && albert__unicode_is_space(u, in.cp[seg_end - 1])) seg_end--;
+                while (seg_end > seg_start && albert__unicode_is_space(u, in->cp[seg_end - 1])) seg_end--;
             if (seg_end > seg_start) {
-                int rc = 0;
-                seg.n = 0;
-                for (j = seg_start; j < seg_end; j++)
-                    if (albert__ustr_push(&seg, in.cp[j], in.begin[j], in.end[j]) != 0) goto done;
+                albert__ustr seg;   /* a view into in */
+                seg.cp = in->cp + seg_start;
+                seg.begin = in->begin + seg_start;
+                seg.end = in->end + seg_start;
+                seg.n = seg.cap = seg_end - seg_start;
                 if (t->kind == ALBERT_TOKENIZER_SENTENCEPIECE) {
-                    rc = albert__albert_segment(t, &seg, out);
+                    if (albert__albert_segment(t, &seg, out, work) != 0) return ALBERT_ERR_MEMORY;
                 } else {
 #ifdef ALBERT__HAVE_WORDPIECE
                     albert_result wr = albert__wordpiece_encode(&t->wordpiece, u, &seg, albert__ids_push_callback, out);
-                    if (wr != ALBERT_OK) { result = wr; goto done; }
+                    if (wr != ALBERT_OK) return wr;
 #else
-                    result = ALBERT_ERR_NO_TOKENIZER;
-                    goto done;
+                    return ALBERT_ERR_NO_TOKENIZER;
 #endif
                 }
-                if (rc != 0) goto done;
             }
-            if (i == in.n) break;
-            if (albert__ids_push(out, sp->id, (int32_t)in.begin[i], (int32_t)in.end[i + sp->len - 1]) != 0) goto done;
+            if (i == in->n) break;
+            if (albert__ids_push(out, sp->id, (int32_t)in->begin[i], (int32_t)in->end[i + sp->len - 1]) != 0)
+                return ALBERT_ERR_MEMORY;
             i += sp->len;
             seg_start = i;
         } else {
             i++;
         }
     }
-    result = ALBERT_OK;
-done:
-    albert__ustr_free(&in);
-    albert__ustr_free(&lowered);
-    albert__ustr_free(&seg);
-    return result;
+    return ALBERT_OK;
 }
 
 ALBERT_DEF albert_result albert_tokenize(const albert_model *model, const char *text, size_t text_len,
@@ -1057,20 +1299,22 @@ ALBERT_DEF albert_result albert_tokenize(const albert_model *model, const char *
                                          albert_tokens *tokens)
 {
     const struct albert__tokenizer *t;
-    albert__ids a, b, all;
-    int32_t *type_ids = NULL;
+    albert__ids a, b;
+    albert__tok_work work;
     albert_result result;
-    size_t n_special, n_a, n_b, i;
-    if (!model || !tokens || (!text && text_len) || (!text_pair && pair_len) || max_tokens < 0 || tokens->capacity < 0)
-        return ALBERT_ERR_ARGUMENT;
+    size_t n_special, n_a, n_b, total, i, k;
+    if (!model || !tokens || (!text && text_len) || (!text_pair && pair_len) || max_tokens < 0 || tokens->capacity < 0 ||
+        (!tokens->ids && tokens->capacity > 0))
+        return ALBERT_ERR_ARGUMENT;   /* ids NULL with capacity 0: only the size is asked for */
     tokens->n_tokens = 0;
     t = model->tokenizer;
     if (!t) return ALBERT_ERR_NO_TOKENIZER;
     if (t->cls_id < 0 || t->sep_id < 0) return ALBERT_ERR_NO_TOKENIZER;
     if (text_len > ALBERT__MAX_TEXT || pair_len > ALBERT__MAX_TEXT) return ALBERT_ERR_TOO_LONG;
-    memset(&a, 0, sizeof(a)); memset(&b, 0, sizeof(b)); memset(&all, 0, sizeof(all));
-    result = albert__tokenize_text(t, (const uint8_t *)text, text_len, &a);
-    if (result == ALBERT_OK && text_pair) result = albert__tokenize_text(t, (const uint8_t *)text_pair, pair_len, &b);
+    memset(&a, 0, sizeof(a)); memset(&b, 0, sizeof(b)); memset(&work, 0, sizeof(work));
+    result = albert__tokenize_text(t, (const uint8_t *)text, text_len, &a, &work);
+    if (result == ALBERT_OK && text_pair) result = albert__tokenize_text(t, (const uint8_t *)text_pair, pair_len, &b, &work);
+    albert__tok_work_free(&work);
     if (result != ALBERT_OK) goto done;
 
     /* truncation, longest first (HF truncate_sequences): one token at a time from the longer sequence, the
@@ -1086,24 +1330,24 @@ ALBERT_DEF albert_result albert_tokenize(const albert_model *model, const char *
             else n_b--;
         }
     }
-    result = ALBERT_ERR_MEMORY;
-    if (albert__ids_push(&all, t->cls_id, -1, -1) != 0) goto done;
-    for (i = 0; i < n_a; i++)
-        if (albert__ids_push(&all, a.id[i], a.begin[i], a.end[i]) != 0) goto done;
-    if (albert__ids_push(&all, t->sep_id, -1, -1) != 0) goto done;
-    if (text_pair) {
-        for (i = 0; i < n_b; i++)
-            if (albert__ids_push(&all, b.id[i], b.begin[i], b.end[i]) != 0) goto done;
-        if (albert__ids_push(&all, t->sep_id, -1, -1) != 0) goto done;
+    /* [CLS] A [SEP] (B [SEP]), type 0 up to the first [SEP], 1 after; specials have the range -1, -1 */
+    total = n_a + n_b + n_special;
+    if (total > 0x7FFFFFFF) { result = ALBERT_ERR_TOO_LONG; goto done; }
+    tokens->n_tokens = (int32_t)total;
+    if ((size_t)tokens->capacity < total || !tokens->ids) { result = ALBERT_ERR_CAPACITY; goto done; }
+    for (k = 0; k < total; k++) {
+        int32_t id, begin = -1, end = -1;
+        if (k == 0) id = t->cls_id;
+        else if (k <= n_a) { i = k - 1; id = a.id[i]; begin = a.begin[i]; end = a.end[i]; }
+        else if (k == n_a + 1 || k == total - 1) id = t->sep_id;
+        else { i = k - n_a - 2; id = b.id[i]; begin = b.begin[i]; end = b.end[i]; }
+        tokens->ids[k] = id;
+        if (tokens->type_ids) tokens->type_ids[k] = k < n_a + 2 ? 0 : 1;
+        if (tokens->offsets) { tokens->offsets[2 * k] = begin; tokens->offsets[2 * k + 1] = end; }
     }
-    type_ids = (int32_t *)ALBERT_MALLOC(all.n * sizeof(int32_t));
-    if (!type_ids) goto done;
-    for (i = 0; i < all.n; i++) type_ids[i] = i < n_a + 2 ? 0 : 1;
-    result = albert__write_tokens(&all, type_ids, tokens);
+    result = ALBERT_OK;
 done:
-    ALBERT_FREE(type_ids);
     albert__ids_free(&a);
     albert__ids_free(&b);
-    albert__ids_free(&all);
     return result;
 }
