@@ -65,7 +65,14 @@ fuzz:
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 .PHONY: fuzz
 
+# Tokenizer speed against Debian's libsentencepiece (needs libsentencepiece-dev), side by side in one process.
+tokbench: $(B)/albert-convert
+	$(B)/albert-convert -q --tokenizer-only tests/data/tok/en.model $(B)/tokbench-en.albert
+	(cat /usr/share/common-licenses/*; find /usr/share/doc -name copyright -type f | sort | xargs cat) 2>/dev/null | head -n 80000 > $(B)/tokbench.txt
+	$(CXX) -std=c++17 -O2 -I. tools/spm-peer.cc -o $(B)/spm-peer -lsentencepiece -lm -lpthread
+	$(B)/spm-peer tests/data/tok/en.model $(B)/tokbench-en.albert $(B)/tokbench.txt 5
+
 clean:
 	rm -rf $(B) build-asan build-tsan
 
-.PHONY: all test sanitize valgrind tsan demo bench clean
+.PHONY: all test sanitize valgrind tsan demo bench tokbench clean
