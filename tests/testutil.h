@@ -44,7 +44,7 @@ static inline int tu_file_exists(const char *path)
 static inline int tu_convert(const char *src, const char *out_path)
 {
     const char *converter = getenv("ALBERT_CONVERT");
-    char command[2048], log_path[1024];
+    char command[4096], log_path[1024];
     int status;
     if (!converter || !*converter) converter = "../build/albert-convert";
     snprintf(log_path, sizeof log_path, "%s.log", out_path);
