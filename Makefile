@@ -41,6 +41,10 @@ test: all $(B)/cxx_compile
 sanitize:
 	$(MAKE) B=build-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" test
 
+# Every test again with the portable scalar kernels only (ALBERT_NO_SIMD), and single-threaded (ALBERT_NO_THREADS).
+nosimd:
+	$(MAKE) B=build-nosimd OPT="-O2 -g -DALBERT_NO_SIMD -DALBERT_NO_THREADS" test
+
 valgrind:
 	$(MAKE) test RUN="ALBERT_TEST_LIGHT=1 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
 
@@ -73,6 +77,6 @@ tokbench: $(B)/albert-convert
 	$(B)/spm-peer tests/data/tok/en.model $(B)/tokbench-en.albert $(B)/tokbench.txt 5
 
 clean:
-	rm -rf $(B) build-asan build-tsan
+	rm -rf $(B) build-asan build-tsan build-nosimd
 
-.PHONY: all test sanitize valgrind tsan demo bench tokbench clean
+.PHONY: all test sanitize nosimd valgrind tsan demo bench tokbench clean
