@@ -55,7 +55,7 @@ tsan:
 	cd tests && ALBERT_CONVERT=../build-tsan/albert-convert TSAN_OPTIONS=halt_on_error=1 ../build-tsan/test_threads
 
 demo: $(B)/albert-convert $(B)/albert-cli
-	$(B)/albert-convert tests/data/demo $(B)/demo.albert
+	$(B)/albert-convert --vocab tests/data/tok/en.model tests/data/demo $(B)/demo.albert
 	$(B)/albert-cli tokenize $(B)/demo.albert "ALBERT shares one layer across the whole network."
 	$(B)/albert-cli encode $(B)/demo.albert --text "ALBERT shares one layer across the whole network." --pooled
 
