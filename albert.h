@@ -26,6 +26,17 @@
          ...
          albert_context_free(ctx); albert_model_free(model);
 
+     From text (the model file carries the checkpoint's tokenizer):
+
+         int32_t tok_ids[128], tok_types[128];
+         albert_tokens tok = {tok_ids, tok_types, NULL, 128, 0};
+         albert_tokenize(model, "Hello world!", 12, NULL, 0, 128, &tok);   // [CLS] hello world ! [SEP]
+
+     albert_encode_batch() runs a padded batch and fills any of: one layer's hidden states, every layer,
+     sentence vectors (mean / CLS / pooler, of any layer, optionally L2-normalized), the pooler output,
+     masked-LM, sentence-order and classifier logits. Zero-initialize albert_batch and albert_outputs
+     (memset or = {0}) and set what you use: fields added in later versions mean "as before" when 0.
+
    THREADS
      A loaded albert_model is immutable: share it between any number of threads. An albert_context holds
      all scratch memory of one forward pass (allocated once, when it is created) and must be used by one
@@ -1162,9 +1173,19 @@ static void albert__layer_forward(albert_context *ctx, const albert__layer *l, c
     const albert_config *c = &ctx->model->config;
     int T = ctx->n_rows, H = c->hidden_size, heads = c->num_attention_heads, s;
     float eps = c->layer_norm_eps;
-    albert__dense(ctx->pool, ctx->x, T, &l->q_w, l->q_b, 0, NULL, ctx->q);
-    albert__dense(ctx->pool, ctx->x, T, &l->k_w, l->k_b, 0, NULL, ctx->k);
-    albert__dense(ctx->pool, ctx->x, T, &l->v_w, l->v_b, 0, NULL, ctx->v);
+    if (l->q_w.dtype == ALBERT__F32 && l->k_w.dtype == ALBERT__F32 && l->v_w.dtype == ALBERT__F32) {
+        /* x packed once for the three projections, one job (wip/kernels.h) */
+        const float *w[3], *bias[3];
+        float *y[3];
+        w[0] = (const float *)l->q_w.data, w[1] = (const float *)l->k_w.data, w[2] = (const float *)l->v_w.data;
+        bias[0] = l->q_b, bias[1] = l->k_b, bias[2] = l->v_b;
+        y[0] = ctx->q, y[1] = ctx->k, y[2] = ctx->v;
+        albert__linear_group(ctx->pool, ctx->x, T, H, H, 3, w, bias, y);
+    } else {
+        albert__dense(ctx->pool, ctx->x, T, &l->q_w, l->q_b, 0, NULL, ctx->q);
+        albert__dense(ctx->pool, ctx->x, T, &l->k_w, l->k_b, 0, NULL, ctx->k);
+        albert__dense(ctx->pool, ctx->x, T, &l->v_w, l->v_b, 0, NULL, ctx->v);
+    }
     if (!ctx->packed) {
         albert__attention(ctx->pool, ctx->kernel_scratch, ctx->q, ctx->k, ctx->v, mask, b->batch_size, b->seq_len,
                           heads, H / heads, ctx->attn);

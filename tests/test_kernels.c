@@ -4,7 +4,36 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#ifdef TEST_KERNELS_MINI_CMOCKA
+/* A stand-in for the few cmocka calls used here, for cross builds that have no cmocka library (the AArch64 NEON
+   check under qemu: aarch64-linux-gnu-gcc -static -DTEST_KERNELS_MINI_CMOCKA ...). A failure exits with 1. */
+#include <stdio.h>
+#include <stdlib.h>
+struct CMUnitTest {
+    const char *name;
+    void (*test_func)(void **state);
+};
+#define cmocka_unit_test(f) { #f, f }
+#define print_error(...) fprintf(stderr, __VA_ARGS__)
+#define fail() (fprintf(stderr, "%s:%d: failed\n", __FILE__, __LINE__), exit(1))
+#define assert_true(c) ((c) ? (void)0 : (fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c), exit(1)))
+#define assert_non_null(p) assert_true((p) != NULL)
+#define assert_int_equal(a, b) assert_true((a) == (b))
+#define cmocka_run_group_tests(tests, setup, teardown) mini_cmocka_run(tests, sizeof tests / sizeof tests[0])
+static int mini_cmocka_run(const struct CMUnitTest *tests, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        printf("[ RUN      ] %s\n", tests[i].name);
+        tests[i].test_func(NULL);
+        printf("[       OK ] %s\n", tests[i].name);
+    }
+    printf("[  PASSED  ] %d test(s).\n", (int)n);
+    return 0;
+}
+#else
 #include <cmocka.h>
+#endif
 #define ALBERT_IMPLEMENTATION
 #include "albert.h"
 #include "testutil.h"
@@ -63,14 +92,22 @@ static double ref_act(double x, int act)
     }
 }
 
-/* The instruction-set levels this CPU runs (scalar always). */
+/* The instruction-set levels this CPU runs (scalar always; on x86 every level up to the best one). */
 static int isa_levels(int *levels)
 {
     int n = 0, best = albert__detect_isa(), i;
+    if (best == ALBERT__ISA_NEON) {
+        levels[n++] = ALBERT__ISA_SCALAR;
+        levels[n++] = ALBERT__ISA_NEON;
+        return n;
+    }
     for (i = ALBERT__ISA_SCALAR; i <= best; i++) levels[n++] = i;
     return n;
 }
-static const char *isa_name(int isa) { return isa == 2 ? "avx512" : (isa == 1 ? "avx2" : "scalar"); }
+static const char *isa_name(int isa)
+{
+    return isa == ALBERT__ISA_NEON ? "neon" : (isa == 2 ? "avx512" : (isa == 1 ? "avx2" : "scalar"));
+}
 
 /* ---------------------------------------------------------------- pool */
 static void count_task(void *arg, int index, int count)
@@ -186,6 +223,68 @@ static void test_linear_epilogues(void **state)
     for (li = 0; li < nl; li++)
         for (act = 0; act <= 12; act++) linear_case(pool, levels[li], 19, 40, 27, 1, act, act % 3);
     albert__pool_free(pool);
+}
+
+/* Few rows (the dot-product path on AVX-512): every activation, residual kinds, odd k and n. */
+static void test_linear_few_rows(void **state)
+{
+    int levels[3], nl = isa_levels(levels), li, act, m, threads;
+    (void)state;
+    for (threads = 1; threads <= 2; threads++) {
+        albert__pool *pool = albert__pool_create(threads);
+        assert_non_null(pool);
+        for (li = 0; li < nl; li++)
+            for (m = 1; m <= 9; m += 4)
+                for (act = 0; act <= 12; act++) linear_case(pool, levels[li], m, 37 + act, 5 + 3 * act, act % 2, act, act % 3);
+        albert__pool_free(pool);
+    }
+}
+
+/* albert__linear_group (Q, K and V with one packing of x) equals separate linear layers. */
+static void test_linear_group(void **state)
+{
+    static const int shapes[][3] = {{100, 256, 200}, {8, 64, 40}, {33, 65, 13}, {70, 17, 30}, {1, 5, 3}};
+    int levels[3], nl = isa_levels(levels), li, si, count, threads, i, j, t;
+    (void)state;
+    for (threads = 1; threads <= 3; threads += 2) {
+        albert__pool *pool = albert__pool_create(threads);
+        assert_non_null(pool);
+        for (li = 0; li < nl; li++)
+            for (si = 0; si < (int)(sizeof shapes / sizeof shapes[0]); si++)
+                for (count = 1; count <= 3; count++) {
+                    int m = shapes[si][0], k = shapes[si][1], n = shapes[si][2], g;
+                    float *x = rnd_array((size_t)m * k, 1.0f), *w[3], *b[3], *y[3];
+                    const float *wc[3], *bc[3];
+                    double *want = (double *)malloc(sizeof(double) * (size_t)m * n);
+                    char what[128];
+                    for (g = 0; g < count; g++) {
+                        w[g] = rnd_array((size_t)n * k, 0.1f);
+                        b[g] = g == 1 ? NULL : rnd_array((size_t)n, 0.5f);
+                        y[g] = (float *)malloc(sizeof(float) * (size_t)m * n);
+                        wc[g] = w[g];
+                        bc[g] = b[g];
+                    }
+                    pool->isa = levels[li];
+                    albert__linear_group(pool, x, m, k, n, count, wc, bc, y);
+                    for (g = 0; g < count; g++) {
+                        for (i = 0; i < m; i++)
+                            for (j = 0; j < n; j++) {
+                                double sum = b[g] ? b[g][j] : 0.0;
+                                for (t = 0; t < k; t++) sum += (double)x[(size_t)i * k + t] * w[g][(size_t)j * k + t];
+                                want[(size_t)i * n + j] = sum;
+                            }
+                        snprintf(what, sizeof what, "linear_group %s m=%d k=%d n=%d part %d of %d", isa_name(levels[li]),
+                                 m, k, n, g, count);
+                        check_close(y[g], want, (size_t)m * n, 2e-5 + 1e-6 * sqrt((double)k), 1e-5, what);
+                        free(w[g]);
+                        free(b[g]);
+                        free(y[g]);
+                    }
+                    free(x);
+                    free(want);
+                }
+        albert__pool_free(pool);
+    }
 }
 
 /* More rows than the pack buffer holds at once (rows are done in chunks). */
@@ -311,6 +410,8 @@ int main(void)
         cmocka_unit_test(test_linear_shapes),
         cmocka_unit_test(test_linear_epilogues),
         cmocka_unit_test(test_linear_row_chunks),
+        cmocka_unit_test(test_linear_few_rows),
+        cmocka_unit_test(test_linear_group),
         cmocka_unit_test(test_layer_norm),
         cmocka_unit_test(test_attention),
     };

@@ -2,13 +2,14 @@
 # tools/bench.sh - `make bench`: albert.h's forward-pass latency on an albert-base-v2-shaped model, side by side
 # with ONNX Runtime (when installed), as a table seq x batch x threads -> median ms, GFLOP/s, % of peak.
 #
-# Environment: SHARED (default ../shared), ORT_PATH (default /tmp/ort/node_modules/onnxruntime-node),
+# Environment: B (build folder with albert-bench and albert-convert, default build), SHARED (default ../shared),
+# ORT_PATH (default /tmp/ort/node_modules/onnxruntime-node),
 # ROUNDS (alternating A B rounds per row, default 3), SECONDS_PER_RUN (albert-bench time per run, default 3),
 # CONFIGS (space-separated seq:batch:threads, default below).
 # The machines are noisy: each row alternates albert-bench and ORT ROUNDS times and compares the medians.
 set -e
 cd "$(dirname "$0")/.."
-B=build
+B=${B:-build}
 SHARED=${SHARED:-../shared}
 SRC=$SHARED/bench/albert-base-v2-shape
 MODEL=$B/albert-base-v2-shape.albert
@@ -23,16 +24,20 @@ if [ ! -f "$MODEL" ] || [ "$SRC/model.safetensors" -nt "$MODEL" ]; then
     $B/albert-convert "$SRC" "$MODEL"
 fi
 
-# the machine's peak (AVX2 FMA probe; on AVX-512 machines also the 512-bit rate, for information)
+# the machine's peak (AVX2 FMA probe; on AVX-512 machines the 512-bit rate, which is then the peak)
 $CC -O2 -mavx2 -mfma -pthread "$SHARED/bench/peak.c" -o $B/peak
 PEAK1=$($B/peak 1 | awk '{print $1}')
 PEAK2=$($B/peak 2 | awk '{print $1}')
+PEAK_KIND="AVX2"
 echo "peak (peak.c, AVX2): $PEAK1 GFLOP/s on 1 thread, $PEAK2 on 2"
 if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
     sed -e 's/__m256/__m512/g; s/_mm256_/_mm512_/g; s/float t\[8\]/float t[16]/; s/\*8\*2/*16*2/' \
         "$SHARED/bench/peak.c" > $B/peak512.c
     if $CC -O2 -mavx512f -pthread $B/peak512.c -o $B/peak512 2>/dev/null; then
-        echo "peak with AVX-512 (this CPU has it; ONNX Runtime uses it): $($B/peak512 1 | awk '{print $1}') GFLOP/s on 1 thread, $($B/peak512 2 | awk '{print $1}') on 2"
+        PEAK1=$($B/peak512 1 | awk '{print $1}')
+        PEAK2=$($B/peak512 2 | awk '{print $1}')
+        PEAK_KIND="AVX-512"
+        echo "peak with AVX-512 (this CPU has it; albert.h and ONNX Runtime use it): $PEAK1 GFLOP/s on 1 thread, $PEAK2 on 2 (used for %peak)"
     fi
 fi
 
@@ -73,7 +78,7 @@ for cfg in $CONFIGS; do
     fi
     printf '%5s %5s %7s | %10s %8s %6s%% | %10s %8s\n' "$seq" "$batch" "$threads" "$am" "$gf" "$pct" "$om" "$ratio"
 done
-echo "(ratio = albert.h median / ONNX Runtime median, $ROUNDS alternating rounds; % of peak.c's AVX2 peak)"
+echo "(ratio = albert.h median / ONNX Runtime median, $ROUNDS alternating rounds; % of the measured $PEAK_KIND peak)"
 # memory: peak RSS at seq 512 against the model file's size
 $B/albert-bench "$MODEL" --seq 512 --threads 2 --iters 3 | awk -v size="$(wc -c < "$MODEL")" \
     '/peak_rss_mb/ {for (i = 1; i <= NF; i++) if ($i ~ /^peak_rss_mb=/) {split($i, a, "="); printf "seq 512: peak RSS %.1f MB (model file %.1f MB, budget file + 64 MB)\n", a[2], size/1048576}}'
