@@ -45,6 +45,11 @@ sanitize:
 nosimd:
 	$(MAKE) B=build-nosimd OPT="-O2 -g -DALBERT_NO_SIMD -DALBERT_NO_THREADS" test
 
+# The kernel tests cross-compiled for AArch64 (NEON path) and run under qemu-user.
+aarch64: | $(B)
+	aarch64-linux-gnu-gcc -std=c99 -O2 $(WARN) -static -I. -DTEST_KERNELS_MINI_CMOCKA -o $(B)/test_kernels_aarch64 tests/test_kernels.c -lm -lpthread
+	cd tests && qemu-aarch64 ../$(B)/test_kernels_aarch64
+
 valgrind:
 	$(MAKE) test RUN="ALBERT_TEST_LIGHT=1 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
 
@@ -79,4 +84,4 @@ tokbench: $(B)/albert-convert
 clean:
 	rm -rf $(B) build-asan build-tsan build-nosimd
 
-.PHONY: all test sanitize nosimd valgrind tsan demo bench tokbench clean
+.PHONY: all test sanitize nosimd aarch64 valgrind tsan demo bench tokbench clean
