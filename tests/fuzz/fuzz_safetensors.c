@@ -26,11 +26,21 @@ static void fuzz_fail(const char *what)
     abort();
 }
 
+static char scratch_file[64];
+
+static void remove_scratch_file(void)
+{
+    remove(scratch_file);
+}
+
+/* The one file this process writes its inputs to; removed at exit. */
 static const char *input_path(void)
 {
-    static char path[64];
-    if (!path[0]) snprintf(path, sizeof path, "/dev/shm/fuzz_safetensors.%ld", (long)getpid());
-    return path;
+    if (!scratch_file[0]) {
+        snprintf(scratch_file, sizeof scratch_file, "/dev/shm/fuzz_safetensors.%ld", (long)getpid());
+        atexit(remove_scratch_file);
+    }
+    return scratch_file;
 }
 
 static void read_every_tensor(const ck_file *f)

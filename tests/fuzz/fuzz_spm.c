@@ -27,10 +27,21 @@ static void fuzz_fail(const char *what)
     abort();
 }
 
-static const char *scratch_path(const char *suffix, char *buf, size_t cap)
+static char model_path[96], blob_path[96];
+
+static void remove_scratch_files(void)
 {
-    snprintf(buf, cap, "/dev/shm/fuzz_spm.%ld.%s", (long)getpid(), suffix);
-    return buf;
+    remove(model_path);
+    remove(blob_path);
+}
+
+/* The files this process writes (the input as a .model, the blob); removed at exit. */
+static void make_scratch_paths(void)
+{
+    if (model_path[0]) return;
+    snprintf(model_path, sizeof model_path, "/dev/shm/fuzz_spm.%ld.model", (long)getpid());
+    snprintf(blob_path, sizeof blob_path, "/dev/shm/fuzz_spm.%ld.albert", (long)getpid());
+    atexit(remove_scratch_files);
 }
 
 static void tokenize_with(const char *blob_path, uint32_t vocab_size)
@@ -70,14 +81,13 @@ static void tokenize_with(const char *blob_path, uint32_t vocab_size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char model_path[96], blob_path[96], err[CK_ERR_LEN];
+    char err[CK_ERR_LEN];
     FILE *out;
     blob_writer *w;
     blob_config cfg;
     int i;
 
-    scratch_path("model", model_path, sizeof model_path);
-    scratch_path("albert", blob_path, sizeof blob_path);
+    make_scratch_paths();
     out = fopen(model_path, "wb");
     if (!out) return 0;
     if (fwrite(data, 1, size, out) != size) { fclose(out); return 0; }
