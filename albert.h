@@ -963,8 +963,2223 @@ ALBERT_DEF const albert_config *albert_model_config(const albert_model *model)
 /* ---------------------------------------------------------------------------------------------- */
 /* Kernels and threads                                                                            */
 /* ---------------------------------------------------------------------------------------------- */
-#include "wip/kernels.h"
-#include "wip/quant.h"
+/* Compute kernels and the thread pool.
+
+   Instruction-set levels, chosen at run time when the pool is created (no globals):
+     scalar   portable C, always compiled (the only path with ALBERT_NO_SIMD or on other CPUs)
+     AVX2     AVX2 + FMA, 8-lane vectors (x86-64 with GCC or clang, per-function target attributes)
+     AVX-512  AVX-512F: linear layers (6 x 64 micro-kernel, few-row dot products, packing and tile stores with
+              16 x 16 register transposes), 16-lane activations, softmax; LayerNorm uses the AVX2 code
+     NEON     AArch64: the linear layers' micro-kernel (8 x 8); everything else scalar
+   Every path gives the same results as the scalar one within float rounding (tests/test_kernels.c).
+
+   Linear layers y = x W^T (W [n x k] row-major, read in place from the model file): the rows of x are
+   packed per call into token panels (k-major, NR tokens wide, zero padded), in chunks that stay in L2, shared
+   by all threads; the blocks of MR W rows are handed out one at a time to whichever thread asks. The
+   micro-kernel keeps MR rows of W x NR tokens in registers, broadcasting W values straight from W's rows (no
+   copy of the weights; the first panel of a block prefetches them) and loading NR tokens of packed x per step;
+   the finished tile gets bias, activation and residual and is stored transposed. With at most 8 rows of x
+   (short inputs) AVX-512 uses dot products along k instead (no padding to 64 tokens). albert__linear_group
+   does Q, K and V with one packing of x and one job.
+   Attention runs (sequence, head) pairs handed out one at a time: scores = q k^T for a block of queries,
+   softmax, then context = p v, with a plain row-major micro-kernel; no S x S matrix for all heads at once.
+   The pool hands out a job's indices to whichever thread claims them first and spins (then yields, then
+   sleeps) between jobs, so a busy machine that deschedules one thread slows a job down but does not stall it. */
+
+#if !defined(ALBERT_NO_SIMD) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define ALBERT__X86_SIMD 1
+/* GCC 12's AVX-512 intrinsics (_mm512_undefined_ps() = self-initialized variable) warn in C++ wherever they
+   are inlined (GCC bug 105593, fixed in 13): the warnings point into the header, so silence them there. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__cplusplus)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+#else
+#include <immintrin.h>
+#endif
+#endif
+#if !defined(ALBERT_NO_SIMD) && defined(__aarch64__) && defined(__ARM_NEON)
+#define ALBERT__NEON_SIMD 1
+#include <arm_neon.h>
+#endif
+#if defined(ALBERT__X86_SIMD) || defined(ALBERT__NEON_SIMD)
+#define ALBERT__PANELS 1 /* the linear layers pack x into panels for a micro-kernel */
+#endif
+#ifndef ALBERT_NO_THREADS
+#include <pthread.h>
+#include <sched.h>
+#endif
+
+#define ALBERT__ISA_SCALAR 0
+#define ALBERT__ISA_AVX2 1
+#define ALBERT__ISA_AVX512 2
+#define ALBERT__ISA_NEON 3 /* AArch64 (Advanced SIMD is always there): the linear layers' micro-kernel */
+
+/* Work items inside a task handed out through a shared counter (GCC / clang atomics), so that a thread the
+   system deschedules holds up at most one item; other compilers split statically. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ALBERT__SHARED_COUNTER 1
+#define ALBERT__NEXT_ITEM(counter) __atomic_fetch_add((counter), 1, __ATOMIC_RELAXED)
+#else
+#define ALBERT__SHARED_COUNTER 0
+#endif
+
+/* Packed x for the linear layers: this many floats per context (4 MB); a call whose x does not fit is
+   done in row chunks. One panel of NR rows must fit (k <= 16384 with 64-token panels; else the portable code). */
+#define ALBERT__PACK_FLOATS ((size_t)1 << 20)
+/* Rows of x are packed and multiplied in chunks of at most this many floats (1 MB, half of a big core's L2),
+   so that the packed rows stay in L2 while every block of W passes over them (else, for long inputs and
+   k = 3072, each block of W would stream megabytes of packed x from L3). At least one panel per chunk. */
+#define ALBERT__CHUNK_FLOATS ((size_t)1 << 18)
+/* Attention processes this many query rows at a time. */
+#define ALBERT__QUERY_BLOCK 64
+
+/* ---------------------------------------------------------------- thread pool */
+typedef void (*albert__task_fn)(void *arg, int index, int count);
+
+typedef struct albert__pool albert__pool;
+
+typedef struct albert__worker {
+    albert__pool *pool;
+    int slot; /* 1 .. n_threads-1; the calling thread is slot 0 */
+} albert__worker;
+
+struct albert__pool {
+    int n_threads; /* including the thread that calls albert__pool_run */
+    int isa;       /* ALBERT__ISA_*: the kernels used (tests may lower it) */
+    float *pack;   /* ALBERT__PACK_FLOATS floats, 64-byte aligned, for the packed x of the linear layers */
+    void *pack_block;
+#ifndef ALBERT_NO_THREADS
+    pthread_t *threads;
+    albert__worker *workers;
+    int n_started;
+    pthread_mutex_t mutex;
+    pthread_cond_t wake; /* workers wait here for a new generation */
+    pthread_cond_t done; /* the caller waits here for n_done == task_count */
+    unsigned generation; /* incremented for every job */
+    uint64_t claim;      /* generation << 32 | the next index of that job to hand out */
+    int n_done;          /* indices of the current job finished */
+    int quit;
+    albert__task_fn task;
+    void *task_arg;
+    int task_count;
+#endif
+};
+
+static int albert__detect_isa(void)
+{
+#ifdef ALBERT__X86_SIMD
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        if (__builtin_cpu_supports("avx512f")) return ALBERT__ISA_AVX512;
+        return ALBERT__ISA_AVX2;
+    }
+#endif
+#ifdef ALBERT__NEON_SIMD
+    return ALBERT__ISA_NEON;
+#endif
+    return ALBERT__ISA_SCALAR;
+}
+
+#ifndef ALBERT_NO_THREADS
+/* Between jobs a worker spins this many rounds checking for the next one before it sleeps on the
+   condition variable (a forward pass issues ~100 jobs back to back; waking a sleeping thread costs
+   tens of microseconds). About a millisecond. */
+#define ALBERT__SPIN_ROUNDS 20000
+/* After this many rounds the spinning thread also yields its core every 16th round: on a machine busier than
+   its cores, a spinning thread otherwise takes the time slices the thread it waits for needs. */
+#define ALBERT__SPIN_YIELD_AFTER 2000
+
+#if defined(__GNUC__) || defined(__clang__)
+#define ALBERT__ATOMIC_LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define ALBERT__ATOMIC_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define ALBERT__N_DONE(p) __atomic_load_n(&(p)->n_done, __ATOMIC_ACQUIRE)
+#if defined(__x86_64__) || defined(__i386__)
+#define ALBERT__CPU_RELAX() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define ALBERT__CPU_RELAX() __asm__ __volatile__("yield")
+#else
+#define ALBERT__CPU_RELAX() ((void)0)
+#endif
+#define ALBERT__CAN_SPIN 1
+#else
+#define ALBERT__ATOMIC_STORE(p, v) (*(p) = (v))
+#define ALBERT__N_DONE(p) ((p)->n_done)
+#define ALBERT__CAN_SPIN 0
+#endif
+
+#if ALBERT__CAN_SPIN
+/* Round `spin` of a wait. */
+static void albert__spin_pause(int spin)
+{
+    if (spin >= ALBERT__SPIN_YIELD_AFTER && spin % 16 == 0) sched_yield();
+    else ALBERT__CPU_RELAX();
+}
+#endif
+
+/* Hands out the indices of a job: whichever thread is running takes the next one, so a thread the system has
+   not scheduled yet (the machine may be busy) delays nothing: the others do its share. Returns the index, or
+   -1 when job `generation` has none left (or is over). */
+static int albert__pool_claim(albert__pool *p, unsigned generation, int count)
+{
+#if ALBERT__CAN_SPIN
+    uint64_t v = __atomic_load_n(&p->claim, __ATOMIC_ACQUIRE);
+    for (;;) {
+        if ((unsigned)(v >> 32) != generation || (int)(v & 0xFFFFFFFFu) >= count) return -1;
+        if (__atomic_compare_exchange_n(&p->claim, &v, v + 1, 1, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return (int)(v & 0xFFFFFFFFu);
+    }
+#else
+    int index = -1;
+    pthread_mutex_lock(&p->mutex);
+    if ((unsigned)(p->claim >> 32) == generation && (int)(p->claim & 0xFFFFFFFFu) < count) {
+        index = (int)(p->claim & 0xFFFFFFFFu);
+        p->claim++;
+    }
+    pthread_mutex_unlock(&p->mutex);
+    return index;
+#endif
+}
+
+/* Runs indices of job `generation` until none is left; wakes the caller when the job's last one finishes. */
+static void albert__pool_work(albert__pool *p, unsigned generation, albert__task_fn task, void *arg, int count)
+{
+    int index, finished;
+    while ((index = albert__pool_claim(p, generation, count)) >= 0) {
+        task(arg, index, count);
+#if ALBERT__CAN_SPIN
+        finished = __atomic_add_fetch(&p->n_done, 1, __ATOMIC_ACQ_REL) == count;
+        if (finished) {
+            pthread_mutex_lock(&p->mutex);
+            pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->mutex);
+        }
+#else
+        pthread_mutex_lock(&p->mutex);
+        finished = ++p->n_done == count;
+        if (finished) pthread_cond_signal(&p->done);
+        pthread_mutex_unlock(&p->mutex);
+#endif
+    }
+}
+
+static void *albert__pool_worker(void *arg)
+{
+    albert__worker *worker = (albert__worker *)arg;
+    albert__pool *p = worker->pool;
+    unsigned seen = 0;
+    for (;;) {
+        albert__task_fn task;
+        void *task_arg;
+        int count, spin;
+#if ALBERT__CAN_SPIN
+        for (spin = 0; spin < ALBERT__SPIN_ROUNDS && ALBERT__ATOMIC_LOAD(&p->generation) == seen; spin++)
+            albert__spin_pause(spin);
+#else
+        (void)spin;
+#endif
+        pthread_mutex_lock(&p->mutex);
+        while (p->generation == seen && !p->quit) pthread_cond_wait(&p->wake, &p->mutex);
+        if (p->quit) {
+            pthread_mutex_unlock(&p->mutex);
+            return NULL;
+        }
+        seen = p->generation;
+        task = p->task;
+        task_arg = p->task_arg;
+        count = p->task_count;
+        pthread_mutex_unlock(&p->mutex);
+        albert__pool_work(p, seen, task, task_arg, count);
+    }
+}
+#endif
+
+static void albert__pool_free(albert__pool *p)
+{
+    if (!p) return;
+#ifndef ALBERT_NO_THREADS
+    if (p->threads) {
+        int i;
+        pthread_mutex_lock(&p->mutex);
+        p->quit = 1;
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->mutex);
+        for (i = 0; i < p->n_started; i++) pthread_join(p->threads[i], NULL);
+        pthread_mutex_destroy(&p->mutex);
+        pthread_cond_destroy(&p->wake);
+        pthread_cond_destroy(&p->done);
+    }
+    ALBERT_FREE(p->threads);
+    ALBERT_FREE(p->workers);
+#endif
+    ALBERT_FREE(p->pack_block);
+    ALBERT_FREE(p);
+}
+
+/* A pool of n_threads (the caller plus n_threads - 1 workers, parked between jobs); NULL on failure. */
+static albert__pool *albert__pool_create(int n_threads)
+{
+    albert__pool *p = (albert__pool *)ALBERT_MALLOC(sizeof(albert__pool));
+    if (!p) return NULL;
+    memset(p, 0, sizeof *p);
+    p->n_threads = n_threads < 1 ? 1 : (n_threads > 256 ? 256 : n_threads);
+    p->isa = albert__detect_isa();
+    p->pack_block = ALBERT_MALLOC(ALBERT__PACK_FLOATS * sizeof(float) + 64);
+    if (!p->pack_block) {
+        ALBERT_FREE(p);
+        return NULL;
+    }
+    p->pack = (float *)((char *)p->pack_block + (64 - (size_t)((uintptr_t)p->pack_block % 64)) % 64);
+#ifdef ALBERT_NO_THREADS
+    p->n_threads = 1;
+#else
+    if (p->n_threads > 1) {
+        int i, n_workers = p->n_threads - 1;
+        p->threads = (pthread_t *)ALBERT_MALLOC(sizeof(pthread_t) * (size_t)n_workers);
+        p->workers = (albert__worker *)ALBERT_MALLOC(sizeof(albert__worker) * (size_t)n_workers);
+        if (!p->threads || !p->workers) {
+            ALBERT_FREE(p->threads);
+            ALBERT_FREE(p->workers);
+            p->threads = NULL;
+            albert__pool_free(p);
+            return NULL;
+        }
+        if (pthread_mutex_init(&p->mutex, NULL) != 0) {
+            ALBERT_FREE(p->threads);
+            p->threads = NULL;
+            albert__pool_free(p);
+            return NULL;
+        }
+        if (pthread_cond_init(&p->wake, NULL) != 0) {
+            pthread_mutex_destroy(&p->mutex);
+            ALBERT_FREE(p->threads);
+            p->threads = NULL;
+            albert__pool_free(p);
+            return NULL;
+        }
+        if (pthread_cond_init(&p->done, NULL) != 0) {
+            pthread_cond_destroy(&p->wake);
+            pthread_mutex_destroy(&p->mutex);
+            ALBERT_FREE(p->threads);
+            p->threads = NULL;
+            albert__pool_free(p);
+            return NULL;
+        }
+        for (i = 0; i < n_workers; i++) {
+            p->workers[i].pool = p;
+            p->workers[i].slot = i + 1;
+            if (pthread_create(&p->threads[i], NULL, albert__pool_worker, &p->workers[i]) != 0) {
+                albert__pool_free(p); /* joins the ones started */
+                return NULL;
+            }
+            p->n_started++;
+        }
+    }
+#endif
+    return p;
+}
+
+/* Runs task(arg, i, count) for i in 0..count-1, spread over the pool's threads (each index once, on whichever
+   thread claims it first; at most count run at the same time, so an index may name per-thread scratch);
+   returns when all are done. */
+static void albert__pool_run(albert__pool *p, albert__task_fn task, void *arg, int count)
+{
+    int i;
+#ifndef ALBERT_NO_THREADS
+    if (p && p->n_threads > 1 && count > 1) {
+        unsigned generation;
+        int spin;
+        pthread_mutex_lock(&p->mutex);
+        p->task = task;
+        p->task_arg = arg;
+        p->task_count = count;
+        generation = p->generation + 1;
+#if ALBERT__CAN_SPIN
+        __atomic_store_n(&p->n_done, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&p->claim, (uint64_t)generation << 32, __ATOMIC_RELEASE);
+#else
+        p->n_done = 0;
+        p->claim = (uint64_t)generation << 32;
+#endif
+        ALBERT__ATOMIC_STORE(&p->generation, generation);
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->mutex);
+        albert__pool_work(p, generation, task, arg, count);
+#if ALBERT__CAN_SPIN
+        for (spin = 0; spin < ALBERT__SPIN_ROUNDS && ALBERT__N_DONE(p) != count; spin++) albert__spin_pause(spin);
+#else
+        (void)spin;
+#endif
+        pthread_mutex_lock(&p->mutex);
+        while (ALBERT__N_DONE(p) != count) pthread_cond_wait(&p->done, &p->mutex);
+        pthread_mutex_unlock(&p->mutex);
+        return;
+    }
+#endif
+    (void)p;
+    for (i = 0; i < count; i++) task(arg, i, count);
+}
+
+static int albert__pool_threads(const albert__pool *p) { return p ? p->n_threads : 1; }
+static int albert__pool_isa(const albert__pool *p) { return p ? p->isa : ALBERT__ISA_SCALAR; }
+
+/* Rounds n up to a multiple of 16 floats (64 bytes). */
+static size_t albert__round16(size_t n) { return (n + 15) / 16 * 16; }
+
+/* Scratch floats the kernels need per context (attention of sequences up to max_seq tokens, hidden
+   bounds the head size): per thread the transposed keys of one head and one block of scores. */
+static size_t albert__kernel_scratch_floats(int max_seq, int hidden, int n_threads)
+{
+    size_t s = albert__round16((size_t)(max_seq < 1 ? 1 : max_seq));
+    size_t per_thread = s * ((size_t)(hidden < 1 ? 1 : hidden) + ALBERT__QUERY_BLOCK) + 16;
+    return per_thread * (size_t)(n_threads < 1 ? 1 : n_threads) + 16;
+}
+
+/* ---------------------------------------------------------------- activations */
+static float albert__activate(float x, int act)
+{
+    switch (act) {
+    case ALBERT_ACT_GELU: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+    case ALBERT_ACT_GELU_TANH:
+        return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+    case ALBERT_ACT_RELU: return x > 0.0f ? x : 0.0f;
+    case ALBERT_ACT_SILU: return x / (1.0f + expf(-x));
+    case ALBERT_ACT_QUICK_GELU: return x / (1.0f + expf(-1.702f * x));
+    case ALBERT_ACT_TANH: return tanhf(x);
+    case ALBERT_ACT_SIGMOID: return 1.0f / (1.0f + expf(-x));
+    case ALBERT_ACT_RELU6: return x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x);
+    case ALBERT_ACT_MISH: return x * tanhf(log1pf(expf(x)));
+    case ALBERT_ACT_GELU_10: {
+        float g = 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+        return g < -10.0f ? -10.0f : (g > 10.0f ? 10.0f : g);
+    }
+    case ALBERT_ACT_RELU2: return x > 0.0f ? x * x : 0.0f;
+    default: return x; /* ALBERT_ACT_LINEAR */
+    }
+}
+
+static void albert__activate_array_scalar(float *x, int n, int act)
+{
+    int i;
+    if (!act || act == ALBERT_ACT_LINEAR) return;
+    for (i = 0; i < n; i++) x[i] = albert__activate(x[i], act);
+}
+
+#ifdef ALBERT__X86_SIMD
+#define ALBERT__AVX2 __attribute__((target("avx2,fma")))
+#define ALBERT__AVX512 __attribute__((target("avx512f,avx2,fma")))
+
+/* e^x, 8 lanes, relative error ~2 ulp (Cephes expf); x above 88 is taken as 88 (1.6e38), below -87.3 the result
+   is 0 (never a subnormal number: those cost a microcode assist per operation on Intel CPUs). */
+ALBERT__AVX2 static __m256 albert__exp8(__m256 x)
+{
+    __m256 n, r, p, underflow = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3f), _CMP_GE_OQ);
+    __m256i e;
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.0f));
+    n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_and_ps(_mm256_mul_ps(p, _mm256_castsi256_ps(e)), underflow);
+}
+
+/* 1 / (1 + e^-x); x below -80 is taken as -80 (1.8e-35 instead of a subnormal or 0: x * sigmoid(x) stays
+   normal too). */
+ALBERT__AVX2 static __m256 albert__sigmoid8(__m256 x)
+{
+    __m256 one = _mm256_set1_ps(1.0f);
+    x = _mm256_max_ps(x, _mm256_set1_ps(-80.0f));
+    return _mm256_div_ps(one, _mm256_add_ps(one, albert__exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+
+/* erf(x), 8 lanes: Abramowitz & Stegun 7.1.26 (absolute error <= 1.5e-7), odd extension; e^-x^2 is taken as
+   e^-80 beyond |x| = 8.9, which keeps every intermediate normal. */
+ALBERT__AVX2 static __m256 albert__erf8(__m256 x)
+{
+    __m256 sign = _mm256_and_ps(x, _mm256_set1_ps(-0.0f));
+    __m256 a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+    __m256 one = _mm256_set1_ps(1.0f);
+    __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(a, _mm256_set1_ps(0.3275911f), one));
+    __m256 p = _mm256_set1_ps(1.061405429f);
+    __m256 y;
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-1.453152027f));
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(1.421413741f));
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-0.284496736f));
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(0.254829592f));
+    p = _mm256_mul_ps(p, t);
+    y = _mm256_fnmadd_ps(p, albert__exp8(_mm256_sub_ps(_mm256_setzero_ps(),
+                                                       _mm256_min_ps(_mm256_mul_ps(a, a), _mm256_set1_ps(80.0f)))), one);
+    return _mm256_or_ps(y, sign);
+}
+
+/* The activation on 8 lanes; returns 0 if `act` has no vector version (then use the scalar one). */
+ALBERT__AVX2 static int albert__activate8(__m256 *v, int act)
+{
+    __m256 x = *v, zero = _mm256_setzero_ps(), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    switch (act) {
+    case ALBERT_ACT_GELU:
+    case ALBERT_ACT_GELU_10:
+        x = _mm256_mul_ps(_mm256_mul_ps(half, x),
+                          _mm256_add_ps(one, albert__erf8(_mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752f)))));
+        if (act == ALBERT_ACT_GELU_10)
+            x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-10.0f)), _mm256_set1_ps(10.0f));
+        break;
+    case ALBERT_ACT_GELU_TANH: {
+        /* 0.5 x (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3) */
+        __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
+        __m256 u2 = _mm256_mul_ps(_mm256_set1_ps(2.0f * 0.79788456080286536f),
+                                  _mm256_fmadd_ps(x3, _mm256_set1_ps(0.044715f), x));
+        x = _mm256_mul_ps(x, albert__sigmoid8(u2));
+        break;
+    }
+    case ALBERT_ACT_RELU: x = _mm256_max_ps(x, zero); break;
+    case ALBERT_ACT_SILU: x = _mm256_mul_ps(x, albert__sigmoid8(x)); break;
+    case ALBERT_ACT_QUICK_GELU: x = _mm256_mul_ps(x, albert__sigmoid8(_mm256_mul_ps(x, _mm256_set1_ps(1.702f)))); break;
+    case ALBERT_ACT_TANH:
+        x = _mm256_fmsub_ps(_mm256_set1_ps(2.0f), albert__sigmoid8(_mm256_add_ps(x, x)), one);
+        break;
+    case ALBERT_ACT_SIGMOID: x = albert__sigmoid8(x); break;
+    case ALBERT_ACT_RELU6: x = _mm256_min_ps(_mm256_max_ps(x, zero), _mm256_set1_ps(6.0f)); break;
+    case ALBERT_ACT_RELU2: x = _mm256_max_ps(x, zero); x = _mm256_mul_ps(x, x); break;
+    case 0:
+    case ALBERT_ACT_LINEAR: break;
+    default: return 0;
+    }
+    *v = x;
+    return 1;
+}
+
+ALBERT__AVX2 static void albert__activate_array_avx2(float *x, int n, int act)
+{
+    int i = 0;
+    __m256 v = _mm256_setzero_ps();
+    if (!act || act == ALBERT_ACT_LINEAR) return;
+    if (!albert__activate8(&v, act)) {
+        albert__activate_array_scalar(x, n, act);
+        return;
+    }
+    for (; i + 8 <= n; i += 8) {
+        v = _mm256_loadu_ps(x + i);
+        albert__activate8(&v, act);
+        _mm256_storeu_ps(x + i, v);
+    }
+    if (i < n) {
+        float tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        memcpy(tail, x + i, sizeof(float) * (size_t)(n - i));
+        v = _mm256_loadu_ps(tail);
+        albert__activate8(&v, act);
+        _mm256_storeu_ps(tail, v);
+        memcpy(x + i, tail, sizeof(float) * (size_t)(n - i));
+    }
+}
+
+/* The same functions on 16 lanes (AVX-512F), with the same formulas and constants as the 8-lane ones, so
+   both give the same results lane by lane. */
+ALBERT__AVX512 static __m512 albert__exp16(__m512 x)
+{
+    __m512 n, r, p;
+    __m512i e;
+    __mmask16 normal = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.3f), _CMP_GE_OQ);
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.0f));
+    n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    return _mm512_maskz_mul_ps(normal, p, _mm512_castsi512_ps(e));
+}
+
+ALBERT__AVX512 static __m512 albert__sigmoid16(__m512 x)
+{
+    __m512 one = _mm512_set1_ps(1.0f);
+    x = _mm512_max_ps(x, _mm512_set1_ps(-80.0f));
+    return _mm512_div_ps(one, _mm512_add_ps(one, albert__exp16(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+
+ALBERT__AVX512 static __m512 albert__erf16(__m512 x)
+{
+    __m512i sign_bit = _mm512_set1_epi32((int)0x80000000u);
+    __m512i sign = _mm512_and_si512(_mm512_castps_si512(x), sign_bit);
+    __m512 a = _mm512_castsi512_ps(_mm512_andnot_si512(sign_bit, _mm512_castps_si512(x)));
+    __m512 one = _mm512_set1_ps(1.0f);
+    __m512 t = _mm512_div_ps(one, _mm512_fmadd_ps(a, _mm512_set1_ps(0.3275911f), one));
+    __m512 p = _mm512_set1_ps(1.061405429f);
+    __m512 y;
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-1.453152027f));
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(1.421413741f));
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-0.284496736f));
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.254829592f));
+    p = _mm512_mul_ps(p, t);
+    y = _mm512_fnmadd_ps(p, albert__exp16(_mm512_sub_ps(_mm512_setzero_ps(),
+                                                        _mm512_min_ps(_mm512_mul_ps(a, a), _mm512_set1_ps(80.0f)))), one);
+    return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(y), sign));
+}
+
+/* The activation on 16 lanes; returns 0 if `act` has no vector version (then use the scalar one). */
+ALBERT__AVX512 static int albert__activate16(__m512 *v, int act)
+{
+    __m512 x = *v, zero = _mm512_setzero_ps(), half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f);
+    switch (act) {
+    case ALBERT_ACT_GELU:
+    case ALBERT_ACT_GELU_10:
+        x = _mm512_mul_ps(_mm512_mul_ps(half, x),
+                          _mm512_add_ps(one, albert__erf16(_mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752f)))));
+        if (act == ALBERT_ACT_GELU_10)
+            x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-10.0f)), _mm512_set1_ps(10.0f));
+        break;
+    case ALBERT_ACT_GELU_TANH: {
+        __m512 x3 = _mm512_mul_ps(_mm512_mul_ps(x, x), x);
+        __m512 u2 = _mm512_mul_ps(_mm512_set1_ps(2.0f * 0.79788456080286536f),
+                                  _mm512_fmadd_ps(x3, _mm512_set1_ps(0.044715f), x));
+        x = _mm512_mul_ps(x, albert__sigmoid16(u2));
+        break;
+    }
+    case ALBERT_ACT_RELU: x = _mm512_max_ps(x, zero); break;
+    case ALBERT_ACT_SILU: x = _mm512_mul_ps(x, albert__sigmoid16(x)); break;
+    case ALBERT_ACT_QUICK_GELU: x = _mm512_mul_ps(x, albert__sigmoid16(_mm512_mul_ps(x, _mm512_set1_ps(1.702f)))); break;
+    case ALBERT_ACT_TANH:
+        x = _mm512_fmsub_ps(_mm512_set1_ps(2.0f), albert__sigmoid16(_mm512_add_ps(x, x)), one);
+        break;
+    case ALBERT_ACT_SIGMOID: x = albert__sigmoid16(x); break;
+    case ALBERT_ACT_RELU6: x = _mm512_min_ps(_mm512_max_ps(x, zero), _mm512_set1_ps(6.0f)); break;
+    case ALBERT_ACT_RELU2: x = _mm512_max_ps(x, zero); x = _mm512_mul_ps(x, x); break;
+    case 0:
+    case ALBERT_ACT_LINEAR: break;
+    default: return 0;
+    }
+    *v = x;
+    return 1;
+}
+
+ALBERT__AVX512 static void albert__activate_array_avx512(float *x, int n, int act)
+{
+    int i = 0;
+    __m512 v = _mm512_setzero_ps();
+    if (!act || act == ALBERT_ACT_LINEAR) return;
+    if (!albert__activate16(&v, act)) {
+        albert__activate_array_scalar(x, n, act);
+        return;
+    }
+    for (; i + 16 <= n; i += 16) {
+        v = _mm512_loadu_ps(x + i);
+        albert__activate16(&v, act);
+        _mm512_storeu_ps(x + i, v);
+    }
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        v = _mm512_maskz_loadu_ps(m, x + i);
+        albert__activate16(&v, act);
+        _mm512_mask_storeu_ps(x + i, m, v);
+    }
+}
+#endif /* ALBERT__X86_SIMD */
+
+/* act over n floats in place with the best available code. */
+static void albert__activate_array(float *x, int n, int act, int isa)
+{
+#ifdef ALBERT__X86_SIMD
+    if (isa == ALBERT__ISA_AVX512) {
+        albert__activate_array_avx512(x, n, act);
+        return;
+    }
+    if (isa >= ALBERT__ISA_AVX2) {
+        albert__activate_array_avx2(x, n, act);
+        return;
+    }
+#endif
+    (void)isa;
+    albert__activate_array_scalar(x, n, act);
+}
+
+/* ---------------------------------------------------------------- linear layers */
+/* Micro-kernel shapes: MR rows of W x NR tokens. f32 weights on AVX-512: 6 x 64 (per step of k, 4 loads of x and
+   6 broadcasts of W feed 24 FMAs: ~10-20% faster than 12 x 32, which needs 14 loads and 12 W streams; measured
+   on Sapphire Rapids). The 12 x 32 shape remains for the f16 kernel of the f16/q8 kernels. */
+#define ALBERT__MR_F32_AVX512 6
+#define ALBERT__NR_F32_AVX512 64
+#define ALBERT__MR_AVX512 12
+#define ALBERT__NR_AVX512 32
+#define ALBERT__MR_AVX2 6
+#define ALBERT__NR_AVX2 16
+#define ALBERT__MR_NEON 8
+#define ALBERT__NR_NEON 8
+#define ALBERT__MR_MAX 12
+#define ALBERT__NR_MAX 64
+
+/* Packs rows [row0, row0 + rows) of x ([m x k], row stride ldx) into token panels of nr tokens:
+   panel p holds xp[p * k * nr + kk * nr + t] = x[row0 + p * nr + t][kk], zero past row m. */
+static void albert__pack_x_panel(const float *x, size_t ldx, int m, int k, int first_row, int nr, float *xp)
+{
+    const float *rows[ALBERT__NR_MAX];
+    int t, kk;
+    for (t = 0; t < nr; t++) rows[t] = first_row + t < m ? x + (size_t)(first_row + t) * ldx : NULL;
+    for (kk = 0; kk < k; kk++) {
+        float *o = xp + (size_t)kk * nr;
+        for (t = 0; t < nr; t++) o[t] = rows[t] ? rows[t][kk] : 0.0f;
+    }
+}
+
+#ifdef ALBERT__X86_SIMD
+/* In place: r[t] lane i becomes r[i] lane t (a 16 x 16 transpose; straight-line code, so that the compiler keeps
+   the 16 vectors in registers). */
+ALBERT__AVX512 static void albert__transpose16_avx512(__m512 *r)
+{
+    __m512 t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15;
+    __m512 u0, u1, u2, u3, u4, u5, u6, u7, u8, u9, u10, u11, u12, u13, u14, u15, v, v1, x, x1;
+    t0 = _mm512_unpacklo_ps(r[0], r[1]), t1 = _mm512_unpackhi_ps(r[0], r[1]);   /* lane L: a0 b0 a1 b1 / a2 b2 a3 b3 */
+    t2 = _mm512_unpacklo_ps(r[2], r[3]), t3 = _mm512_unpackhi_ps(r[2], r[3]);
+    t4 = _mm512_unpacklo_ps(r[4], r[5]), t5 = _mm512_unpackhi_ps(r[4], r[5]);
+    t6 = _mm512_unpacklo_ps(r[6], r[7]), t7 = _mm512_unpackhi_ps(r[6], r[7]);
+    t8 = _mm512_unpacklo_ps(r[8], r[9]), t9 = _mm512_unpackhi_ps(r[8], r[9]);
+    t10 = _mm512_unpacklo_ps(r[10], r[11]), t11 = _mm512_unpackhi_ps(r[10], r[11]);
+    t12 = _mm512_unpacklo_ps(r[12], r[13]), t13 = _mm512_unpackhi_ps(r[12], r[13]);
+    t14 = _mm512_unpacklo_ps(r[14], r[15]), t15 = _mm512_unpackhi_ps(r[14], r[15]);
+    /* u(4g + p), lane L: rows 4g .. 4g+3 at element 4L + p */
+    u0 = _mm512_shuffle_ps(t0, t2, 0x44), u1 = _mm512_shuffle_ps(t0, t2, 0xEE);
+    u2 = _mm512_shuffle_ps(t1, t3, 0x44), u3 = _mm512_shuffle_ps(t1, t3, 0xEE);
+    u4 = _mm512_shuffle_ps(t4, t6, 0x44), u5 = _mm512_shuffle_ps(t4, t6, 0xEE);
+    u6 = _mm512_shuffle_ps(t5, t7, 0x44), u7 = _mm512_shuffle_ps(t5, t7, 0xEE);
+    u8 = _mm512_shuffle_ps(t8, t10, 0x44), u9 = _mm512_shuffle_ps(t8, t10, 0xEE);
+    u10 = _mm512_shuffle_ps(t9, t11, 0x44), u11 = _mm512_shuffle_ps(t9, t11, 0xEE);
+    u12 = _mm512_shuffle_ps(t12, t14, 0x44), u13 = _mm512_shuffle_ps(t12, t14, 0xEE);
+    u14 = _mm512_shuffle_ps(t13, t15, 0x44), u15 = _mm512_shuffle_ps(t13, t15, 0xEE);
+    /* element 4L + p = lane L of u(p), u(4 + p), u(8 + p), u(12 + p) */
+#define ALBERT__TRANSPOSE_P(p, a, b, c, d)                                                  \
+    v = _mm512_shuffle_f32x4(a, b, 0x88), v1 = _mm512_shuffle_f32x4(a, b, 0xDD);           \
+    x = _mm512_shuffle_f32x4(c, d, 0x88), x1 = _mm512_shuffle_f32x4(c, d, 0xDD);           \
+    r[p] = _mm512_shuffle_f32x4(v, x, 0x88), r[8 + p] = _mm512_shuffle_f32x4(v, x, 0xDD);  \
+    r[4 + p] = _mm512_shuffle_f32x4(v1, x1, 0x88), r[12 + p] = _mm512_shuffle_f32x4(v1, x1, 0xDD);
+    ALBERT__TRANSPOSE_P(0, u0, u4, u8, u12)
+    ALBERT__TRANSPOSE_P(1, u1, u5, u9, u13)
+    ALBERT__TRANSPOSE_P(2, u2, u6, u10, u14)
+    ALBERT__TRANSPOSE_P(3, u3, u7, u11, u15)
+#undef ALBERT__TRANSPOSE_P
+}
+
+/* albert__pack_x_panel for nr a multiple of 16 with AVX-512: blocks of 16 rows x 16 values of k, loaded row by
+   row and transposed in registers (rows past m read as zero). */
+ALBERT__AVX512 static void albert__pack_x_panel_avx512(const float *x, size_t ldx, int m, int k, int first_row, int nr,
+                                                       float *xp)
+{
+    int g, kk, i;
+    __m512 r[16];
+    for (g = 0; g < nr; g += 16) {
+        int valid = m - first_row - g; /* rows of this group that exist */
+        for (kk = 0; kk < k; kk += 16) {
+            __mmask16 cols = (__mmask16)(k - kk >= 16 ? 0xFFFF : (1u << (k - kk)) - 1);
+            int n_cols = k - kk >= 16 ? 16 : k - kk;
+            for (i = 0; i < 16; i++)
+                r[i] = i < valid ? _mm512_maskz_loadu_ps(cols, x + (size_t)(first_row + g + i) * ldx + kk) : _mm512_setzero_ps();
+            albert__transpose16_avx512(r);
+            for (i = 0; i < n_cols; i++) _mm512_store_ps(xp + (size_t)(kk + i) * nr + g, r[i]);
+        }
+    }
+}
+
+/* tile[ii * 64 + t] = sum_kk w_ii[kk] * xp[kk * 64 + t] for ii < 6, t < 64 (AVX-512). prefetch_w: the W rows
+   come from memory (the first panel of a block): ask for them 4 cache lines ahead, which the hardware
+   prefetcher does not do well enough (~5% on k = 768 layers). */
+ALBERT__AVX512 static void albert__tile_avx512(int k, const float *const *w, const float *xp, float *tile,
+                                               int prefetch_w)
+{
+    const float *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3], *w4 = w[4], *w5 = w[5];
+    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+    __m512 c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+    __m512 c40 = c00, c41 = c00, c42 = c00, c43 = c00, c50 = c00, c51 = c00, c52 = c00, c53 = c00;
+    int kk;
+    for (kk = 0; kk < k; kk++) {
+        __m512 x0 = _mm512_load_ps(xp), x1 = _mm512_load_ps(xp + 16), x2 = _mm512_load_ps(xp + 32);
+        __m512 x3 = _mm512_load_ps(xp + 48), b;
+        xp += 64;
+#define ALBERT__ROW512(r)                          \
+    b = _mm512_set1_ps(w##r[kk]);                  \
+    c##r##0 = _mm512_fmadd_ps(b, x0, c##r##0);     \
+    c##r##1 = _mm512_fmadd_ps(b, x1, c##r##1);     \
+    c##r##2 = _mm512_fmadd_ps(b, x2, c##r##2);     \
+    c##r##3 = _mm512_fmadd_ps(b, x3, c##r##3);
+        ALBERT__ROW512(0) ALBERT__ROW512(1) ALBERT__ROW512(2) ALBERT__ROW512(3) ALBERT__ROW512(4) ALBERT__ROW512(5)
+#undef ALBERT__ROW512
+        if (prefetch_w && (kk & 15) == 0 && kk + 64 < k) {
+#define ALBERT__PREFETCH512(r) _mm_prefetch((const char *)(w##r + kk + 64), _MM_HINT_T0);
+            ALBERT__PREFETCH512(0) ALBERT__PREFETCH512(1) ALBERT__PREFETCH512(2)
+            ALBERT__PREFETCH512(3) ALBERT__PREFETCH512(4) ALBERT__PREFETCH512(5)
+#undef ALBERT__PREFETCH512
+        }
+    }
+#define ALBERT__STORE512(r)                          \
+    _mm512_store_ps(tile + r * 64, c##r##0);         \
+    _mm512_store_ps(tile + r * 64 + 16, c##r##1);    \
+    _mm512_store_ps(tile + r * 64 + 32, c##r##2);    \
+    _mm512_store_ps(tile + r * 64 + 48, c##r##3);
+    ALBERT__STORE512(0) ALBERT__STORE512(1) ALBERT__STORE512(2) ALBERT__STORE512(3) ALBERT__STORE512(4) ALBERT__STORE512(5)
+#undef ALBERT__STORE512
+}
+
+/* tile[ii * 16 + t] = sum_kk w_ii[kk] * xp[kk * 16 + t] for ii < 6, t < 16 (AVX2 + FMA). */
+ALBERT__AVX2 static void albert__tile_avx2(int k, const float *const *w, const float *xp, float *tile)
+{
+    const float *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3], *w4 = w[4], *w5 = w[5];
+    __m256 c0a = _mm256_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a;
+    __m256 c3a = c0a, c3b = c0a, c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a;
+    int kk;
+    for (kk = 0; kk < k; kk++) {
+        __m256 xa = _mm256_load_ps(xp), xb = _mm256_load_ps(xp + 8), b;
+        xp += 16;
+#define ALBERT__ROW256(r)                            \
+    b = _mm256_broadcast_ss(w##r + kk);              \
+    c##r##a = _mm256_fmadd_ps(b, xa, c##r##a);       \
+    c##r##b = _mm256_fmadd_ps(b, xb, c##r##b);
+        ALBERT__ROW256(0) ALBERT__ROW256(1) ALBERT__ROW256(2)
+        ALBERT__ROW256(3) ALBERT__ROW256(4) ALBERT__ROW256(5)
+#undef ALBERT__ROW256
+    }
+#define ALBERT__STORE256(r)                          \
+    _mm256_store_ps(tile + r * 16, c##r##a);         \
+    _mm256_store_ps(tile + r * 16 + 8, c##r##b);
+    ALBERT__STORE256(0) ALBERT__STORE256(1) ALBERT__STORE256(2)
+    ALBERT__STORE256(3) ALBERT__STORE256(4) ALBERT__STORE256(5)
+#undef ALBERT__STORE256
+}
+#endif /* ALBERT__X86_SIMD */
+
+#ifdef ALBERT__NEON_SIMD
+/* tile[ii * 8 + t] = sum_kk w_ii[kk] * xp[kk * 8 + t] for ii < 8, t < 8 (AArch64 NEON): 16 accumulators;
+   4 steps of kk at a time, each W row's 4 values in one register, used lane by lane. */
+static void albert__tile_neon(int k, const float *const *w, const float *xp, float *tile)
+{
+    const float *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3], *w4 = w[4], *w5 = w[5], *w6 = w[6], *w7 = w[7];
+    float32x4_t c0a = vdupq_n_f32(0.0f), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a, c3a = c0a, c3b = c0a;
+    float32x4_t c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a, c6a = c0a, c6b = c0a, c7a = c0a, c7b = c0a;
+    float32x4_t xa, xb;
+    int kk = 0;
+    for (; kk + 4 <= k; kk += 4) {
+        float32x4_t v0 = vld1q_f32(w0 + kk), v1 = vld1q_f32(w1 + kk), v2 = vld1q_f32(w2 + kk), v3 = vld1q_f32(w3 + kk);
+        float32x4_t v4 = vld1q_f32(w4 + kk), v5 = vld1q_f32(w5 + kk), v6 = vld1q_f32(w6 + kk), v7 = vld1q_f32(w7 + kk);
+#define ALBERT__ROWNEON(r, lane)                       \
+    c##r##a = vfmaq_laneq_f32(c##r##a, xa, v##r, lane); \
+    c##r##b = vfmaq_laneq_f32(c##r##b, xb, v##r, lane);
+#define ALBERT__STEPNEON(lane)                                                                           \
+    xa = vld1q_f32(xp + (lane) * 8);                                                                     \
+    xb = vld1q_f32(xp + (lane) * 8 + 4);                                                                 \
+    ALBERT__ROWNEON(0, lane) ALBERT__ROWNEON(1, lane) ALBERT__ROWNEON(2, lane) ALBERT__ROWNEON(3, lane) \
+    ALBERT__ROWNEON(4, lane) ALBERT__ROWNEON(5, lane) ALBERT__ROWNEON(6, lane) ALBERT__ROWNEON(7, lane)
+        ALBERT__STEPNEON(0) ALBERT__STEPNEON(1) ALBERT__STEPNEON(2) ALBERT__STEPNEON(3)
+#undef ALBERT__STEPNEON
+#undef ALBERT__ROWNEON
+        xp += 32;
+    }
+    for (; kk < k; kk++) {
+        xa = vld1q_f32(xp);
+        xb = vld1q_f32(xp + 4);
+        xp += 8;
+#define ALBERT__TAILNEON(r)                       \
+    c##r##a = vfmaq_n_f32(c##r##a, xa, w##r[kk]); \
+    c##r##b = vfmaq_n_f32(c##r##b, xb, w##r[kk]);
+        ALBERT__TAILNEON(0) ALBERT__TAILNEON(1) ALBERT__TAILNEON(2) ALBERT__TAILNEON(3)
+        ALBERT__TAILNEON(4) ALBERT__TAILNEON(5) ALBERT__TAILNEON(6) ALBERT__TAILNEON(7)
+#undef ALBERT__TAILNEON
+    }
+#define ALBERT__STORENEON(r)            \
+    vst1q_f32(tile + r * 8, c##r##a);   \
+    vst1q_f32(tile + r * 8 + 4, c##r##b);
+    ALBERT__STORENEON(0) ALBERT__STORENEON(1) ALBERT__STORENEON(2) ALBERT__STORENEON(3)
+    ALBERT__STORENEON(4) ALBERT__STORENEON(5) ALBERT__STORENEON(6) ALBERT__STORENEON(7)
+#undef ALBERT__STORENEON
+}
+#endif
+
+typedef struct albert__linear_job {
+    const float *x;
+    size_t ldx;
+    int m, k, n;
+    const float *w;
+    const float *b;
+    int act;
+    const float *residual;
+    float *y;
+    int isa, mr, nr;
+    int chunk_row0, chunk_rows; /* rows of x packed in this round */
+    float *xp;                  /* packed panels of the chunk */
+} albert__linear_job;
+
+static void albert__linear_pack_task(void *arg, int index, int count)
+{
+    const albert__linear_job *job = (const albert__linear_job *)arg;
+    int n_panels = (job->chunk_rows + job->nr - 1) / job->nr, p;
+    for (p = index; p < n_panels; p += count) {
+#ifdef ALBERT__X86_SIMD
+        if (job->isa == ALBERT__ISA_AVX512 && job->nr % 16 == 0) {
+            albert__pack_x_panel_avx512(job->x, job->ldx, job->m, job->k, job->chunk_row0 + p * job->nr, job->nr,
+                                        job->xp + (size_t)p * job->k * job->nr);
+            continue;
+        }
+#endif
+        albert__pack_x_panel(job->x, job->ldx, job->m, job->k, job->chunk_row0 + p * job->nr, job->nr,
+                             job->xp + (size_t)p * job->k * job->nr);
+    }
+}
+
+#ifdef ALBERT__PANELS
+/* Bias, activation and residual on a finished tile (tile[ii * nr + t] = W row j0+ii . x row row0+t),
+   then the transposed store into y. mr_used / nt_used: the valid rows of W and tokens. */
+static void albert__linear_store_tile(const albert__linear_job *job, float *tile, int j0, int mr_used, int row0,
+                                      int nt_used)
+{
+    int nr = job->nr, ii, t;
+    if (job->b)
+        for (ii = 0; ii < mr_used; ii++) {
+            float bias = job->b[j0 + ii];
+            float *tr = tile + (size_t)ii * nr;
+            for (t = 0; t < nt_used; t++) tr[t] += bias;
+        }
+    if (job->act && job->act != ALBERT_ACT_LINEAR) albert__activate_array(tile, mr_used * nr, job->act, job->isa);
+    for (t = 0; t < nt_used; t++) {
+        float *yr = job->y + (size_t)(row0 + t) * job->n + j0;
+        const float *tc = tile + t;
+        if (job->residual) {
+            const float *rr = job->residual + (size_t)(row0 + t) * job->n + j0;
+            for (ii = 0; ii < mr_used; ii++) yr[ii] = tc[(size_t)ii * nr] + rr[ii];
+        } else {
+            for (ii = 0; ii < mr_used; ii++) yr[ii] = tc[(size_t)ii * nr];
+        }
+    }
+}
+
+#endif
+
+#ifdef ALBERT__X86_SIMD
+/* The same with AVX-512 (job->nr a multiple of 16, at most 16 rows of W): bias and activation on each W row of
+   the tile (16 tokens per vector), then a 16 x 16 transpose per 16 tokens gives each token its mr_used values,
+   which get the residual and are stored. Returns 0 (nothing done) if the activation has no vector version. */
+ALBERT__AVX512 static int albert__linear_store_tile_avx512(const albert__linear_job *job, float *tile, int j0,
+                                                          int mr_used, int row0, int nt_used)
+{
+    int nr = job->nr, act = job->act == ALBERT_ACT_LINEAR ? 0 : job->act, t, ii, g;
+    __mmask16 used = (__mmask16)((1u << mr_used) - 1);
+    __m512 r[16];
+    r[0] = _mm512_setzero_ps();
+    if (act && !albert__activate16(&r[0], act)) return 0;
+    for (g = 0; g < nt_used; g += 16) {
+        for (ii = 0; ii < 16; ii++) {
+            if (ii >= mr_used) {
+                r[ii] = _mm512_setzero_ps();
+                continue;
+            }
+            r[ii] = _mm512_load_ps(tile + ii * nr + g);
+            if (job->b) r[ii] = _mm512_add_ps(r[ii], _mm512_set1_ps(job->b[j0 + ii]));
+            if (act) albert__activate16(&r[ii], act);
+        }
+        albert__transpose16_avx512(r);
+        for (t = 0; t < 16 && g + t < nt_used; t++) {
+            size_t at = (size_t)(row0 + g + t) * job->n + j0;
+            __m512 y = r[t];
+            if (job->residual) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(used, job->residual + at));
+            _mm512_mask_storeu_ps(job->y + at, used, y);
+        }
+    }
+    return 1;
+}
+#endif
+
+#ifdef ALBERT__PANELS
+/* Block `blk` of W rows (mr of them) against every panel of the chunk. */
+static void albert__linear_block(const albert__linear_job *job, int blk, float *tile)
+{
+    int mr = job->mr, nr = job->nr, n_panels = (job->chunk_rows + nr - 1) / nr, p, ii;
+    int j0 = blk * mr, mr_used = job->n - j0 < mr ? job->n - j0 : mr;
+    const float *wrows[ALBERT__MR_MAX];
+    for (ii = 0; ii < mr; ii++) wrows[ii] = job->w + (size_t)(j0 + (ii < mr_used ? ii : mr_used - 1)) * job->k;
+    for (p = 0; p < n_panels; p++) {
+        int row0 = job->chunk_row0 + p * nr;
+        int nt_used = job->chunk_rows - p * nr < nr ? job->chunk_rows - p * nr : nr;
+        const float *xp = job->xp + (size_t)p * job->k * nr;
+#ifdef ALBERT__X86_SIMD
+        if (job->isa == ALBERT__ISA_AVX512) {
+            albert__tile_avx512(job->k, wrows, xp, tile, p == 0);
+            if (albert__linear_store_tile_avx512(job, tile, j0, mr_used, row0, nt_used)) continue;
+        } else {
+            albert__tile_avx2(job->k, wrows, xp, tile);
+        }
+#else
+        albert__tile_neon(job->k, wrows, xp, tile);
+#endif
+        albert__linear_store_tile(job, tile, j0, mr_used, row0, nt_used);
+    }
+}
+#endif
+
+/* Thread `index` of `count` computes its range of W rows for all rows of the chunk. */
+static void albert__linear_tiles_task(void *arg, int index, int count)
+{
+#ifdef ALBERT__PANELS
+    const albert__linear_job *job = (const albert__linear_job *)arg;
+    int n_blocks = (job->n + job->mr - 1) / job->mr;
+    int blk = (int)((int64_t)n_blocks * index / count), block_end = (int)((int64_t)n_blocks * (index + 1) / count);
+    float tile_block[ALBERT__MR_MAX * ALBERT__NR_MAX + 16];
+    float *tile = tile_block + (16 - (size_t)((uintptr_t)tile_block / sizeof(float) % 16)) % 16;
+    for (; blk < block_end; blk++) albert__linear_block(job, blk, tile);
+#else
+    (void)arg; /* only the SIMD paths pack x into panels */
+    (void)index;
+    (void)count;
+#endif
+}
+
+/* Tasks for the tiles of a linear layer: with threads, one per block of W rows (a block is ~10 us of work for
+   128 tokens, a claim ~0.1 us), so that when the machine is busy and one thread runs late or is descheduled,
+   the others take over its share (the pool hands out tasks to whichever thread asks). */
+static int albert__linear_task_count(int n_blocks, int n_threads)
+{
+    return n_threads > 1 ? n_blocks : 1;
+}
+
+#ifdef ALBERT__X86_SIMD
+/* Few rows of x (m <= ALBERT__DOT_MAX_ROWS): dot products along k instead of tiles, no packing. The panels of
+   ALBERT__NR_F32_AVX512 tokens would be mostly padding, and such calls are bound by reading W anyway: this reads
+   3 W rows at a time straight through, against up to 8 rows of x (which stay in L1).
+   dots[c * 8 + t] = w_c . x_t for c < 3, t < 8. */
+#define ALBERT__DOT_MAX_ROWS 8
+ALBERT__AVX512 static void albert__dot_3x8_avx512(int k, const float *const *w, const float *const *x, float *dots)
+{
+    const float *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3], *x4 = x[4], *x5 = x[5], *x6 = x[6], *x7 = x[7];
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    __m512 b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+    __m512 c0 = a0, c1 = a0, c2 = a0, c3 = a0, c4 = a0, c5 = a0, c6 = a0, c7 = a0;
+    int kk;
+    for (kk = 0; kk < k; kk += 16) {
+        __mmask16 m = (__mmask16)(k - kk >= 16 ? 0xFFFF : (1u << (k - kk)) - 1);
+        __m512 w0 = _mm512_maskz_loadu_ps(m, w[0] + kk), w1 = _mm512_maskz_loadu_ps(m, w[1] + kk);
+        __m512 w2 = _mm512_maskz_loadu_ps(m, w[2] + kk), xv;
+#define ALBERT__DOT3(t)                          \
+    xv = _mm512_maskz_loadu_ps(m, x##t + kk);    \
+    a##t = _mm512_fmadd_ps(w0, xv, a##t);        \
+    b##t = _mm512_fmadd_ps(w1, xv, b##t);        \
+    c##t = _mm512_fmadd_ps(w2, xv, c##t);
+        ALBERT__DOT3(0) ALBERT__DOT3(1) ALBERT__DOT3(2) ALBERT__DOT3(3)
+        ALBERT__DOT3(4) ALBERT__DOT3(5) ALBERT__DOT3(6) ALBERT__DOT3(7)
+#undef ALBERT__DOT3
+    }
+#define ALBERT__DOT3_SUM(t)                      \
+    dots[t] = _mm512_reduce_add_ps(a##t);        \
+    dots[8 + t] = _mm512_reduce_add_ps(b##t);    \
+    dots[16 + t] = _mm512_reduce_add_ps(c##t);
+    ALBERT__DOT3_SUM(0) ALBERT__DOT3_SUM(1) ALBERT__DOT3_SUM(2) ALBERT__DOT3_SUM(3)
+    ALBERT__DOT3_SUM(4) ALBERT__DOT3_SUM(5) ALBERT__DOT3_SUM(6) ALBERT__DOT3_SUM(7)
+#undef ALBERT__DOT3_SUM
+}
+
+/* Thread `index` of `count` computes its range of W rows (in threes) for every row of x. */
+ALBERT__AVX512 static void albert__linear_dot_task(void *arg, int index, int count)
+{
+    const albert__linear_job *job = (const albert__linear_job *)arg;
+    int n_triples = (job->n + 2) / 3;
+    int begin = (int)((int64_t)n_triples * index / count), end = (int)((int64_t)n_triples * (index + 1) / count);
+    int act = job->act == ALBERT_ACT_LINEAR ? 0 : job->act, tri, t0, c, t;
+    float dots[24];
+    const float *wrows[3], *xrows[8];
+    for (tri = begin; tri < end; tri++) {
+        int j0 = tri * 3, c_used = job->n - j0 < 3 ? job->n - j0 : 3;
+        for (c = 0; c < 3; c++) wrows[c] = job->w + (size_t)(j0 + (c < c_used ? c : c_used - 1)) * job->k;
+        for (t0 = 0; t0 < job->m; t0 += 8) {
+            int t_used = job->m - t0 < 8 ? job->m - t0 : 8;
+            for (t = 0; t < 8; t++) xrows[t] = job->x + (size_t)(t0 + (t < t_used ? t : t_used - 1)) * job->ldx;
+            albert__dot_3x8_avx512(job->k, wrows, xrows, dots);
+            if (job->b)
+                for (c = 0; c < 3; c++)
+                    for (t = 0; t < 8; t++) dots[c * 8 + t] += job->b[j0 + (c < c_used ? c : 0)];
+            if (act) albert__activate_array(dots, 24, act, ALBERT__ISA_AVX512);
+            for (t = 0; t < t_used; t++) {
+                float *yr = job->y + (size_t)(t0 + t) * job->n + j0;
+                const float *rr = job->residual ? job->residual + (size_t)(t0 + t) * job->n + j0 : NULL;
+                for (c = 0; c < c_used; c++) yr[c] = dots[c * 8 + t] + (rr ? rr[c] : 0.0f);
+            }
+        }
+    }
+}
+#endif
+
+/* The portable path: thread `index` of `count` computes its share of output columns, 4 rows of x at a time. */
+static void albert__linear_scalar_task(void *arg, int index, int count)
+{
+    const albert__linear_job *job = (const albert__linear_job *)arg;
+    int j_begin = (int)((int64_t)job->n * index / count), j_end = (int)((int64_t)job->n * (index + 1) / count);
+    int k = job->k, i, j, t, r;
+    for (i = 0; i < job->m; i += 4) {
+        int rows = job->m - i < 4 ? job->m - i : 4;
+        const float *x0 = job->x + (size_t)i * job->ldx;
+        const float *x1 = job->x + (size_t)(i + (rows > 1 ? 1 : 0)) * job->ldx;
+        const float *x2 = job->x + (size_t)(i + (rows > 2 ? 2 : 0)) * job->ldx;
+        const float *x3 = job->x + (size_t)(i + (rows > 3 ? 3 : 0)) * job->ldx;
+        for (j = j_begin; j < j_end; j++) {
+            const float *wr = job->w + (size_t)j * k;
+            float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            for (t = 0; t < k; t++) {
+                float wv = wr[t];
+                s[0] += x0[t] * wv;
+                s[1] += x1[t] * wv;
+                s[2] += x2[t] * wv;
+                s[3] += x3[t] * wv;
+            }
+            for (r = 0; r < rows; r++) {
+                float v = s[r] + (job->b ? job->b[j] : 0.0f);
+                albert__activate_array(&v, 1, job->act, ALBERT__ISA_SCALAR);
+                if (job->residual) v += job->residual[(size_t)(i + r) * job->n + j];
+                job->y[(size_t)(i + r) * job->n + j] = v;
+            }
+        }
+    }
+}
+
+/* y[m x n] = act(x[m x k] . W^T + b) + residual, with W [n x k] row-major (PyTorch Linear order).
+   b and residual ([m x n]) may be NULL; act 0 = none (else an albert_activation, applied before the residual
+   is added). y must not alias x; it may alias residual. */
+static void albert__linear(albert__pool *pool, const float *x, int m, int k, const float *w, const float *b, int n,
+                           int act, const float *residual, float *y)
+{
+    albert__linear_job job;
+    int n_threads = albert__pool_threads(pool);
+    if (m <= 0 || n <= 0) return;
+    memset(&job, 0, sizeof job);
+    job.x = x;
+    job.ldx = (size_t)k;
+    job.m = m;
+    job.k = k;
+    job.n = n;
+    job.w = w;
+    job.b = b;
+    job.act = act;
+    job.residual = residual;
+    job.y = y;
+    job.isa = albert__pool_isa(pool);
+    if (job.isa == ALBERT__ISA_AVX512) {
+        job.mr = ALBERT__MR_F32_AVX512;
+        job.nr = ALBERT__NR_F32_AVX512;
+    } else if (job.isa == ALBERT__ISA_NEON) {
+        job.mr = ALBERT__MR_NEON;
+        job.nr = ALBERT__NR_NEON;
+    } else {
+        job.mr = ALBERT__MR_AVX2;
+        job.nr = ALBERT__NR_AVX2;
+    }
+    if (k <= 0 || job.isa == ALBERT__ISA_SCALAR || (size_t)k * (size_t)job.nr > ALBERT__PACK_FLOATS) {
+        if (k <= 0) { /* no inner dimension: y = act(b) + residual */
+            int i, j;
+            for (i = 0; i < m; i++)
+                for (j = 0; j < n; j++) {
+                    float v = albert__activate(b ? b[j] : 0.0f, act);
+                    y[(size_t)i * n + j] = v + (residual ? residual[(size_t)i * n + j] : 0.0f);
+                }
+            return;
+        }
+        albert__pool_run(pool, albert__linear_scalar_task, &job, n_threads);
+        return;
+    }
+#ifdef ALBERT__X86_SIMD
+    if (job.isa == ALBERT__ISA_AVX512 && m <= ALBERT__DOT_MAX_ROWS) {
+        /* tasks of ~8 triples of W rows (each a few hundred ns) when there are threads to share them */
+        int n_triples = (n + 2) / 3, tasks = n_threads > 1 ? (n_triples + 7) / 8 : 1;
+        albert__pool_run(pool, albert__linear_dot_task, &job, tasks);
+        return;
+    }
+#endif
+    {
+        /* rows per round: as many whole panels as ALBERT__CHUNK_FLOATS holds (the pack buffer holds more) */
+        int panels_fit = (int)(ALBERT__CHUNK_FLOATS / ((size_t)k * (size_t)job.nr));
+        int chunk_max = (panels_fit < 1 ? 1 : panels_fit) * job.nr;
+        int n_blocks = (n + job.mr - 1) / job.mr;
+        int tile_tasks = albert__linear_task_count(n_blocks, n_threads);
+        int row0;
+        job.xp = pool->pack;
+        for (row0 = 0; row0 < m; row0 += chunk_max) {
+            int n_panels;
+            job.chunk_row0 = row0;
+            job.chunk_rows = m - row0 < chunk_max ? m - row0 : chunk_max;
+            n_panels = (job.chunk_rows + job.nr - 1) / job.nr;
+            albert__pool_run(pool, albert__linear_pack_task, &job, n_panels < n_threads ? n_panels : n_threads);
+            albert__pool_run(pool, albert__linear_tiles_task, &job, tile_tasks);
+        }
+    }
+}
+
+#ifdef ALBERT__X86_SIMD
+/* Several linear layers of one x (see albert__linear_group). */
+#define ALBERT__GROUP_MAX 3
+typedef struct albert__linear_group_job {
+    albert__linear_job parts[ALBERT__GROUP_MAX];
+    int count;    /* layers */
+    int n_blocks; /* blocks of W rows per layer */
+} albert__linear_group_job;
+
+/* Thread `index` of `count` computes its range of the blocks of all the layers, for all rows of the chunk. */
+static void albert__linear_group_task(void *arg, int index, int count)
+{
+    const albert__linear_group_job *group = (const albert__linear_group_job *)arg;
+    int total = group->count * group->n_blocks;
+    int at = (int)((int64_t)total * index / count), end = (int)((int64_t)total * (index + 1) / count);
+    float tile_block[ALBERT__MR_MAX * ALBERT__NR_MAX + 16];
+    float *tile = tile_block + (16 - (size_t)((uintptr_t)tile_block / sizeof(float) % 16)) % 16;
+    for (; at < end; at++) albert__linear_block(&group->parts[at / group->n_blocks], at % group->n_blocks, tile);
+}
+#endif
+
+/* y[i] = x . w[i]^T + b[i] for i < count (1 .. 3), every w[i] [n x k] row-major, b[i] may be NULL: the query,
+   key and value projections of attention. The same results as count albert__linear calls (no activation, no
+   residual), but x is packed once and all the layers' tiles are one job. No y[i] may alias x. */
+static void albert__linear_group(albert__pool *pool, const float *x, int m, int k, int n, int count,
+                                 const float *const *w, const float *const *b, float *const *y)
+{
+#ifdef ALBERT__X86_SIMD
+    albert__linear_group_job group;
+    int isa = albert__pool_isa(pool), n_threads = albert__pool_threads(pool), mr, nr, i;
+    if (count < 1 || count > ALBERT__GROUP_MAX || m <= 0 || n <= 0) return;
+    mr = isa == ALBERT__ISA_AVX512 ? ALBERT__MR_F32_AVX512 : ALBERT__MR_AVX2;
+    nr = isa == ALBERT__ISA_AVX512 ? ALBERT__NR_F32_AVX512 : ALBERT__NR_AVX2;
+    if (isa != ALBERT__ISA_SCALAR && k > 0 && (size_t)k * (size_t)nr <= ALBERT__PACK_FLOATS &&
+        !(isa == ALBERT__ISA_AVX512 && m <= ALBERT__DOT_MAX_ROWS)) {
+        int panels_fit = (int)(ALBERT__CHUNK_FLOATS / ((size_t)k * (size_t)nr));
+        int chunk_max = (panels_fit < 1 ? 1 : panels_fit) * nr, row0, tasks;
+        memset(&group, 0, sizeof group);
+        group.count = count;
+        group.n_blocks = (n + mr - 1) / mr;
+        tasks = albert__linear_task_count(group.count * group.n_blocks, n_threads);
+        for (i = 0; i < count; i++) {
+            albert__linear_job *job = &group.parts[i];
+            job->x = x;
+            job->ldx = (size_t)k;
+            job->m = m;
+            job->k = k;
+            job->n = n;
+            job->w = w[i];
+            job->b = b[i];
+            job->y = y[i];
+            job->isa = isa;
+            job->mr = mr;
+            job->nr = nr;
+            job->xp = pool->pack;
+        }
+        for (row0 = 0; row0 < m; row0 += chunk_max) {
+            int n_panels;
+            for (i = 0; i < count; i++) {
+                group.parts[i].chunk_row0 = row0;
+                group.parts[i].chunk_rows = m - row0 < chunk_max ? m - row0 : chunk_max;
+            }
+            n_panels = (group.parts[0].chunk_rows + nr - 1) / nr;
+            albert__pool_run(pool, albert__linear_pack_task, &group.parts[0], n_panels < n_threads ? n_panels : n_threads);
+            albert__pool_run(pool, albert__linear_group_task, &group, tasks);
+        }
+        return;
+    }
+#endif
+    {
+        int j;
+        for (j = 0; j < count && j < 3; j++) albert__linear(pool, x, m, k, w[j], b[j], n, 0, NULL, y[j]);
+    }
+}
+
+/* ---------------------------------------------------------------- layer norm */
+typedef struct albert__norm_job {
+    float *x;
+    int m, n;
+    const float *g, *b;
+    float eps;
+    int isa;
+} albert__norm_job;
+
+static void albert__layer_norm_row_scalar(float *r, int n, const float *g, const float *b, float eps)
+{
+    double mean = 0.0, var = 0.0;
+    float inv, meanf;
+    int j;
+    for (j = 0; j < n; j++) mean += r[j];
+    mean /= n;
+    for (j = 0; j < n; j++) var += (r[j] - mean) * (r[j] - mean);
+    var /= n;
+    inv = (float)(1.0 / sqrt(var + eps));
+    meanf = (float)mean;
+    for (j = 0; j < n; j++) r[j] = (r[j] - meanf) * inv * g[j] + b[j];
+}
+
+#ifdef ALBERT__X86_SIMD
+ALBERT__AVX2 static float albert__hsum8(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+ALBERT__AVX2 static float albert__hmax8(__m256 v)
+{
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_max_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+/* Two passes (mean, then the centred sum of squares), sums in double lanes. */
+ALBERT__AVX2 static void albert__layer_norm_row_avx2(float *r, int n, const float *g, const float *b, float eps)
+{
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    double mean, var, tail = 0.0;
+    float inv, meanf;
+    __m256 vm, vi;
+    __m128d h;
+    int j;
+    for (j = 0; j + 8 <= n; j += 8) {
+        __m256 v = _mm256_loadu_ps(r + j);
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+    }
+    for (; j < n; j++) tail += r[j];
+    s0 = _mm256_add_pd(s0, s1);
+    h = _mm_add_pd(_mm256_castpd256_pd128(s0), _mm256_extractf128_pd(s0, 1));
+    mean = (_mm_cvtsd_f64(h) + _mm_cvtsd_f64(_mm_unpackhi_pd(h, h)) + tail) / n;
+    meanf = (float)mean;
+    vm = _mm256_set1_ps(meanf);
+    s0 = _mm256_setzero_pd();
+    s1 = _mm256_setzero_pd();
+    tail = 0.0;
+    for (j = 0; j + 8 <= n; j += 8) {
+        __m256 d = _mm256_sub_ps(_mm256_loadu_ps(r + j), vm);
+        __m256d d0 = _mm256_cvtps_pd(_mm256_castps256_ps128(d)), d1 = _mm256_cvtps_pd(_mm256_extractf128_ps(d, 1));
+        s0 = _mm256_fmadd_pd(d0, d0, s0);
+        s1 = _mm256_fmadd_pd(d1, d1, s1);
+    }
+    for (; j < n; j++) tail += (double)(r[j] - meanf) * (r[j] - meanf);
+    s0 = _mm256_add_pd(s0, s1);
+    h = _mm_add_pd(_mm256_castpd256_pd128(s0), _mm256_extractf128_pd(s0, 1));
+    var = (_mm_cvtsd_f64(h) + _mm_cvtsd_f64(_mm_unpackhi_pd(h, h)) + tail) / n;
+    inv = (float)(1.0 / sqrt(var + eps));
+    vi = _mm256_set1_ps(inv);
+    for (j = 0; j + 8 <= n; j += 8) {
+        __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(r + j), vm), vi);
+        _mm256_storeu_ps(r + j, _mm256_fmadd_ps(d, _mm256_loadu_ps(g + j), _mm256_loadu_ps(b + j)));
+    }
+    for (; j < n; j++) r[j] = (r[j] - meanf) * inv * g[j] + b[j];
+}
+#endif
+
+static void albert__layer_norm_task(void *arg, int index, int count)
+{
+    const albert__norm_job *job = (const albert__norm_job *)arg;
+    int i = (int)((int64_t)job->m * index / count), end = (int)((int64_t)job->m * (index + 1) / count);
+    for (; i < end; i++) {
+        float *r = job->x + (size_t)i * job->n;
+#ifdef ALBERT__X86_SIMD
+        if (job->isa >= ALBERT__ISA_AVX2) {
+            albert__layer_norm_row_avx2(r, job->n, job->g, job->b, job->eps);
+            continue;
+        }
+#endif
+        albert__layer_norm_row_scalar(r, job->n, job->g, job->b, job->eps);
+    }
+}
+
+/* In place over each of m rows of n: (x - mean) / sqrt(var + eps) * g + b (biased variance, as PyTorch). */
+static void albert__layer_norm(albert__pool *pool, float *x, int m, int n, const float *g, const float *b, float eps)
+{
+    albert__norm_job job;
+    int tasks = albert__pool_threads(pool);
+    if (m <= 0 || n <= 0) return;
+    job.x = x;
+    job.m = m;
+    job.n = n;
+    job.g = g;
+    job.b = b;
+    job.eps = eps;
+    job.isa = albert__pool_isa(pool);
+    if ((size_t)m * (size_t)n < 16384) tasks = 1; /* not worth waking threads */
+    if (tasks > m) tasks = m;
+    albert__pool_run(pool, albert__layer_norm_task, &job, tasks);
+}
+
+/* ---------------------------------------------------------------- attention */
+/* c[rows x cols] = alpha * a[rows x k] . bm[k x cols] (row strides lda, ldb, ldc), all row-major. */
+static void albert__matmul_scalar(int rows, int cols, int k, const float *a, size_t lda, const float *bm, size_t ldb,
+                                  float alpha, float *c, size_t ldc)
+{
+    int i, j, t;
+    for (i = 0; i < rows; i++) {
+        float *cr = c + (size_t)i * ldc;
+        const float *ar = a + (size_t)i * lda;
+        for (j = 0; j < cols; j++) cr[j] = 0.0f;
+        for (t = 0; t < k; t++) {
+            float av = ar[t];
+            const float *br = bm + (size_t)t * ldb;
+            for (j = 0; j < cols; j++) cr[j] += av * br[j];
+        }
+        for (j = 0; j < cols; j++) cr[j] *= alpha;
+    }
+}
+
+#ifdef ALBERT__X86_SIMD
+/* The same, AVX-512: blocks of 6 rows x 64 columns, column tails masked. */
+ALBERT__AVX512 static void albert__matmul_avx512(int rows, int cols, int k, const float *a, size_t lda, const float *bm,
+                                                 size_t ldb, float alpha, float *c, size_t ldc)
+{
+    int i0, j0, t, r;
+    __m512 va = _mm512_set1_ps(alpha);
+    for (j0 = 0; j0 < cols; j0 += 64) {
+        int left = cols - j0;
+        __mmask16 m0 = (__mmask16)(left >= 16 ? 0xFFFF : (1u << left) - 1);
+        __mmask16 m1 = (__mmask16)(left >= 32 ? 0xFFFF : (left <= 16 ? 0 : (1u << (left - 16)) - 1));
+        __mmask16 m2 = (__mmask16)(left >= 48 ? 0xFFFF : (left <= 32 ? 0 : (1u << (left - 32)) - 1));
+        __mmask16 m3 = (__mmask16)(left >= 64 ? 0xFFFF : (left <= 48 ? 0 : (1u << (left - 48)) - 1));
+        for (i0 = 0; i0 < rows; i0 += 6) {
+            int used = rows - i0 < 6 ? rows - i0 : 6;
+            const float *ar[6];
+            __m512 acc[6][4];
+            for (r = 0; r < 6; r++) ar[r] = a + (size_t)(i0 + (r < used ? r : used - 1)) * lda;
+            acc[0][0] = acc[0][1] = acc[0][2] = acc[0][3] = _mm512_setzero_ps();
+            acc[1][0] = acc[1][1] = acc[1][2] = acc[1][3] = acc[0][0];
+            acc[2][0] = acc[2][1] = acc[2][2] = acc[2][3] = acc[0][0];
+            acc[3][0] = acc[3][1] = acc[3][2] = acc[3][3] = acc[0][0];
+            acc[4][0] = acc[4][1] = acc[4][2] = acc[4][3] = acc[0][0];
+            acc[5][0] = acc[5][1] = acc[5][2] = acc[5][3] = acc[0][0];
+            for (t = 0; t < k; t++) {
+                const float *br = bm + (size_t)t * ldb + j0;
+                __m512 b0 = _mm512_maskz_loadu_ps(m0, br), b1 = _mm512_maskz_loadu_ps(m1, br + 16);
+                __m512 b2 = _mm512_maskz_loadu_ps(m2, br + 32), b3 = _mm512_maskz_loadu_ps(m3, br + 48);
+#define ALBERT__MM512(r)                                      \
+    {                                                         \
+        __m512 av = _mm512_set1_ps(ar[r][t]);                 \
+        acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);       \
+        acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);       \
+        acc[r][2] = _mm512_fmadd_ps(av, b2, acc[r][2]);       \
+        acc[r][3] = _mm512_fmadd_ps(av, b3, acc[r][3]);       \
+    }
+                ALBERT__MM512(0) ALBERT__MM512(1) ALBERT__MM512(2) ALBERT__MM512(3) ALBERT__MM512(4) ALBERT__MM512(5)
+#undef ALBERT__MM512
+            }
+            /* constant indices only, so that acc stays in registers */
+#define ALBERT__MM512_STORE(r)                                                  \
+    if (r < used) {                                                             \
+        float *cr = c + (size_t)(i0 + r) * ldc + j0;                            \
+        _mm512_mask_storeu_ps(cr, m0, _mm512_mul_ps(acc[r][0], va));            \
+        _mm512_mask_storeu_ps(cr + 16, m1, _mm512_mul_ps(acc[r][1], va));       \
+        _mm512_mask_storeu_ps(cr + 32, m2, _mm512_mul_ps(acc[r][2], va));       \
+        _mm512_mask_storeu_ps(cr + 48, m3, _mm512_mul_ps(acc[r][3], va));       \
+    }
+            ALBERT__MM512_STORE(0) ALBERT__MM512_STORE(1) ALBERT__MM512_STORE(2)
+            ALBERT__MM512_STORE(3) ALBERT__MM512_STORE(4) ALBERT__MM512_STORE(5)
+#undef ALBERT__MM512_STORE
+        }
+    }
+}
+
+/* The same, AVX2: blocks of 6 rows x 16 columns, column tails masked. */
+ALBERT__AVX2 static void albert__matmul_avx2(int rows, int cols, int k, const float *a, size_t lda, const float *bm,
+                                             size_t ldb, float alpha, float *c, size_t ldc)
+{
+    int i0, j0, t, r;
+    __m256 va = _mm256_set1_ps(alpha);
+    __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (j0 = 0; j0 < cols; j0 += 16) {
+        int left = cols - j0;
+        __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(left), lane);
+        __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(left - 8), lane);
+        for (i0 = 0; i0 < rows; i0 += 6) {
+            int used = rows - i0 < 6 ? rows - i0 : 6;
+            const float *ar[6];
+            __m256 acc[6][2];
+            for (r = 0; r < 6; r++) ar[r] = a + (size_t)(i0 + (r < used ? r : used - 1)) * lda;
+            acc[0][0] = acc[0][1] = _mm256_setzero_ps();
+            acc[1][0] = acc[1][1] = acc[2][0] = acc[2][1] = acc[0][0];
+            acc[3][0] = acc[3][1] = acc[4][0] = acc[4][1] = acc[5][0] = acc[5][1] = acc[0][0];
+            for (t = 0; t < k; t++) {
+                const float *br = bm + (size_t)t * ldb + j0;
+                __m256 b0 = _mm256_maskload_ps(br, m0), b1 = _mm256_maskload_ps(br + 8, m1);
+#define ALBERT__MM256(r)                                      \
+    {                                                         \
+        __m256 av = _mm256_broadcast_ss(ar[r] + t);           \
+        acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);       \
+        acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);       \
+    }
+                ALBERT__MM256(0) ALBERT__MM256(1) ALBERT__MM256(2) ALBERT__MM256(3) ALBERT__MM256(4) ALBERT__MM256(5)
+#undef ALBERT__MM256
+            }
+#define ALBERT__MM256_STORE(r)                                                  \
+    if (r < used) {                                                             \
+        float *cr = c + (size_t)(i0 + r) * ldc + j0;                            \
+        _mm256_maskstore_ps(cr, m0, _mm256_mul_ps(acc[r][0], va));              \
+        _mm256_maskstore_ps(cr + 8, m1, _mm256_mul_ps(acc[r][1], va));          \
+    }
+            ALBERT__MM256_STORE(0) ALBERT__MM256_STORE(1) ALBERT__MM256_STORE(2)
+            ALBERT__MM256_STORE(3) ALBERT__MM256_STORE(4) ALBERT__MM256_STORE(5)
+#undef ALBERT__MM256_STORE
+        }
+    }
+}
+
+/* Softmax of n scores in place: e = exp(s - max) (max over the row), then e / sum. */
+ALBERT__AVX2 static void albert__softmax_row_avx2(float *s, int n)
+{
+    __m256 vmax = _mm256_set1_ps(-INFINITY), vsum = _mm256_setzero_ps(), vinv;
+    float mx, sum, inv;
+    int j;
+    for (j = 0; j + 8 <= n; j += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(s + j));
+    mx = albert__hmax8(vmax);
+    for (; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+    vmax = _mm256_set1_ps(mx);
+    sum = 0.0f;
+    for (j = 0; j + 8 <= n; j += 8) {
+        __m256 e = albert__exp8(_mm256_sub_ps(_mm256_loadu_ps(s + j), vmax));
+        _mm256_storeu_ps(s + j, e);
+        vsum = _mm256_add_ps(vsum, e);
+    }
+    for (; j < n; j++) {
+        s[j] = expf(s[j] - mx);
+        sum += s[j];
+    }
+    sum += albert__hsum8(vsum);
+    inv = 1.0f / sum;
+    vinv = _mm256_set1_ps(inv);
+    for (j = 0; j + 8 <= n; j += 8) _mm256_storeu_ps(s + j, _mm256_mul_ps(_mm256_loadu_ps(s + j), vinv));
+    for (; j < n; j++) s[j] *= inv;
+}
+#endif
+
+#ifdef ALBERT__X86_SIMD
+/* The same on 16 lanes (AVX-512); padding keys (-inf) give exactly 0. */
+ALBERT__AVX512 static void albert__softmax_row_avx512(float *s, int n)
+{
+    __m512 vmax = _mm512_set1_ps(-INFINITY), vsum = _mm512_setzero_ps(), vinv;
+    int j;
+    for (j = 0; j < n; j += 16) {
+        __mmask16 m = (__mmask16)(n - j >= 16 ? 0xFFFF : (1u << (n - j)) - 1);
+        vmax = _mm512_max_ps(vmax, _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), m, s + j));
+    }
+    vmax = _mm512_set1_ps(_mm512_reduce_max_ps(vmax));
+    for (j = 0; j < n; j += 16) {
+        __mmask16 m = (__mmask16)(n - j >= 16 ? 0xFFFF : (1u << (n - j)) - 1);
+        __m512 e = albert__exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, s + j), vmax));
+        e = _mm512_maskz_mov_ps(m, e);
+        _mm512_mask_storeu_ps(s + j, m, e);
+        vsum = _mm512_add_ps(vsum, e);
+    }
+    vinv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vsum));
+    for (j = 0; j < n; j += 16) {
+        __mmask16 m = (__mmask16)(n - j >= 16 ? 0xFFFF : (1u << (n - j)) - 1);
+        _mm512_mask_storeu_ps(s + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + j), vinv));
+    }
+}
+#endif
+
+static void albert__softmax_row_scalar(float *s, int n)
+{
+    float mx = -INFINITY, sum = 0.0f, inv;
+    int j;
+    for (j = 0; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+    for (j = 0; j < n; j++) {
+        s[j] = expf(s[j] - mx);
+        sum += s[j];
+    }
+    inv = 1.0f / sum;
+    for (j = 0; j < n; j++) s[j] *= inv;
+}
+
+static void albert__matmul(int isa, int rows, int cols, int k, const float *a, size_t lda, const float *bm, size_t ldb,
+                           float alpha, float *c, size_t ldc)
+{
+#ifdef ALBERT__X86_SIMD
+    if (isa == ALBERT__ISA_AVX512) {
+        albert__matmul_avx512(rows, cols, k, a, lda, bm, ldb, alpha, c, ldc);
+        return;
+    }
+    if (isa == ALBERT__ISA_AVX2) {
+        albert__matmul_avx2(rows, cols, k, a, lda, bm, ldb, alpha, c, ldc);
+        return;
+    }
+#endif
+    (void)isa;
+    albert__matmul_scalar(rows, cols, k, a, lda, bm, ldb, alpha, c, ldc);
+}
+
+#ifdef ALBERT__X86_SIMD
+/* out[d * ldo + j] = in[j * ldi + d] for j < rows, d < cols: 16 x 16 blocks transposed in registers. */
+ALBERT__AVX512 static void albert__transpose_rows_avx512(const float *in, size_t ldi, int rows, int cols, float *out,
+                                                         size_t ldo)
+{
+    __m512 r[16];
+    int j0, d0, i;
+    for (j0 = 0; j0 < rows; j0 += 16)
+        for (d0 = 0; d0 < cols; d0 += 16) {
+            int n_rows = rows - j0 < 16 ? rows - j0 : 16, n_cols = cols - d0 < 16 ? cols - d0 : 16;
+            __mmask16 col_mask = (__mmask16)(n_cols == 16 ? 0xFFFF : (1u << n_cols) - 1);
+            __mmask16 row_mask = (__mmask16)(n_rows == 16 ? 0xFFFF : (1u << n_rows) - 1);
+            for (i = 0; i < 16; i++)
+                r[i] = i < n_rows ? _mm512_maskz_loadu_ps(col_mask, in + (size_t)(j0 + i) * ldi + d0) : _mm512_setzero_ps();
+            albert__transpose16_avx512(r);
+            for (i = 0; i < n_cols; i++) _mm512_mask_storeu_ps(out + (size_t)(d0 + i) * ldo + j0, row_mask, r[i]);
+        }
+}
+#endif
+
+typedef struct albert__attention_job {
+    float *scratch;
+    size_t scratch_per_thread;
+    const float *q, *k, *v;
+    const int32_t *mask;
+    int n_seqs, seq_len, n_heads, head_dim;
+    float *out;
+    int isa;
+    int next_pair; /* the next (sequence, head) pair to hand out (ALBERT__SHARED_COUNTER) */
+} albert__attention_job;
+
+/* Thread `index` of `count` does the (sequence, head) pairs index, index + count, ... */
+static void albert__attention_task(void *arg, int index, int count)
+{
+    albert__attention_job *job = (albert__attention_job *)arg;
+    int S = job->seq_len, hd = job->head_dim, H = job->n_heads * job->head_dim;
+    size_t ld = albert__round16((size_t)S);   /* row stride of the transposed keys and of the scores */
+    float *kt = job->scratch + job->scratch_per_thread * (size_t)index;   /* [hd x ld] */
+    float *scores = kt + (size_t)hd * ld;                                  /* [QUERY_BLOCK x ld] */
+    float scale = 1.0f / sqrtf((float)hd);
+    int pair;
+#if ALBERT__SHARED_COUNTER
+    (void)count;
+    while ((pair = ALBERT__NEXT_ITEM(&job->next_pair)) < job->n_seqs * job->n_heads) {
+#else
+    for (pair = index; pair < job->n_seqs * job->n_heads; pair += count) {
+#endif
+        int s = pair / job->n_heads, h = pair % job->n_heads, i0, i, j, d;
+        const int32_t *mrow = job->mask ? job->mask + (size_t)s * S : NULL;
+        const float *qh = job->q + (size_t)s * S * H + (size_t)h * hd;
+        const float *kh = job->k + (size_t)s * S * H + (size_t)h * hd;
+        const float *vh = job->v + (size_t)s * S * H + (size_t)h * hd;
+        float *oh = job->out + (size_t)s * S * H + (size_t)h * hd;
+        int any_real = 1;
+        if (mrow) {
+            any_real = 0;
+            for (j = 0; j < S; j++) any_real |= mrow[j] != 0;
+        }
+#ifdef ALBERT__X86_SIMD
+        if (job->isa == ALBERT__ISA_AVX512) albert__transpose_rows_avx512(kh, (size_t)H, S, hd, kt, ld);
+        else
+#endif
+            for (j = 0; j < S; j++)
+                for (d = 0; d < hd; d++) kt[(size_t)d * ld + j] = kh[(size_t)j * H + d];
+        for (i0 = 0; i0 < S; i0 += ALBERT__QUERY_BLOCK) {
+            int rows = S - i0 < ALBERT__QUERY_BLOCK ? S - i0 : ALBERT__QUERY_BLOCK;
+            if (!any_real) {   /* every key is padding: equal weights, as HF's additive mask gives */
+                for (i = 0; i < rows; i++)
+                    for (j = 0; j < S; j++) scores[(size_t)i * ld + j] = 1.0f / (float)S;
+            } else {
+                albert__matmul(job->isa, rows, S, hd, qh + (size_t)i0 * H, (size_t)H, kt, ld, scale, scores, ld);
+                for (i = 0; i < rows; i++) {
+                    float *sr = scores + (size_t)i * ld;
+                    if (mrow)   /* padding keys: weight exactly 0 */
+                        for (j = 0; j < S; j++)
+                            if (!mrow[j]) sr[j] = -INFINITY;
+#ifdef ALBERT__X86_SIMD
+                    if (job->isa == ALBERT__ISA_AVX512) {
+                        albert__softmax_row_avx512(sr, S);
+                        continue;
+                    }
+                    if (job->isa >= ALBERT__ISA_AVX2) {
+                        albert__softmax_row_avx2(sr, S);
+                        continue;
+                    }
+#endif
+                    albert__softmax_row_scalar(sr, S);
+                }
+            }
+            albert__matmul(job->isa, rows, hd, S, scores, ld, vh, (size_t)H, 1.0f, oh + (size_t)i0 * H, (size_t)H);
+        }
+    }
+}
+
+/* For each of n_seqs sequences of seq_len tokens (rows s*seq_len .. s*seq_len+seq_len-1) and each head h
+   (columns h*head_dim ..): out = softmax(q k^T / sqrt(head_dim) + mask) v. q, k, v and out have row stride
+   n_heads*head_dim. mask [n_seqs x seq_len]: 0 marks a padding key, which gets weight exactly 0 (as HF's
+   additive float-min mask does in float32); if every key of a sequence is padding, all keys get equal
+   weight (as HF). mask NULL = no padding. scratch: albert__kernel_scratch_floats() floats (for seq_len up to
+   its max_seq and head_dim up to its hidden, with the pool's thread count), any alignment. */
+static void albert__attention(albert__pool *pool, float *scratch, const float *q, const float *k, const float *v,
+                              const int32_t *mask, int n_seqs, int seq_len, int n_heads, int head_dim, float *out)
+{
+    albert__attention_job job;
+    int n_threads = albert__pool_threads(pool), pairs = n_seqs * n_heads;
+    size_t ld = albert__round16((size_t)seq_len);
+    if (n_seqs <= 0 || seq_len <= 0 || n_heads <= 0 || head_dim <= 0) return;
+    job.scratch = scratch + (16 - (size_t)((uintptr_t)scratch / sizeof(float) % 16)) % 16;
+    job.scratch_per_thread = albert__round16(ld * ((size_t)head_dim + ALBERT__QUERY_BLOCK));
+    job.q = q;
+    job.k = k;
+    job.v = v;
+    job.mask = mask;
+    job.n_seqs = n_seqs;
+    job.seq_len = seq_len;
+    job.n_heads = n_heads;
+    job.head_dim = head_dim;
+    job.out = out;
+    job.isa = albert__pool_isa(pool);
+    job.next_pair = 0;
+    albert__pool_run(pool, albert__attention_task, &job, pairs < n_threads ? pairs : n_threads);
+}
+/* f16 and int8 (q8) weight kernels.
+   Same contract as albert__linear above, y = act(x W^T + b) + residual, with the weights in another
+   dtype, read in place from the model file:
+     f16: IEEE binary16, little-endian, [n x k] row-major;
+     q8:  int8 [n x k] row-major with a float scale per row: W[j][t] = scale[j] * q[j][t], q in [-127, 127].
+
+   f16, SIMD: the f32 design of kernels.h (x packed once per call into token panels, each thread owns a range of
+   W rows, an MR x NR register tile) with the W rows converted by F16C (vcvtph2ps) a few values at a time into a
+   small buffer the micro-kernel broadcasts from. All arithmetic is f32: results equal the f32 kernel run on the
+   widened weights, up to float rounding.
+
+   q8, SIMD: integer dot products. Each row of x is quantized on the fly to 8 bits, then summed exactly in int32:
+     AVX-512 VNNI: asymmetric u8, x ~ sx * (u - z), sx = (max - min) / 255 over the row (min <= 0 <= max), z the
+                   integer zero point; vpdpbusd (u8 x s8, 4 products per int32 lane, no intermediate saturation),
+                   x . W_j ~ sx * scale_j * (sum_t u_t q_jt - z * sum_t q_jt);
+     AVX2:         symmetric s8, x ~ sx * p, sx = max|x| / 127; vpmaddubsw(|p|, q * sign(p)) (a pair sum is at
+                   most 2 * 127 * 127: no int16 saturation), vpmaddwd to int32.
+   The activation rounding adds an error of at most half a step per element, on top of the weights' own int8
+   rounding; tests/test_quant.c holds whole models to cosine >= 0.999 per token against HuggingFace. The scalar
+   path (ALBERT_NO_SIMD, or a CPU without AVX2) keeps x in float and computes exactly the contract (in float,
+   summing in order, as the reference versions did).
+
+   The AVX2 paths assume F16C, which every CPU with AVX2 has (clang cannot test it with __builtin_cpu_supports). */
+
+/* Declares `float *name` pointing to `count` floats on the stack, 64-byte aligned. */
+#define ALBERT__ALIGNED_FLOATS(name, count)                                                                  \
+    float name##_block[(count) + 16];                                                                        \
+    float *name = name##_block + (16 - (size_t)((uintptr_t)name##_block / sizeof(float) % 16)) % 16
+
+/* IEEE half -> float (all values: zeros, subnormals, infinities, NaN). */
+static float albert__half_to_float(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exponent = (h >> 10) & 0x1fu, mantissa = h & 0x3ffu, bits;
+    float f;
+    if (exponent == 0) {
+        f = (float)mantissa * (1.0f / 16777216.0f);   /* 2^-24 */
+        return sign ? -f : f;
+    }
+    if (exponent == 31) bits = sign | 0x7f800000u | (mantissa << 13);
+    else bits = sign | ((exponent + 112u) << 23) | (mantissa << 13);
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/* The kernels of one compact-weight linear call. */
+typedef struct albert__qlinear_job {
+    albert__linear_job out;      /* x, sizes, bias, act, residual, y, isa, tile shape, packed x: as albert__linear
+                                    (its w is unused); also what albert__linear_store_tile reads */
+    const uint16_t *w16;         /* f16 weights, or NULL */
+    const int8_t *w8;            /* q8 weights, or NULL */
+    const float *w8_scale;       /* [n] */
+    int vnni;                    /* q8: 1 = AVX-512 VNNI kernel (u8 activations), 0 = AVX2 (u7) */
+    int kp;                      /* q8: quantized row length (k rounded up to 64 bytes) */
+    uint8_t *xq;                 /* q8: [chunk rows x kp] quantized rows of x */
+    float *xs;                   /* q8: [chunk rows] their scales */
+    int32_t *xz;                 /* q8: [chunk rows] their zero points */
+} albert__qlinear_job;
+
+/* ---------------------------------------------------------------- scalar (the contract, exactly) */
+/* Thread `index` of `count` computes its share of output columns, for every row of x. */
+static void albert__qlinear_scalar_task(void *arg, int index, int count)
+{
+    const albert__qlinear_job *job = (const albert__qlinear_job *)arg;
+    const albert__linear_job *o = &job->out;
+    int j_begin = (int)((int64_t)o->n * index / count), j_end = (int)((int64_t)o->n * (index + 1) / count);
+    int k = o->k, i, j, t;
+    for (i = 0; i < o->m; i++) {
+        const float *xr = o->x + (size_t)i * o->ldx;
+        for (j = j_begin; j < j_end; j++) {
+            float s = 0.0f;
+            if (job->w16) {
+                const uint16_t *wr = job->w16 + (size_t)j * k;
+                for (t = 0; t < k; t++) s += xr[t] * albert__half_to_float(wr[t]);
+            } else {
+                const int8_t *wr = job->w8 + (size_t)j * k;
+                for (t = 0; t < k; t++) s += xr[t] * (float)wr[t];
+                s *= job->w8_scale[j];
+            }
+            if (o->b) s += o->b[j];
+            if (o->act) s = albert__activate(s, o->act);
+            if (o->residual) s += o->residual[(size_t)i * o->n + j];
+            o->y[(size_t)i * o->n + j] = s;
+        }
+    }
+}
+
+/* y = act(b) + residual: a layer with no inputs (k == 0). */
+static void albert__qlinear_no_inputs(const albert__linear_job *o)
+{
+    int i, j;
+    for (i = 0; i < o->m; i++)
+        for (j = 0; j < o->n; j++) {
+            float v = albert__activate(o->b ? o->b[j] : 0.0f, o->act);
+            o->y[(size_t)i * o->n + j] = v + (o->residual ? o->residual[(size_t)i * o->n + j] : 0.0f);
+        }
+}
+
+static void albert__qlinear_job_init(albert__qlinear_job *job, albert__pool *pool, const float *x, int m, int k,
+                                     const float *b, int n, int act, const float *residual, float *y)
+{
+    memset(job, 0, sizeof *job);
+    job->out.x = x;
+    job->out.ldx = (size_t)k;
+    job->out.m = m;
+    job->out.k = k;
+    job->out.n = n;
+    job->out.b = b;
+    job->out.act = act;
+    job->out.residual = residual;
+    job->out.y = y;
+    job->out.isa = albert__pool_isa(pool);
+}
+
+/* ---------------------------------------------------------------- f16 */
+#ifdef ALBERT__X86_SIMD
+#define ALBERT__AVX2_F16C __attribute__((target("avx2,fma,f16c")))
+
+/* tile[ii * 16 + t] = sum_kk w_ii[kk] * xp[kk * 16 + t] for ii < 6, t < 16, W in f16 (AVX2 + FMA + F16C).
+   Eight values of each W row are widened at a time into wf, which the FMA loop broadcasts from. */
+ALBERT__AVX2_F16C static void albert__tile_f16_avx2(int k, const uint16_t *const *w, const float *xp, float *tile)
+{
+    ALBERT__ALIGNED_FLOATS(wf, 6 * 8);
+    __m256 c0a = _mm256_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a;
+    __m256 c3a = c0a, c3b = c0a, c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a;
+    int k0, r, u;
+    for (k0 = 0; k0 < k; k0 += 8) {
+        int len = k - k0 < 8 ? k - k0 : 8;
+        if (len == 8) {
+            for (r = 0; r < 6; r++)
+                _mm256_store_ps(wf + r * 8, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(w[r] + k0))));
+        } else {
+            for (r = 0; r < 6; r++)
+                for (u = 0; u < len; u++) wf[r * 8 + u] = albert__half_to_float(w[r][k0 + u]);
+        }
+        for (u = 0; u < len; u++) {
+            __m256 xa = _mm256_load_ps(xp), xb = _mm256_load_ps(xp + 8), b;
+            xp += 16;
+#define ALBERT__ROW256H(r)                           \
+    b = _mm256_broadcast_ss(wf + r * 8 + u);         \
+    c##r##a = _mm256_fmadd_ps(b, xa, c##r##a);       \
+    c##r##b = _mm256_fmadd_ps(b, xb, c##r##b);
+            ALBERT__ROW256H(0) ALBERT__ROW256H(1) ALBERT__ROW256H(2)
+            ALBERT__ROW256H(3) ALBERT__ROW256H(4) ALBERT__ROW256H(5)
+#undef ALBERT__ROW256H
+        }
+    }
+#define ALBERT__STORE256H(r)                         \
+    _mm256_store_ps(tile + r * 16, c##r##a);         \
+    _mm256_store_ps(tile + r * 16 + 8, c##r##b);
+    ALBERT__STORE256H(0) ALBERT__STORE256H(1) ALBERT__STORE256H(2)
+    ALBERT__STORE256H(3) ALBERT__STORE256H(4) ALBERT__STORE256H(5)
+#undef ALBERT__STORE256H
+}
+
+/* tile[ii * 32 + t] = sum_kk w_ii[kk] * xp[kk * 32 + t] for ii < 12, t < 32, W in f16 (AVX-512F, whose
+   vcvtph2ps widens 16 halves at a time). */
+ALBERT__AVX512 static void albert__tile_f16_avx512(int k, const uint16_t *const *w, const float *xp, float *tile)
+{
+    ALBERT__ALIGNED_FLOATS(wf, 12 * 16);
+    __m512 c0a = _mm512_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a, c3a = c0a, c3b = c0a;
+    __m512 c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a, c6a = c0a, c6b = c0a, c7a = c0a, c7b = c0a;
+    __m512 c8a = c0a, c8b = c0a, c9a = c0a, c9b = c0a, c10a = c0a, c10b = c0a, c11a = c0a, c11b = c0a;
+    int k0, r, u;
+    for (k0 = 0; k0 < k; k0 += 16) {
+        int len = k - k0 < 16 ? k - k0 : 16;
+        if (len == 16) {
+            for (r = 0; r < 12; r++)
+                _mm512_store_ps(wf + r * 16,
+                                _mm512_maskz_cvtph_ps((__mmask16)0xFFFF, _mm256_loadu_si256((const __m256i *)(const void *)(w[r] + k0))));
+        } else {
+            for (r = 0; r < 12; r++)
+                for (u = 0; u < len; u++) wf[r * 16 + u] = albert__half_to_float(w[r][k0 + u]);
+        }
+        for (u = 0; u < len; u++) {
+            __m512 xa = _mm512_load_ps(xp), xb = _mm512_load_ps(xp + 16), b;
+            xp += 32;
+#define ALBERT__ROW512H(r)                           \
+    b = _mm512_set1_ps(wf[r * 16 + u]);              \
+    c##r##a = _mm512_fmadd_ps(b, xa, c##r##a);       \
+    c##r##b = _mm512_fmadd_ps(b, xb, c##r##b);
+            ALBERT__ROW512H(0) ALBERT__ROW512H(1) ALBERT__ROW512H(2) ALBERT__ROW512H(3)
+            ALBERT__ROW512H(4) ALBERT__ROW512H(5) ALBERT__ROW512H(6) ALBERT__ROW512H(7)
+            ALBERT__ROW512H(8) ALBERT__ROW512H(9) ALBERT__ROW512H(10) ALBERT__ROW512H(11)
+#undef ALBERT__ROW512H
+        }
+    }
+#define ALBERT__STORE512H(r)                         \
+    _mm512_store_ps(tile + r * 32, c##r##a);         \
+    _mm512_store_ps(tile + r * 32 + 16, c##r##b);
+    ALBERT__STORE512H(0) ALBERT__STORE512H(1) ALBERT__STORE512H(2) ALBERT__STORE512H(3)
+    ALBERT__STORE512H(4) ALBERT__STORE512H(5) ALBERT__STORE512H(6) ALBERT__STORE512H(7)
+    ALBERT__STORE512H(8) ALBERT__STORE512H(9) ALBERT__STORE512H(10) ALBERT__STORE512H(11)
+#undef ALBERT__STORE512H
+}
+
+/* Thread `index` of `count` computes its range of W rows for all rows of the chunk (as albert__linear_tiles_task). */
+static void albert__f16_tiles_task(void *arg, int index, int count)
+{
+    const albert__qlinear_job *job = (const albert__qlinear_job *)arg;
+    const albert__linear_job *o = &job->out;
+    int mr = o->mr, nr = o->nr;
+    int n_blocks = (o->n + mr - 1) / mr, n_panels = (o->chunk_rows + nr - 1) / nr;
+    int block_begin = (int)((int64_t)n_blocks * index / count), block_end = (int)((int64_t)n_blocks * (index + 1) / count);
+    int blk, p, ii;
+    ALBERT__ALIGNED_FLOATS(tile, ALBERT__MR_MAX * ALBERT__NR_MAX);
+    const uint16_t *wrows[ALBERT__MR_MAX];
+    for (blk = block_begin; blk < block_end; blk++) {
+        int j0 = blk * mr, mr_used = o->n - j0 < mr ? o->n - j0 : mr;
+        for (ii = 0; ii < mr; ii++) wrows[ii] = job->w16 + (size_t)(j0 + (ii < mr_used ? ii : mr_used - 1)) * o->k;
+        for (p = 0; p < n_panels; p++) {
+            int row0 = o->chunk_row0 + p * nr;
+            int nt_used = o->chunk_rows - p * nr < nr ? o->chunk_rows - p * nr : nr;
+            const float *xp = o->xp + (size_t)p * o->k * nr;
+            if (o->isa == ALBERT__ISA_AVX512) albert__tile_f16_avx512(o->k, wrows, xp, tile);
+            else albert__tile_f16_avx2(o->k, wrows, xp, tile);
+            albert__linear_store_tile(o, tile, j0, mr_used, row0, nt_used);
+        }
+    }
+}
+#endif /* ALBERT__X86_SIMD */
+
+static void albert__linear_f16(albert__pool *pool, const float *x, int m, int k, const uint16_t *w, const float *b,
+                               int n, int act, const float *residual, float *y)
+{
+    albert__qlinear_job job;
+    int n_threads = albert__pool_threads(pool);
+    if (m <= 0 || n <= 0) return;
+    albert__qlinear_job_init(&job, pool, x, m, k, b, n, act, residual, y);
+    job.w16 = w;
+    if (k <= 0) {
+        albert__qlinear_no_inputs(&job.out);
+        return;
+    }
+#ifdef ALBERT__X86_SIMD
+    if (job.out.isa != ALBERT__ISA_SCALAR) {
+        albert__linear_job *o = &job.out;
+        o->mr = o->isa == ALBERT__ISA_AVX512 ? ALBERT__MR_AVX512 : ALBERT__MR_AVX2;
+        o->nr = o->isa == ALBERT__ISA_AVX512 ? ALBERT__NR_AVX512 : ALBERT__NR_AVX2;
+        if ((size_t)k * (size_t)o->nr <= ALBERT__PACK_FLOATS) {
+            int panels_fit = (int)(ALBERT__PACK_FLOATS / ((size_t)k * (size_t)o->nr));
+            int chunk_max = panels_fit * o->nr, n_blocks = (n + o->mr - 1) / o->mr, row0;
+            int tile_tasks = n_blocks < n_threads ? n_blocks : n_threads;
+            o->xp = pool->pack;
+            for (row0 = 0; row0 < m; row0 += chunk_max) {
+                int n_panels;
+                o->chunk_row0 = row0;
+                o->chunk_rows = m - row0 < chunk_max ? m - row0 : chunk_max;
+                n_panels = (o->chunk_rows + o->nr - 1) / o->nr;
+                albert__pool_run(pool, albert__linear_pack_task, o, n_panels < n_threads ? n_panels : n_threads);
+                albert__pool_run(pool, albert__f16_tiles_task, &job, tile_tasks);
+            }
+            return;
+        }
+    }
+#endif
+    albert__pool_run(pool, albert__qlinear_scalar_task, &job, n < n_threads ? n : n_threads);
+}
+
+/* ---------------------------------------------------------------- q8 */
+#ifdef ALBERT__X86_SIMD
+#define ALBERT__VNNI __attribute__((target("avx512f,avx512bw,avx512vnni,avx2,fma")))
+#define ALBERT__Q8_ROWS 4       /* W rows per micro-kernel */
+#define ALBERT__Q8_TOKENS 4     /* most x rows per micro-kernel (VNNI 4, AVX2 2) */
+#define ALBERT__Q8_GROUP 64     /* x rows per stored tile */
+
+static int albert__cpu_has_vnni(void)
+{
+    return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
+}
+
+/* Quantizes x[k] to out[kp] (zero past k).
+   asymmetric (VNNI): u8 u in [0, 255], x ~ scale * (u - zero), min(x, 0) -> 0 and max(x, 0) -> 255;
+   symmetric (AVX2):  s8 q in [-127, 127], x ~ scale * q, scale = max|x| / 127, *zero = 0. */
+ALBERT__AVX2 static void albert__quantize_row_avx2(const float *x, int k, int kp, int symmetric, uint8_t *out,
+                                                   float *scale, int32_t *zero)
+{
+    __m256 vlo = _mm256_setzero_ps(), vhi = vlo, vinv, vz;
+    __m256i vzero = _mm256_setzero_si256(), vmax, shift;
+    __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    __m128 h;
+    float lo, hi, s, inv;
+    int j, z, qmax = symmetric ? 254 : 255;
+    for (j = 0; j + 8 <= k; j += 8) {
+        __m256 v = _mm256_loadu_ps(x + j);
+        vlo = _mm256_min_ps(vlo, v);
+        vhi = _mm256_max_ps(vhi, v);
+    }
+    h = _mm_min_ps(_mm256_castps256_ps128(vlo), _mm256_extractf128_ps(vlo, 1));
+    h = _mm_min_ps(h, _mm_movehl_ps(h, h));
+    lo = _mm_cvtss_f32(_mm_min_ss(h, _mm_shuffle_ps(h, h, 1)));
+    h = _mm_max_ps(_mm256_castps256_ps128(vhi), _mm256_extractf128_ps(vhi, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    hi = _mm_cvtss_f32(_mm_max_ss(h, _mm_shuffle_ps(h, h, 1)));
+    for (; j < k; j++) {
+        lo = x[j] < lo ? x[j] : lo;
+        hi = x[j] > hi ? x[j] : hi;
+    }
+    if (symmetric) {   /* the range [-max|x|, max|x|] in 254 steps: zero point 127 */
+        hi = -lo > hi ? -lo : hi;
+        lo = -hi;
+    }
+    s = (hi - lo) / (float)qmax;
+    memset(out, 0, (size_t)kp);
+    *zero = 0;
+    if (!(s > 0.0f && s <= FLT_MAX)) {   /* an all-zero row (or NaN / infinite inputs: the row reads as 0) */
+        *scale = 0.0f;
+        return;
+    }
+    inv = 1.0f / s;
+    z = symmetric ? 127 : (int)lrintf(-lo * inv);
+    z = z < 0 ? 0 : (z > qmax ? qmax : z);
+    *scale = s;
+    if (symmetric != 1) *zero = z;
+    vinv = _mm256_set1_ps(inv);
+    vz = _mm256_set1_ps((float)z);
+    vmax = _mm256_set1_epi32(qmax);
+    shift = _mm256_set1_epi8(symmetric == 1 ? 127 : 0);
+#define ALBERT__QUANT8(off)                                                                                  \
+    _mm256_max_epi32(vzero, _mm256_min_epi32(vmax, _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_loadu_ps(x + j + off), \
+                                                                                      vinv, vz))))
+    for (j = 0; j + 32 <= k; j += 32) {
+        __m256i a = ALBERT__QUANT8(0), b = ALBERT__QUANT8(8), c = ALBERT__QUANT8(16), d = ALBERT__QUANT8(24);
+        __m256i packed = _mm256_packus_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
+        packed = _mm256_sub_epi8(_mm256_permutevar8x32_epi32(packed, order), shift);
+        _mm256_storeu_si256((__m256i *)(void *)(out + j), packed);
+    }
+#undef ALBERT__QUANT8
+    for (; j < k; j++) {
+        int u = (int)lrintf(x[j] * inv + (float)z);
+        u = u < 0 ? 0 : (u > qmax ? qmax : u);
+        out[j] = (uint8_t)(symmetric == 1 ? (u + 129) & 0xff : u);   /* symmetric: the byte of u - 127 */
+    }
+}
+
+/* Sum of each of the 4 rows w[r][0..k) (int8). */
+ALBERT__AVX2 static void albert__row_sums_q8_avx2(int k, const int8_t *const *w, int32_t *sums)
+{
+    __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
+    int r, j;
+    for (r = 0; r < ALBERT__Q8_ROWS; r++) {
+        __m256i acc = _mm256_setzero_si256();
+        int32_t lanes[8], s = 0;
+        for (j = 0; j + 32 <= k; j += 32) {
+            __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(w[r] + j));
+            acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, v), ones16));
+        }
+        _mm256_storeu_si256((__m256i *)(void *)lanes, acc);
+        for (; j < k; j++) s += w[r][j];
+        for (j = 0; j < 8; j++) s += lanes[j];
+        sums[r] = s;
+    }
+}
+
+/* The 8 lane sums of v[0..7], in order (a hadd tree). */
+ALBERT__AVX2 static __m256i albert__hsum8x8_epi32(const __m256i *v)
+{
+    __m256i s0123 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+    __m256i s4567 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
+    return _mm256_add_epi32(_mm256_permute2x128_si256(s0123, s4567, 0x20), _mm256_permute2x128_si256(s0123, s4567, 0x31));
+}
+
+/* dots[r][t] = sum_kk w[r][kk] * x[t][kk] for r < 4, t < 2: w int8 rows of k, x int8 rows (in [-127, 127])
+   padded with zeros to a multiple of 32. AVX2: vpmaddubsw(|x|, w * sign(x)) pairs (at most 2 * 127 * 127, no
+   saturation), vpmaddwd to int32. */
+ALBERT__AVX2 static void albert__dot_q8_avx2(int k, const int8_t *const *w, const uint8_t *const *x,
+                                             int32_t dots[ALBERT__Q8_ROWS][ALBERT__Q8_TOKENS])
+{
+    __m256i ones = _mm256_set1_epi16(1), c[8], sums;
+    __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    const uint8_t *x0 = x[0], *x1 = x[1];
+    int32_t out[8];
+    int j, r;
+#define ALBERT__DOT256(a, b, wv)                                                                               \
+    {                                                                                                          \
+        __m256i wr = (wv);                                                                                     \
+        a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_maddubs_epi16(ax0, _mm256_sign_epi8(wr, sx0)), ones)); \
+        b = _mm256_add_epi32(b, _mm256_madd_epi16(_mm256_maddubs_epi16(ax1, _mm256_sign_epi8(wr, sx1)), ones)); \
+    }
+    for (j = 0; j < k; j += 32) {
+        __m256i sx0 = _mm256_load_si256((const __m256i *)(const void *)(x0 + j));
+        __m256i sx1 = _mm256_load_si256((const __m256i *)(const void *)(x1 + j));
+        __m256i ax0 = _mm256_abs_epi8(sx0), ax1 = _mm256_abs_epi8(sx1);
+        if (j + 32 <= k) {
+            ALBERT__DOT256(c0, c1, _mm256_loadu_si256((const __m256i *)(const void *)(w[0] + j)))
+            ALBERT__DOT256(c2, c3, _mm256_loadu_si256((const __m256i *)(const void *)(w[1] + j)))
+            ALBERT__DOT256(c4, c5, _mm256_loadu_si256((const __m256i *)(const void *)(w[2] + j)))
+            ALBERT__DOT256(c6, c7, _mm256_loadu_si256((const __m256i *)(const void *)(w[3] + j)))
+        } else {   /* the last k % 32 weights, copied into zeroed blocks (never read past a row) */
+            int8_t tail[ALBERT__Q8_ROWS][32];
+            memset(tail, 0, sizeof tail);
+            for (r = 0; r < ALBERT__Q8_ROWS; r++) memcpy(tail[r], w[r] + j, (size_t)(k - j));
+            ALBERT__DOT256(c0, c1, _mm256_loadu_si256((const __m256i *)(const void *)tail[0]))
+            ALBERT__DOT256(c2, c3, _mm256_loadu_si256((const __m256i *)(const void *)tail[1]))
+            ALBERT__DOT256(c4, c5, _mm256_loadu_si256((const __m256i *)(const void *)tail[2]))
+            ALBERT__DOT256(c6, c7, _mm256_loadu_si256((const __m256i *)(const void *)tail[3]))
+        }
+    }
+    c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3; c[4] = c4; c[5] = c5; c[6] = c6; c[7] = c7;
+#undef ALBERT__DOT256
+    sums = albert__hsum8x8_epi32(c);
+    _mm256_storeu_si256((__m256i *)(void *)out, sums);
+    for (r = 0; r < ALBERT__Q8_ROWS; r++) {
+        dots[r][0] = out[2 * r];
+        dots[r][1] = out[2 * r + 1];
+    }
+}
+
+/* The same for t < 4 with x in u8 rows padded to a multiple of 64 (AVX-512 VNNI vpdpbusd, u8 x s8). */
+ALBERT__VNNI static void albert__dot_q8_vnni(int k, const int8_t *const *w, const uint8_t *const *x,
+                                            int32_t dots[ALBERT__Q8_ROWS][ALBERT__Q8_TOKENS])
+{
+    __m512i c[ALBERT__Q8_ROWS * ALBERT__Q8_TOKENS];
+    __m256i halves[ALBERT__Q8_ROWS * ALBERT__Q8_TOKENS];
+    int32_t out[ALBERT__Q8_ROWS * ALBERT__Q8_TOKENS];
+    int j, r, t;
+    __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    __m512i c8 = c0, c9 = c0, c10 = c0, c11 = c0, c12 = c0, c13 = c0, c14 = c0, c15 = c0;
+    for (j = 0; j < k; j += 64) {
+        __mmask64 keep = k - j >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (k - j)) - 1);   /* masked: never past a row */
+        __m512i x0 = _mm512_load_si512((const void *)(x[0] + j)), x1 = _mm512_load_si512((const void *)(x[1] + j));
+        __m512i x2 = _mm512_load_si512((const void *)(x[2] + j)), x3 = _mm512_load_si512((const void *)(x[3] + j));
+        __m512i wv;
+#define ALBERT__DOT512(r, a, b, c, d)                                          \
+        wv = _mm512_maskz_loadu_epi8(keep, (const void *)(w[r] + j));          \
+        a = _mm512_dpbusd_epi32(a, x0, wv);                                    \
+        b = _mm512_dpbusd_epi32(b, x1, wv);                                    \
+        c = _mm512_dpbusd_epi32(c, x2, wv);                                    \
+        d = _mm512_dpbusd_epi32(d, x3, wv);
+        ALBERT__DOT512(0, c0, c1, c2, c3)
+        ALBERT__DOT512(1, c4, c5, c6, c7)
+        ALBERT__DOT512(2, c8, c9, c10, c11)
+        ALBERT__DOT512(3, c12, c13, c14, c15)
+#undef ALBERT__DOT512
+    }
+    c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3; c[4] = c4; c[5] = c5; c[6] = c6; c[7] = c7;
+    c[8] = c8; c[9] = c9; c[10] = c10; c[11] = c11; c[12] = c12; c[13] = c13; c[14] = c14; c[15] = c15;
+    for (r = 0; r < ALBERT__Q8_ROWS * ALBERT__Q8_TOKENS; r++)   /* 512 -> 256 bits, then two hadd trees */
+        halves[r] = _mm256_add_epi32(_mm512_maskz_extracti64x4_epi64((__mmask8)0xF, c[r], 0),
+                                     _mm512_maskz_extracti64x4_epi64((__mmask8)0xF, c[r], 1));
+    _mm256_storeu_si256((__m256i *)(void *)out, albert__hsum8x8_epi32(halves));
+    _mm256_storeu_si256((__m256i *)(void *)(out + 8), albert__hsum8x8_epi32(halves + 8));
+    for (r = 0; r < ALBERT__Q8_ROWS; r++)
+        for (t = 0; t < ALBERT__Q8_TOKENS; t++) dots[r][t] = out[4 * r + t];
+}
+
+/* Quantizes the rows of the chunk; thread `index` of `count` does its share. */
+static void albert__q8_quantize_task(void *arg, int index, int count)
+{
+    const albert__qlinear_job *job = (const albert__qlinear_job *)arg;
+    const albert__linear_job *o = &job->out;
+    int i = (int)((int64_t)o->chunk_rows * index / count), end = (int)((int64_t)o->chunk_rows * (index + 1) / count);
+    for (; i < end; i++)
+        albert__quantize_row_avx2(o->x + (size_t)(o->chunk_row0 + i) * o->ldx, o->k, job->kp, job->vnni ? 2 : 1,
+                                  job->xq + (size_t)i * job->kp, &job->xs[i], &job->xz[i]);
+}
+
+/* Thread `index` of `count` computes its range of W rows (blocks of 4) for all rows of the chunk, in groups of
+   ALBERT__Q8_GROUP x rows whose tile gets bias, activation and residual by albert__linear_store_tile. */
+static void albert__q8_tiles_task(void *arg, int index, int count)
+{
+    const albert__qlinear_job *job = (const albert__qlinear_job *)arg;
+    const albert__linear_job *o = &job->out;
+    int n_blocks = (o->n + ALBERT__Q8_ROWS - 1) / ALBERT__Q8_ROWS, tokens = job->vnni ? 4 : 2;
+    int block_begin = (int)((int64_t)n_blocks * index / count), block_end = (int)((int64_t)n_blocks * (index + 1) / count);
+    int blk, g0, t0, ii, tt;
+    ALBERT__ALIGNED_FLOATS(tile, ALBERT__Q8_ROWS * ALBERT__Q8_GROUP);
+    const int8_t *wrows[ALBERT__Q8_ROWS];
+    const uint8_t *xrows[ALBERT__Q8_TOKENS];
+    int32_t sums[ALBERT__Q8_ROWS], dots[ALBERT__Q8_ROWS][ALBERT__Q8_TOKENS];
+    for (blk = block_begin; blk < block_end; blk++) {
+        int j0 = blk * ALBERT__Q8_ROWS, rows_used = o->n - j0 < ALBERT__Q8_ROWS ? o->n - j0 : ALBERT__Q8_ROWS;
+        for (ii = 0; ii < ALBERT__Q8_ROWS; ii++)
+            wrows[ii] = job->w8 + (size_t)(j0 + (ii < rows_used ? ii : rows_used - 1)) * o->k;
+        if (job->vnni) albert__row_sums_q8_avx2(o->k, wrows, sums);   /* for the zero points */
+        else sums[0] = sums[1] = sums[2] = sums[3] = 0;                 /* symmetric: no zero points */
+        for (g0 = 0; g0 < o->chunk_rows; g0 += ALBERT__Q8_GROUP) {
+            int group = o->chunk_rows - g0 < ALBERT__Q8_GROUP ? o->chunk_rows - g0 : ALBERT__Q8_GROUP;
+            for (t0 = 0; t0 < group; t0 += tokens) {
+                int used = group - t0 < tokens ? group - t0 : tokens;
+                for (tt = 0; tt < tokens; tt++) xrows[tt] = job->xq + (size_t)(g0 + t0 + (tt < used ? tt : 0)) * job->kp;
+                if (job->vnni) albert__dot_q8_vnni(o->k, wrows, xrows, dots);
+                else albert__dot_q8_avx2(o->k, wrows, xrows, dots);
+                for (tt = 0; tt < used; tt++) {
+                    int i = g0 + t0 + tt;
+                    for (ii = 0; ii < rows_used; ii++)
+                        tile[ii * ALBERT__Q8_GROUP + t0 + tt] =
+                            job->xs[i] * job->w8_scale[j0 + ii] *
+                            (float)((int64_t)dots[ii][tt] - (int64_t)job->xz[i] * sums[ii]);
+                }
+            }
+            for (ii = 0; ii < ALBERT__Q8_ROWS; ii++)
+                for (tt = ii < rows_used ? group : 0; tt < ALBERT__Q8_GROUP; tt++) tile[ii * ALBERT__Q8_GROUP + tt] = 0.0f;
+            albert__linear_store_tile(o, tile, j0, rows_used, o->chunk_row0 + g0, group);
+        }
+    }
+}
+#endif /* ALBERT__X86_SIMD */
+
+static void albert__linear_q8(albert__pool *pool, const float *x, int m, int k, const int8_t *w, const float *scale,
+                              const float *b, int n, int act, const float *residual, float *y)
+{
+    albert__qlinear_job job;
+    int n_threads = albert__pool_threads(pool);
+    if (m <= 0 || n <= 0) return;
+    albert__qlinear_job_init(&job, pool, x, m, k, b, n, act, residual, y);
+    job.w8 = w;
+    job.w8_scale = scale;
+    if (k <= 0) {
+        albert__qlinear_no_inputs(&job.out);
+        return;
+    }
+#ifdef ALBERT__X86_SIMD
+    if (job.out.isa != ALBERT__ISA_SCALAR) {
+        /* the pack buffer holds, per chunk: scales and zero points (16-float blocks), then rows of kp bytes */
+        size_t pack_bytes = ALBERT__PACK_FLOATS * sizeof(float), kp = ((size_t)k + 63) / 64 * 64;
+        size_t rows_fit = pack_bytes / (kp + 2 * sizeof(float)), chunk_max = rows_fit > 32 ? rows_fit - 32 : 0;
+        /* k <= 32768 keeps every int32 sum (at most k * 255 * 127, twice) from overflowing */
+        if (chunk_max >= 1 && k <= 32768) {
+            albert__linear_job *o = &job.out;
+            int n_blocks = (n + ALBERT__Q8_ROWS - 1) / ALBERT__Q8_ROWS, row0;
+            int tile_tasks = n_blocks < n_threads ? n_blocks : n_threads;
+            size_t chunk_rows16;
+            if (chunk_max > (size_t)m) chunk_max = (size_t)m;
+            chunk_rows16 = albert__round16(chunk_max);
+            job.vnni = o->isa == ALBERT__ISA_AVX512 && albert__cpu_has_vnni();
+            job.kp = (int)kp;
+            o->nr = ALBERT__Q8_GROUP;   /* the row stride of the tiles given to albert__linear_store_tile */
+            o->mr = ALBERT__Q8_ROWS;
+            job.xs = pool->pack;
+            job.xz = (int32_t *)(void *)(pool->pack + chunk_rows16);
+            job.xq = (uint8_t *)(void *)(pool->pack + 2 * chunk_rows16);
+            for (row0 = 0; row0 < m; row0 += (int)chunk_max) {
+                int quant_tasks;
+                o->chunk_row0 = row0;
+                o->chunk_rows = m - row0 < (int)chunk_max ? m - row0 : (int)chunk_max;
+                quant_tasks = o->chunk_rows < n_threads ? o->chunk_rows : n_threads;
+                if ((size_t)o->chunk_rows * (size_t)k < 16384) quant_tasks = 1;
+                albert__pool_run(pool, albert__q8_quantize_task, &job, quant_tasks);
+                albert__pool_run(pool, albert__q8_tiles_task, &job, tile_tasks);
+            }
+            return;
+        }
+    }
+#endif
+    albert__pool_run(pool, albert__qlinear_scalar_task, &job, n < n_threads ? n : n_threads);
+}
 
 /* y[m x rows] = act(x[m x cols] W^T + b) + residual, for W in any of the file's dtypes. */
 static void albert__dense(albert__pool *pool, const float *x, int m, const albert__matrix *w, const float *b, int act,
@@ -1174,7 +3389,7 @@ static void albert__layer_forward(albert_context *ctx, const albert__layer *l, c
     int T = ctx->n_rows, H = c->hidden_size, heads = c->num_attention_heads, s;
     float eps = c->layer_norm_eps;
     if (l->q_w.dtype == ALBERT__F32 && l->k_w.dtype == ALBERT__F32 && l->v_w.dtype == ALBERT__F32) {
-        /* x packed once for the three projections, one job (wip/kernels.h) */
+        /* x packed once for the three projections, one job (albert__linear_group) */
         const float *w[3], *bias[3];
         float *y[3];
         w[0] = (const float *)l->q_w.data, w[1] = (const float *)l->k_w.data, w[2] = (const float *)l->v_w.data;
@@ -1435,9 +3650,2181 @@ ALBERT_DEF albert_result albert_encode(albert_context *ctx, const int32_t *input
 /* ---------------------------------------------------------------------------------------------- */
 /* Tokenizer: text -> normalizer -> pieces -> ids                                                 */
 /* ---------------------------------------------------------------------------------------------- */
-#include "wip/unicode.h"
-#include "wip/wordpiece.h"
-#include "wip/tokenizer.h"
+/* Unicode character data for the tokenizers.
+
+   WHAT IT MATCHES
+     Python 3.11's unicodedata (Unicode 14.0.0 — the version HF's reference tokenizers ran with) and str:
+     unicodedata.category / combining / normalize("NFD" | "NFKD" | "NFC"), str.lower() (full mappings from
+     SpecialCasing.txt, e.g. U+0130 -> "i" U+0307, and Final_Sigma for U+03A3 at string level), str.isspace().
+     Code points that are unassigned in Unicode 14.0 read as category Cn, combining class 0, no mappings,
+     exactly like Python's unicodedata (tools/gen-unicode.c keeps only code points with Age <= 14.0).
+
+   THE uni.* TENSORS (written by tools/tok_unicode.c from the generated tools/tok_unicode_data.h)
+     uni.stage1     u32 [4352]       block of each 256-code-point page: stage1[cp >> 8] < number of blocks
+     uni.stage2     u8  [B x 256]    property record of each code point: stage2[block * 256 + (cp & 255)]
+     uni.props      u8  [R x 4]      record: general category (ALBERT__UCAT_*), canonical combining class,
+                                     flags (ALBERT__UFLAG_*), 0
+     uni.nfd.index  u32 [N x 2]      full canonical decompositions (recursive, not reordered), sorted by code
+     uni.nfd.data   u32 [D]          point: index row = {code point, offset into data | length << 24}
+     uni.nfkd.index / uni.nfkd.data  full compatibility decompositions, only where they differ from NFD's
+     uni.lower.index / uni.lower.data  str.lower() of one code point (no context), only where it changes
+     uni.compose    u32 [C x 3]      canonical compositions {first, second, composite}, sorted by (first, second),
+                                     without the composition exclusions (the primary composites of NFC)
+     Hangul syllables are decomposed and composed algorithmically (not in the tables).
+     Everything is validated once in albert__unicode_load; lookups afterwards never check bounds again.
+
+   TEXT INPUT
+     albert__utf8_decode reads strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF) and never
+     reads past n: each byte that does not start a valid sequence reads as U+FFFD on its own. */
+
+/* ---------------------------------------------------------------- Unicode: categories and flags */
+enum {
+    ALBERT__UCAT_CN = 0,   /* unassigned (the default) */
+    ALBERT__UCAT_LU, ALBERT__UCAT_LL, ALBERT__UCAT_LT, ALBERT__UCAT_LM, ALBERT__UCAT_LO,
+    ALBERT__UCAT_MN, ALBERT__UCAT_MC, ALBERT__UCAT_ME,
+    ALBERT__UCAT_ND, ALBERT__UCAT_NL, ALBERT__UCAT_NO,
+    ALBERT__UCAT_PC, ALBERT__UCAT_PD, ALBERT__UCAT_PS, ALBERT__UCAT_PE, ALBERT__UCAT_PI, ALBERT__UCAT_PF, ALBERT__UCAT_PO,
+    ALBERT__UCAT_SM, ALBERT__UCAT_SC, ALBERT__UCAT_SK, ALBERT__UCAT_SO,
+    ALBERT__UCAT_ZS, ALBERT__UCAT_ZL, ALBERT__UCAT_ZP,
+    ALBERT__UCAT_CC, ALBERT__UCAT_CF, ALBERT__UCAT_CS, ALBERT__UCAT_CO,
+    ALBERT__UCAT_COUNT
+};
+/* The two-letter names, in enum order (for tests and messages): "Cn", "Lu", ... */
+static const char albert__ucat_names[ALBERT__UCAT_COUNT][3] = {
+    "Cn", "Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf",
+    "Po", "Sm", "Sc", "Sk", "So", "Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co"
+};
+#define ALBERT__UCAT_IS_LETTER(c)      ((c) >= ALBERT__UCAT_LU && (c) <= ALBERT__UCAT_LO)
+#define ALBERT__UCAT_IS_MARK(c)        ((c) >= ALBERT__UCAT_MN && (c) <= ALBERT__UCAT_ME)
+#define ALBERT__UCAT_IS_NUMBER(c)      ((c) >= ALBERT__UCAT_ND && (c) <= ALBERT__UCAT_NO)
+#define ALBERT__UCAT_IS_PUNCTUATION(c) ((c) >= ALBERT__UCAT_PC && (c) <= ALBERT__UCAT_PO)
+#define ALBERT__UCAT_IS_OTHER(c)       ((c) == ALBERT__UCAT_CN || ((c) >= ALBERT__UCAT_CC && (c) <= ALBERT__UCAT_CO))
+
+#define ALBERT__UFLAG_SPACE          0x01u  /* Python str.isspace(): category Zs or bidi class WS, B, S */
+#define ALBERT__UFLAG_CASED          0x02u  /* DerivedCoreProperties Cased (for Final_Sigma) */
+#define ALBERT__UFLAG_CASE_IGNORABLE 0x04u  /* DerivedCoreProperties Case_Ignorable (for Final_Sigma) */
+#define ALBERT__UFLAG_NFD            0x08u  /* has a row in uni.nfd.index */
+#define ALBERT__UFLAG_NFKD           0x10u  /* has a row in uni.nfkd.index */
+#define ALBERT__UFLAG_LOWER          0x20u  /* has a row in uni.lower.index */
+#define ALBERT__UFLAG_COMPOSE_SECOND 0x40u  /* is the second code point of some row of uni.compose */
+#define ALBERT__UFLAG_ALL            0x7Fu
+
+#define ALBERT__UNICODE_MAX_CP      0x10FFFFu
+#define ALBERT__UNICODE_PAGE_SHIFT  8
+#define ALBERT__UNICODE_PAGE_SIZE   256u
+#define ALBERT__UNICODE_PAGES       (0x110000u >> ALBERT__UNICODE_PAGE_SHIFT)   /* 4352 */
+#define ALBERT__UNICODE_MAX_DECOMP  32      /* longest full decomposition is 18 (U+FDFA); out[] buffers hold 32 */
+
+/* Hangul syllables (Unicode 3.12) */
+#define ALBERT__HANGUL_S_BASE  0xAC00u
+#define ALBERT__HANGUL_L_BASE  0x1100u
+#define ALBERT__HANGUL_V_BASE  0x1161u
+#define ALBERT__HANGUL_T_BASE  0x11A7u
+#define ALBERT__HANGUL_L_COUNT 19u
+#define ALBERT__HANGUL_V_COUNT 21u
+#define ALBERT__HANGUL_T_COUNT 28u
+#define ALBERT__HANGUL_N_COUNT (ALBERT__HANGUL_V_COUNT * ALBERT__HANGUL_T_COUNT)   /* 588 */
+#define ALBERT__HANGUL_S_COUNT (ALBERT__HANGUL_L_COUNT * ALBERT__HANGUL_N_COUNT)   /* 11172 */
+
+/* A code point -> code point sequence table (uni.<name>.index + uni.<name>.data). */
+typedef struct albert__unicode_map {
+    const uint32_t *index;     /* [n_rows x 2]: code point, offset | length << 24 */
+    uint32_t n_rows;
+    const uint32_t *data;      /* [n_data] */
+    uint32_t n_data;
+} albert__unicode_map;
+
+typedef struct albert__unicode {
+    const uint32_t *stage1;    /* [ALBERT__UNICODE_PAGES] */
+    const uint8_t *stage2;     /* [n_blocks x 256] */
+    uint32_t n_blocks;
+    const uint8_t *props;      /* [n_props x 4] */
+    uint32_t n_props;
+    albert__unicode_map nfd, nfkd, lower;
+    const uint32_t *compose;   /* [n_compose x 3] */
+    uint32_t n_compose;
+} albert__unicode;
+
+/* ---------------------------------------------------------------- UTF-8 */
+/* Decodes one code point from s[0..n) (n >= 1) into *cp and returns the bytes used (1..4). Never reads past n.
+   A byte that does not start a valid sequence (stray continuation, overlong form, surrogate, > U+10FFFF,
+   truncated sequence) gives U+FFFD and uses exactly 1 byte. */
+static size_t albert__utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
+{
+    uint32_t c = s[0], min_value;
+    size_t len, i;
+    if (c < 0x80) { *cp = c; return 1; }
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; c &= 0x1F; min_value = 0x80; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; c &= 0x0F; min_value = 0x800; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; c &= 0x07; min_value = 0x10000; }
+    else { *cp = 0xFFFD; return 1; }
+    if (len > n) { *cp = 0xFFFD; return 1; }
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) { *cp = 0xFFFD; return 1; }
+        c = (c << 6) | (uint32_t)(s[i] & 0x3F);
+    }
+    if (c < min_value || c > ALBERT__UNICODE_MAX_CP || (c >= 0xD800 && c <= 0xDFFF)) { *cp = 0xFFFD; return 1; }
+    *cp = c;
+    return len;
+}
+
+/* Encodes cp (<= U+10FFFF; anything else is written as U+FFFD) into out; returns the byte count (1..4). */
+static size_t albert__utf8_encode(uint32_t cp, uint8_t out[4])
+{
+    if (cp > ALBERT__UNICODE_MAX_CP) cp = 0xFFFD;
+    if (cp < 0x80) { out[0] = (uint8_t)cp; return 1; }
+    if (cp < 0x800) {
+        out[0] = (uint8_t)(0xC0 | (cp >> 6)); out[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (uint8_t)(0xE0 | (cp >> 12)); out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xF0 | (cp >> 18)); out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F)); out[3] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* ---------------------------------------------------------------- loading and validation */
+static albert_result albert__unicode_load_map(albert__unicode_map *map, const albert_model *m, const char *index_name,
+                                              const char *data_name, albert_error *e)
+{
+    const albert__tensor *ti = albert__find_tensor(m, index_name);
+    const albert__tensor *td = albert__find_tensor(m, data_name);
+    uint32_t i, prev_cp = 0;
+    if (!ti || !td) return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: missing tensor %s", !ti ? index_name : data_name);
+    if (ti->dtype != 5 || ti->ndim != 2 || ti->dims[1] != 2)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s must be u32 [n x 2]", index_name);
+    if (td->dtype != 5 || td->ndim != 1)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s must be u32 [n]", data_name);
+    map->index = (const uint32_t *)(const void *)ti->data;
+    map->n_rows = ti->dims[0];
+    map->data = (const uint32_t *)(const void *)td->data;
+    map->n_data = td->dims[0];
+    for (i = 0; i < map->n_data; i++)
+        if (map->data[i] > ALBERT__UNICODE_MAX_CP)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s[%u] is not a code point", data_name, (unsigned)i);
+    for (i = 0; i < map->n_rows; i++) {
+        uint32_t cp = map->index[2 * i], offset = map->index[2 * i + 1] & 0xFFFFFFu, length = map->index[2 * i + 1] >> 24;
+        if (cp > ALBERT__UNICODE_MAX_CP || (i > 0 && cp <= prev_cp))
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s row %u: code points not increasing", index_name, (unsigned)i);
+        if (length < 1 || length > ALBERT__UNICODE_MAX_DECOMP || offset > map->n_data || length > map->n_data - offset)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s row %u: bad range", index_name, (unsigned)i);
+        prev_cp = cp;
+    }
+    return ALBERT_OK;
+}
+
+/* Points u at the uni.* tensors of m and validates every byte that lookups will trust. */
+static albert_result albert__unicode_load(albert__unicode *u, const albert_model *m, albert_error *e)
+{
+    const albert__tensor *t1 = albert__find_tensor(m, "uni.stage1");
+    const albert__tensor *t2 = albert__find_tensor(m, "uni.stage2");
+    const albert__tensor *tp = albert__find_tensor(m, "uni.props");
+    const albert__tensor *tc = albert__find_tensor(m, "uni.compose");
+    albert_result r;
+    uint32_t i;
+    memset(u, 0, sizeof(*u));
+    if (!t1 || !t2 || !tp || !tc) return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: missing uni.* tables");
+    if (t1->dtype != 5 || t1->ndim != 1 || t1->dims[0] != ALBERT__UNICODE_PAGES)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: uni.stage1 must be u32 [%u]", (unsigned)ALBERT__UNICODE_PAGES);
+    if (t2->dtype != 3 || t2->ndim != 2 || t2->dims[1] != ALBERT__UNICODE_PAGE_SIZE || t2->dims[0] == 0)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: uni.stage2 must be u8 [n x 256]");
+    if (tp->dtype != 3 || tp->ndim != 2 || tp->dims[1] != 4 || tp->dims[0] == 0 || tp->dims[0] > 256)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: uni.props must be u8 [n <= 256 x 4]");
+    if (tc->dtype != 5 || tc->ndim != 2 || tc->dims[1] != 3)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: uni.compose must be u32 [n x 3]");
+    u->stage1 = (const uint32_t *)(const void *)t1->data;
+    u->stage2 = t2->data;
+    u->n_blocks = t2->dims[0];
+    u->props = tp->data;
+    u->n_props = tp->dims[0];
+    u->compose = (const uint32_t *)(const void *)tc->data;
+    u->n_compose = tc->dims[0];
+    for (i = 0; i < ALBERT__UNICODE_PAGES; i++)
+        if (u->stage1[i] >= u->n_blocks)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: uni.stage1[%u] out of range", (unsigned)i);
+    for (i = 0; i < u->n_blocks * ALBERT__UNICODE_PAGE_SIZE; i++)
+        if (u->stage2[i] >= u->n_props)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: uni.stage2[%u] out of range", (unsigned)i);
+    for (i = 0; i < u->n_props; i++) {
+        const uint8_t *p = u->props + 4 * i;
+        if (p[0] >= ALBERT__UCAT_COUNT || (p[2] & ~ALBERT__UFLAG_ALL) != 0 || p[3] != 0)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: uni.props row %u invalid", (unsigned)i);
+    }
+    for (i = 0; i < u->n_compose; i++) {
+        const uint32_t *c = u->compose + 3 * i;
+        if (c[0] > ALBERT__UNICODE_MAX_CP || c[1] > ALBERT__UNICODE_MAX_CP || c[2] > ALBERT__UNICODE_MAX_CP ||
+            (i > 0 && (c[0] < c[-3] || (c[0] == c[-3] && c[1] <= c[-2]))))
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: uni.compose row %u invalid or out of order", (unsigned)i);
+    }
+    if ((r = albert__unicode_load_map(&u->nfd, m, "uni.nfd.index", "uni.nfd.data", e)) != ALBERT_OK) return r;
+    if ((r = albert__unicode_load_map(&u->nfkd, m, "uni.nfkd.index", "uni.nfkd.data", e)) != ALBERT_OK) return r;
+    return albert__unicode_load_map(&u->lower, m, "uni.lower.index", "uni.lower.data", e);
+}
+
+/* ---------------------------------------------------------------- per code point */
+/* The 4-byte property record of cp (code points above U+10FFFF read as U+10FFFE: a noncharacter, Cn). */
+static const uint8_t *albert__unicode_record(const albert__unicode *u, uint32_t cp)
+{
+    uint32_t block;
+    if (cp > ALBERT__UNICODE_MAX_CP) cp = 0x10FFFEu;
+    block = u->stage1[cp >> ALBERT__UNICODE_PAGE_SHIFT];
+    return u->props + 4u * u->stage2[(size_t)block * ALBERT__UNICODE_PAGE_SIZE + (cp & (ALBERT__UNICODE_PAGE_SIZE - 1))];
+}
+
+/* General category, an ALBERT__UCAT_* value (unicodedata.category). */
+static int albert__unicode_category(const albert__unicode *u, uint32_t cp)
+{
+    return albert__unicode_record(u, cp)[0];
+}
+
+/* Canonical combining class (unicodedata.combining). */
+static int albert__unicode_combining(const albert__unicode *u, uint32_t cp)
+{
+    return albert__unicode_record(u, cp)[1];
+}
+
+/* ALBERT__UFLAG_* bits of cp. */
+static unsigned albert__unicode_flags(const albert__unicode *u, uint32_t cp)
+{
+    return albert__unicode_record(u, cp)[2];
+}
+
+/* Python str.isspace() of one code point. */
+static int albert__unicode_is_space(const albert__unicode *u, uint32_t cp)
+{
+    return (albert__unicode_flags(u, cp) & ALBERT__UFLAG_SPACE) != 0;
+}
+
+/* The row of cp in map (binary search), or NULL. */
+static const uint32_t *albert__unicode_map_find(const albert__unicode_map *map, uint32_t cp)
+{
+    uint32_t lo = 0, hi = map->n_rows;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2, key = map->index[2 * mid];
+        if (key == cp) return map->index + 2 * mid;
+        if (key < cp) lo = mid + 1; else hi = mid;
+    }
+    return NULL;
+}
+
+/* Copies the sequence of a map row into out; returns its length. */
+static int albert__unicode_map_copy(const albert__unicode_map *map, const uint32_t *row, uint32_t *out)
+{
+    uint32_t offset = row[1] & 0xFFFFFFu, length = row[1] >> 24, i;
+    for (i = 0; i < length; i++) out[i] = map->data[offset + i];
+    return (int)length;
+}
+
+/* The full decomposition of one code point: NFKD (compat = 1) or NFD (compat = 0), recursive, including
+   Hangul syllables, NOT canonically reordered (albert__unicode_normalize does that for strings). Writes 1..18
+   code points (cp itself when it does not decompose) and returns the count. */
+static int albert__unicode_decompose(const albert__unicode *u, uint32_t cp, int compat, uint32_t out[32])
+{
+    unsigned flags = albert__unicode_flags(u, cp);
+    const uint32_t *row;
+    if (cp - ALBERT__HANGUL_S_BASE < ALBERT__HANGUL_S_COUNT) {
+        uint32_t s_index = cp - ALBERT__HANGUL_S_BASE, t = s_index % ALBERT__HANGUL_T_COUNT;
+        out[0] = ALBERT__HANGUL_L_BASE + s_index / ALBERT__HANGUL_N_COUNT;
+        out[1] = ALBERT__HANGUL_V_BASE + (s_index % ALBERT__HANGUL_N_COUNT) / ALBERT__HANGUL_T_COUNT;
+        if (t == 0) return 2;
+        out[2] = ALBERT__HANGUL_T_BASE + t;
+        return 3;
+    }
+    if (compat && (flags & ALBERT__UFLAG_NFKD) && (row = albert__unicode_map_find(&u->nfkd, cp)) != NULL)
+        return albert__unicode_map_copy(&u->nfkd, row, out);
+    if ((flags & ALBERT__UFLAG_NFD) && (row = albert__unicode_map_find(&u->nfd, cp)) != NULL)
+        return albert__unicode_map_copy(&u->nfd, row, out);
+    out[0] = cp;
+    return 1;
+}
+
+/* Python's str.lower() of one code point without context (U+03A3 gives U+03C3 here; the string-level
+   albert__unicode_lower_string applies Final_Sigma). Writes 1..3 code points, returns the count. */
+static int albert__unicode_lower(const albert__unicode *u, uint32_t cp, uint32_t out[3])
+{
+    const uint32_t *row;
+    if ((albert__unicode_flags(u, cp) & ALBERT__UFLAG_LOWER) && (row = albert__unicode_map_find(&u->lower, cp)) != NULL &&
+        (row[1] >> 24) <= 3)
+        return albert__unicode_map_copy(&u->lower, row, out);
+    out[0] = cp;
+    return 1;
+}
+
+/* The primary composite of (first, second) as in NFC, or 0 if they do not compose. */
+static uint32_t albert__unicode_compose(const albert__unicode *u, uint32_t first, uint32_t second)
+{
+    uint32_t lo = 0, hi = u->n_compose;
+    if (first - ALBERT__HANGUL_L_BASE < ALBERT__HANGUL_L_COUNT && second - ALBERT__HANGUL_V_BASE < ALBERT__HANGUL_V_COUNT)
+        return ALBERT__HANGUL_S_BASE + ((first - ALBERT__HANGUL_L_BASE) * ALBERT__HANGUL_V_COUNT +
+                                        (second - ALBERT__HANGUL_V_BASE)) * ALBERT__HANGUL_T_COUNT;
+    if (first - ALBERT__HANGUL_S_BASE < ALBERT__HANGUL_S_COUNT && (first - ALBERT__HANGUL_S_BASE) % ALBERT__HANGUL_T_COUNT == 0 &&
+        second - ALBERT__HANGUL_T_BASE - 1 < ALBERT__HANGUL_T_COUNT - 1)
+        return first + (second - ALBERT__HANGUL_T_BASE);
+    if (!(albert__unicode_flags(u, second) & ALBERT__UFLAG_COMPOSE_SECOND)) return 0;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const uint32_t *c = u->compose + 3 * mid;
+        if (c[0] == first && c[1] == second) return c[2];
+        if (c[0] < first || (c[0] == first && c[1] < second)) lo = mid + 1; else hi = mid;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- strings with an origin map */
+/* A code point string in which every code point remembers the byte range [begin, end) of the original text it
+   came from (so tokens can report offsets after normalization). Grows with ALBERT_MALLOC/ALBERT_FREE. */
+typedef struct albert__ustr {
+    uint32_t *cp;
+    uint32_t *begin, *end;     /* byte offsets into the original text */
+    size_t n, cap;
+} albert__ustr;
+
+static void albert__ustr_free(albert__ustr *s)
+{
+    ALBERT_FREE(s->cp); ALBERT_FREE(s->begin); ALBERT_FREE(s->end);
+    s->cp = s->begin = s->end = NULL;
+    s->n = s->cap = 0;
+}
+
+/* Makes room for `extra` more code points; 0 on success, -1 when out of memory (s unchanged). */
+static int albert__ustr_reserve(albert__ustr *s, size_t extra)
+{
+    size_t cap;
+    uint32_t *cp, *begin, *end;
+    if (extra <= s->cap - s->n) return 0;
+    if (extra > ((size_t)-1) / 8 - s->n) return -1;
+    cap = s->cap ? s->cap : 16;
+    while (cap - s->n < extra) cap = cap > ((size_t)-1) / 16 ? s->n + extra : cap * 2;
+    if (cap > ((size_t)-1) / sizeof(uint32_t)) return -1;
+    cp = (uint32_t *)ALBERT_MALLOC(cap * sizeof(uint32_t));
+    begin = (uint32_t *)ALBERT_MALLOC(cap * sizeof(uint32_t));
+    end = (uint32_t *)ALBERT_MALLOC(cap * sizeof(uint32_t));
+    if (!cp || !begin || !end) { ALBERT_FREE(cp); ALBERT_FREE(begin); ALBERT_FREE(end); return -1; }
+    if (s->n) {
+        memcpy(cp, s->cp, s->n * sizeof(uint32_t));
+        memcpy(begin, s->begin, s->n * sizeof(uint32_t));
+        memcpy(end, s->end, s->n * sizeof(uint32_t));
+    }
+    ALBERT_FREE(s->cp); ALBERT_FREE(s->begin); ALBERT_FREE(s->end);
+    s->cp = cp; s->begin = begin; s->end = end; s->cap = cap;
+    return 0;
+}
+
+static int albert__ustr_push(albert__ustr *s, uint32_t cp, uint32_t begin, uint32_t end)
+{
+    if (s->n == s->cap && albert__ustr_reserve(s, 1) != 0) return -1;
+    s->cp[s->n] = cp; s->begin[s->n] = begin; s->end[s->n] = end;
+    s->n++;
+    return 0;
+}
+
+/* Appends the code points of text[0..len) (offsets relative to text, plus base). len must be < 2^32 - base. */
+static int albert__ustr_append_utf8(albert__ustr *s, const uint8_t *text, size_t len, uint32_t base)
+{
+    size_t pos = 0;
+    if (albert__ustr_reserve(s, len) != 0) return -1;   /* at most one code point per byte */
+    while (pos < len) {
+        uint32_t cp;
+        size_t used = albert__utf8_decode(text + pos, len - pos, &cp);
+        s->cp[s->n] = cp; s->begin[s->n] = base + (uint32_t)pos; s->end[s->n] = base + (uint32_t)(pos + used);
+        s->n++;
+        pos += used;
+    }
+    return 0;
+}
+
+/* Stable sort of s[from..to) by combining class (the canonical ordering of one run of non-starters), as Python's
+   insertion sort orders it. Short runs (real text) use insertion sort; long ones a counting sort, so that a text of
+   many marks in a row cannot make this quadratic. 0, or -1 when out of memory. */
+static int albert__ustr_sort_marks(const albert__unicode *u, albert__ustr *s, size_t from, size_t to)
+{
+    size_t i, n = to - from;
+    if (n <= 32) {
+        for (i = from + 1; i < to; i++) {
+            uint32_t cp = s->cp[i], b = s->begin[i], e = s->end[i];
+            int ccc = albert__unicode_combining(u, cp);
+            size_t j = i;
+            while (j > from && albert__unicode_combining(u, s->cp[j - 1]) > ccc) {
+                s->cp[j] = s->cp[j - 1]; s->begin[j] = s->begin[j - 1]; s->end[j] = s->end[j - 1];
+                j--;
+            }
+            s->cp[j] = cp; s->begin[j] = b; s->end[j] = e;
+        }
+        return 0;
+    } else {
+        size_t start[257];
+        uint32_t *tmp = (uint32_t *)ALBERT_MALLOC(3 * n * sizeof(uint32_t));
+        if (!tmp) return -1;
+        memset(start, 0, sizeof(start));
+        for (i = from; i < to; i++) start[albert__unicode_combining(u, s->cp[i]) + 1]++;
+        for (i = 1; i < 257; i++) start[i] += start[i - 1];
+        for (i = from; i < to; i++) {
+            size_t k = start[albert__unicode_combining(u, s->cp[i])]++;
+            tmp[k] = s->cp[i]; tmp[n + k] = s->begin[i]; tmp[2 * n + k] = s->end[i];
+        }
+        for (i = 0; i < n; i++) { s->cp[from + i] = tmp[i]; s->begin[from + i] = tmp[n + i]; s->end[from + i] = tmp[2 * n + i]; }
+        ALBERT_FREE(tmp);
+        return 0;
+    }
+}
+
+/* out = NFD (compat = 0) or NFKD (compat = 1) of in (unicodedata.normalize), appended to out. Decomposed code
+   points keep the origin range of the code point they came from. Returns 0, or -1 when out of memory. */
+static int albert__unicode_decompose_string(const albert__unicode *u, const albert__ustr *in, int compat, albert__ustr *out)
+{
+    size_t i, run_start = out->n;
+    uint32_t buf[ALBERT__UNICODE_MAX_DECOMP];
+    for (i = 0; i < in->n; i++) {
+        int k, n = albert__unicode_decompose(u, in->cp[i], compat, buf);
+        if (albert__ustr_reserve(out, (size_t)n) != 0) return -1;
+        for (k = 0; k < n; k++) {
+            if (albert__unicode_combining(u, buf[k]) == 0) {
+                if (out->n - run_start > 1 && albert__ustr_sort_marks(u, out, run_start, out->n) != 0) return -1;
+                run_start = out->n + 1;
+            }
+            out->cp[out->n] = buf[k]; out->begin[out->n] = in->begin[i]; out->end[out->n] = in->end[i];
+            out->n++;
+        }
+    }
+    if (out->n > run_start + 1 && albert__ustr_sort_marks(u, out, run_start, out->n) != 0) return -1;
+    return 0;
+}
+
+/* out = NFC of in (unicodedata.normalize("NFC")), appended to out: canonical decomposition, then canonical
+   composition. A composite's origin range covers all the code points it was made of. 0, or -1 (memory). */
+static int albert__unicode_nfc_string(const albert__unicode *u, const albert__ustr *in, albert__ustr *out)
+{
+    albert__ustr d;
+    size_t i, starter = (size_t)-1;   /* output index of the last starter, if any */
+    memset(&d, 0, sizeof(d));
+    if (albert__unicode_decompose_string(u, in, 0, &d) != 0 || albert__ustr_reserve(out, d.n) != 0) {
+        albert__ustr_free(&d);
+        return -1;
+    }
+    for (i = 0; i < d.n; i++) {
+        uint32_t cp = d.cp[i];
+        int ccc = albert__unicode_combining(u, cp);
+        if (starter != (size_t)-1) {
+            /* Not blocked: cp directly follows the starter, or the last code point written (a non-starter,
+               since every starter becomes `starter`) has a lower combining class than cp. */
+            size_t last = out->n - 1;
+            int blocked = last != starter && albert__unicode_combining(u, out->cp[last]) >= ccc;
+            uint32_t composite = blocked ? 0 : albert__unicode_compose(u, out->cp[starter], cp);
+            if (composite != 0) {
+                out->cp[starter] = composite;
+                if (d.begin[i] < out->begin[starter]) out->begin[starter] = d.begin[i];
+                if (d.end[i] > out->end[starter]) out->end[starter] = d.end[i];
+                continue;
+            }
+        }
+        if (ccc == 0) starter = out->n;
+        out->cp[out->n] = cp; out->begin[out->n] = d.begin[i]; out->end[out->n] = d.end[i];
+        out->n++;
+    }
+    albert__ustr_free(&d);
+    return 0;
+}
+
+/* Python's Final_Sigma test for the U+03A3 at s->cp[i]: preceded by a cased letter (skipping case-ignorable code
+   points) and not followed by one. */
+static int albert__unicode_final_sigma(const albert__unicode *u, const uint32_t *cps, size_t n, size_t i)
+{
+    size_t j = i;
+    unsigned flags = 0;
+    while (j > 0) {
+        flags = albert__unicode_flags(u, cps[j - 1]);
+        if (!(flags & ALBERT__UFLAG_CASE_IGNORABLE)) break;
+        j--;
+    }
+    if (j == 0 || !(flags & ALBERT__UFLAG_CASED)) return 0;
+    for (j = i + 1; j < n; j++) {
+        flags = albert__unicode_flags(u, cps[j]);
+        if (!(flags & ALBERT__UFLAG_CASE_IGNORABLE)) return !(flags & ALBERT__UFLAG_CASED);
+    }
+    return 1;
+}
+
+/* out = in.lower() as Python's str.lower() (full mappings, Final_Sigma), appended to out. 0, or -1 (memory). */
+static int albert__unicode_lower_string(const albert__unicode *u, const albert__ustr *in, albert__ustr *out)
+{
+    size_t i;
+    uint32_t buf[3];
+    for (i = 0; i < in->n; i++) {
+        int k, n;
+        if (in->cp[i] == 0x3A3) {
+            buf[0] = albert__unicode_final_sigma(u, in->cp, in->n, i) ? 0x3C2u : 0x3C3u;
+            n = 1;
+        } else {
+            n = albert__unicode_lower(u, in->cp[i], buf);
+        }
+        if (albert__ustr_reserve(out, (size_t)n) != 0) return -1;
+        for (k = 0; k < n; k++) {
+            out->cp[out->n] = buf[k]; out->begin[out->n] = in->begin[i]; out->end[out->n] = in->end[i];
+            out->n++;
+        }
+    }
+    return 0;
+}
+/* HuggingFace BertTokenizer (slow, transformers v4.34–v4.37) for WORDPIECE models (Chinese ALBERT).
+
+   INTERFACE (as the tokenizer part asks): struct albert__tokenizer embeds an albert__wordpiece;
+   albert__tokenizer_load calls albert__wordpiece_load for ALBERT_TOKENIZER_WORDPIECE models (after
+   albert__unicode_load); albert__tokenize_text lowercases the text code point by code point and splits out the
+   special tokens (PreTrainedTokenizer.tokenize), then calls albert__wordpiece_encode on each segment between
+   them, which runs BertTokenizer._tokenize and reports each token through push(). ALBERT__HAVE_WORDPIECE
+   tells the tokenizer part that these exist.
+
+   WHAT encode() REPRODUCES (one segment between special tokens); every step as the Python code does it:
+     BasicTokenizer.tokenize: _clean_text (drop U+0000, U+FFFD and category C* except
+       \t \n \r; \t \n \r and Zs become " "), _tokenize_chinese_chars (" " around CJK ideographs of the fixed
+       ranges), unicodedata.normalize("NFC"), str.split() (Python whitespace, e.g. U+2028 too), then per word:
+       lower() (string-level, with Final_Sigma) if LOWER_CASE, NFD + drop Mn if STRIP_ACCENTS, and a split
+       around every punctuation character (ASCII !-/ :-@ [-` {-~ and category P*).
+     WordpieceTokenizer: words longer than 100 code points -> [UNK]; else greedy longest-match-first with "##"
+       continuations; a word with an unmatchable rest -> one [UNK].
+   Offsets: byte range in the original text of the code points a token came from (normalization keeps an
+   origin range per code point). Invalid UTF-8: each bad byte reads as U+FFFD, which _clean_text drops.
+   (The whole pipeline, with the first-pass lower() and the special-token split, was checked against a Python
+   transcription of transformers' code on all zh goldens and 3000 random texts; tests/test_wordpiece.c.)
+
+   THE tok.* TENSORS OF A WORDPIECE MODEL (tools/tok_wordpiece.c)
+     tok.pieces   u8  [total]   every vocab.txt line (without its line break), concatenated; id = line number
+     tok.offsets  u32 [n+1]     entry i is tok.pieces[offsets[i] .. offsets[i+1]); n == vocab_size
+     tok.wp_hash  u32 [slots]   open-addressing hash of the pieces: slots is a power of two, each slot holds
+                                0 (empty) or id + 1; a piece is looked up from slot FNV-1a-32(bytes) & (slots - 1)
+                                by linear probing until an empty slot. For duplicate lines the LAST id is stored
+                                (HF's vocab dict keeps the last). At least one slot is empty. */
+
+#define ALBERT__HAVE_WORDPIECE 1
+
+/* Receives the tokens: push(ctx, id, begin, end) with the byte range [begin, end) of the token in the text;
+   nonzero means out of memory. */
+typedef int (*albert__wordpiece_push_fn)(void *ctx, int32_t id, int32_t begin, int32_t end);
+
+/* ---------------------------------------------------------------- the vocabulary */
+#define ALBERT__WORDPIECE_MAX_WORD_CHARS 100   /* BertTokenizer max_input_chars_per_word */
+#define ALBERT__WORDPIECE_N_SPECIALS 5
+
+/* Points into the model file only: nothing to free. */
+typedef struct albert__wordpiece {
+    const uint8_t *pieces;
+    const uint32_t *offsets;       /* [n_pieces + 1] */
+    uint32_t n_pieces;
+    const uint32_t *hash;          /* [hash_mask + 1] */
+    uint32_t hash_mask;
+    uint32_t max_piece_bytes;      /* longest piece, to skip impossible lookups */
+    uint32_t flags;                /* ALBERT_TOKENIZER_* */
+    int32_t unk_id;
+    int32_t special_ids[ALBERT__WORDPIECE_N_SPECIALS];   /* pad, unk, cls, sep, mask (-1 = none): never split */
+} albert__wordpiece;
+
+static uint32_t albert__fnv1a(uint32_t h, const uint8_t *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) { h ^= s[i]; h *= 16777619u; }
+    return h;
+}
+#define ALBERT__FNV1A_INIT 2166136261u
+
+/* Validates the tok.* tensors of a WordPiece model (see the comment at the top) and points wp at them. */
+static albert_result albert__wordpiece_load(albert__wordpiece *wp, const albert_model *m, albert_error *e)
+{
+    const albert__tensor *tp = albert__find_tensor(m, "tok.pieces");
+    const albert__tensor *to = albert__find_tensor(m, "tok.offsets");
+    const albert__tensor *th = albert__find_tensor(m, "tok.wp_hash");
+    const albert_config *cfg = &m->config;
+    int32_t specials[ALBERT__WORDPIECE_N_SPECIALS];
+    uint32_t i, n_empty = 0;
+    memset(wp, 0, sizeof(*wp));
+    if (!tp || !to || !th) return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: missing tok.pieces, tok.offsets or tok.wp_hash");
+    if (tp->dtype != 3 || tp->ndim != 1 || to->dtype != 5 || to->ndim != 1 || th->dtype != 5 || th->ndim != 1)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.pieces must be u8 [n], tok.offsets and tok.wp_hash u32 [n]");
+    if (to->dims[0] < 2 || to->dims[0] - 1 > 0x7FFFFFFFu || (int64_t)(to->dims[0] - 1) != (int64_t)cfg->vocab_size)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.offsets has %u entries, vocab_size is %d",
+                            (unsigned)to->dims[0], (int)cfg->vocab_size);
+    wp->pieces = tp->data;
+    wp->offsets = (const uint32_t *)(const void *)to->data;
+    wp->n_pieces = to->dims[0] - 1;
+    if (wp->offsets[0] != 0 || wp->offsets[wp->n_pieces] != tp->dims[0])
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.offsets does not span tok.pieces");
+    for (i = 0; i < wp->n_pieces; i++) {
+        if (wp->offsets[i + 1] < wp->offsets[i])
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.offsets[%u] decreases", (unsigned)(i + 1));
+        if (wp->offsets[i + 1] - wp->offsets[i] > wp->max_piece_bytes) wp->max_piece_bytes = wp->offsets[i + 1] - wp->offsets[i];
+    }
+    if (th->dims[0] < 2 || (th->dims[0] & (th->dims[0] - 1)) != 0)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.wp_hash size %u is not a power of two", (unsigned)th->dims[0]);
+    wp->hash = (const uint32_t *)(const void *)th->data;
+    wp->hash_mask = th->dims[0] - 1;
+    for (i = 0; i <= wp->hash_mask; i++) {
+        if (wp->hash[i] > wp->n_pieces)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.wp_hash[%u] is not a token id + 1", (unsigned)i);
+        n_empty += wp->hash[i] == 0;
+    }
+    if (n_empty == 0) return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.wp_hash has no empty slot");
+    specials[0] = cfg->pad_id; specials[1] = cfg->unk_id; specials[2] = cfg->cls_id;
+    specials[3] = cfg->sep_id; specials[4] = cfg->mask_id;
+    for (i = 0; i < ALBERT__WORDPIECE_N_SPECIALS; i++) {
+        if (specials[i] < -1 || specials[i] >= (int32_t)wp->n_pieces)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: special token id %d out of range", (int)specials[i]);
+        wp->special_ids[i] = specials[i];
+    }
+    if (cfg->unk_id < 0) return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: a WordPiece vocabulary needs an unknown token");
+    wp->unk_id = cfg->unk_id;
+    wp->flags = cfg->tokenizer_flags;
+    return ALBERT_OK;
+}
+
+/* The id of the piece ("##" if continuation) + s[0..n), or -1. */
+static int32_t albert__wordpiece_lookup(const albert__wordpiece *wp, int continuation, const uint8_t *s, size_t n)
+{
+    static const uint8_t hashes[2] = { '#', '#' };
+    size_t prefix = continuation ? 2 : 0;
+    uint32_t slot;
+    if (n + prefix > wp->max_piece_bytes) return -1;
+    slot = albert__fnv1a(albert__fnv1a(ALBERT__FNV1A_INIT, hashes, prefix), s, n) & wp->hash_mask;
+    for (;; slot = (slot + 1) & wp->hash_mask) {
+        uint32_t value = wp->hash[slot], start, length;
+        if (value == 0) return -1;
+        start = wp->offsets[value - 1];
+        length = wp->offsets[value] - start;
+        if (length == n + prefix && memcmp(wp->pieces + start, hashes, prefix) == 0 &&
+            memcmp(wp->pieces + start + prefix, s, n) == 0)
+            return (int32_t)(value - 1);
+    }
+}
+
+/* ---------------------------------------------------------------- character classes (BertTokenizer) */
+static int albert__bert_is_whitespace(const albert__unicode *u, uint32_t cp)
+{
+    return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || albert__unicode_category(u, cp) == ALBERT__UCAT_ZS;
+}
+
+static int albert__bert_is_control(const albert__unicode *u, uint32_t cp)
+{
+    if (cp == '\t' || cp == '\n' || cp == '\r') return 0;
+    return ALBERT__UCAT_IS_OTHER(albert__unicode_category(u, cp));
+}
+
+static int albert__bert_is_punctuation(const albert__unicode *u, uint32_t cp)
+{
+    if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) return 1;
+    return ALBERT__UCAT_IS_PUNCTUATION(albert__unicode_category(u, cp));
+}
+
+static int albert__bert_is_chinese_char(uint32_t cp)
+{
+    return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2A6DF) ||
+           (cp >= 0x2A700 && cp <= 0x2B73F) || (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF) ||
+           (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
+}
+
+/* ---------------------------------------------------------------- encoding */
+/* Scratch of one encode call (all freed at the end). */
+typedef struct albert__wordpiece_work {
+    albert__ustr clean, nfc, word, lowered, stripped, piece_text;
+    uint8_t utf8[4 * ALBERT__WORDPIECE_MAX_WORD_CHARS];            /* UTF-8 of the current word */
+    uint32_t utf8_pos[ALBERT__WORDPIECE_MAX_WORD_CHARS + 1];       /* byte offset of each of its code points */
+    int32_t sub_id[ALBERT__WORDPIECE_MAX_WORD_CHARS];              /* its pieces, pushed once the word is done */
+    uint32_t sub_begin[ALBERT__WORDPIECE_MAX_WORD_CHARS], sub_end[ALBERT__WORDPIECE_MAX_WORD_CHARS];
+    albert__wordpiece_push_fn push;
+    void *push_ctx;
+} albert__wordpiece_work;
+
+static void albert__wordpiece_work_free(albert__wordpiece_work *w)
+{
+    albert__ustr_free(&w->clean); albert__ustr_free(&w->nfc); albert__ustr_free(&w->word);
+    albert__ustr_free(&w->lowered); albert__ustr_free(&w->stripped); albert__ustr_free(&w->piece_text);
+}
+
+/* WordpieceTokenizer on one word (a code point string with origins): greedy longest-match-first. */
+static int albert__wordpiece_word(const albert__wordpiece *wp, albert__wordpiece_work *w, const albert__ustr *word)
+{
+    size_t i, start, n_sub = 0, bytes = 0;
+    if (word->n == 0) return 0;
+    if (word->n > ALBERT__WORDPIECE_MAX_WORD_CHARS)
+        return w->push(w->push_ctx, wp->unk_id, (int32_t)word->begin[0], (int32_t)word->end[word->n - 1]);
+    for (i = 0; i < word->n; i++) {
+        w->utf8_pos[i] = (uint32_t)bytes;
+        bytes += albert__utf8_encode(word->cp[i], w->utf8 + bytes);
+    }
+    w->utf8_pos[word->n] = (uint32_t)bytes;
+    for (start = 0; start < word->n; n_sub++) {
+        size_t end;
+        int32_t id = -1;
+        uint32_t b, e;
+        for (end = word->n; end > start; end--) {
+            id = albert__wordpiece_lookup(wp, start > 0, w->utf8 + w->utf8_pos[start], w->utf8_pos[end] - w->utf8_pos[start]);
+            if (id >= 0) break;
+        }
+        if (id < 0)   /* an unmatchable rest: the whole word becomes one [UNK] */
+            return w->push(w->push_ctx, wp->unk_id, (int32_t)word->begin[0], (int32_t)word->end[word->n - 1]);
+        b = word->begin[start]; e = word->end[start];
+        for (i = start + 1; i < end; i++) {
+            if (word->begin[i] < b) b = word->begin[i];
+            if (word->end[i] > e) e = word->end[i];
+        }
+        w->sub_id[n_sub] = id; w->sub_begin[n_sub] = b; w->sub_end[n_sub] = e;
+        start = end;
+    }
+    for (i = 0; i < n_sub; i++)
+        if (w->push(w->push_ctx, w->sub_id[i], (int32_t)w->sub_begin[i], (int32_t)w->sub_end[i]) != 0) return -1;
+    return 0;
+}
+
+/* One whitespace-separated word of BasicTokenizer: lower, strip accents, split at punctuation, then WordPiece. */
+static int albert__wordpiece_basic_word(const albert__wordpiece *wp, const albert__unicode *u, albert__wordpiece_work *w)
+{
+    const albert__ustr *text = &w->word;
+    size_t i;
+    int is_special = 0;
+    /* never_split: a word equal to a special token's text is kept whole */
+    for (i = 0; i < ALBERT__WORDPIECE_N_SPECIALS && !is_special; i++) {
+        int32_t id = wp->special_ids[i];
+        size_t k = 0, pos;
+        if (id < 0) continue;
+        pos = wp->offsets[id];
+        while (k < text->n && pos < wp->offsets[id + 1]) {
+            uint32_t cp;
+            pos += albert__utf8_decode(wp->pieces + pos, wp->offsets[id + 1] - pos, &cp);
+            if (cp != text->cp[k]) break;
+            k++;
+        }
+        is_special = k == text->n && pos == wp->offsets[id + 1];
+    }
+    if (!is_special && (wp->flags & ALBERT_TOKENIZER_LOWER_CASE)) {
+        w->lowered.n = 0;
+        if (albert__unicode_lower_string(u, text, &w->lowered) != 0) return -1;
+        text = &w->lowered;
+    }
+    if (!is_special && (wp->flags & ALBERT_TOKENIZER_STRIP_ACCENTS)) {
+        albert__ustr *s = &w->stripped;
+        size_t k = 0;
+        s->n = 0;
+        if (albert__unicode_decompose_string(u, text, 0, s) != 0) return -1;
+        for (i = 0; i < s->n; i++)
+            if (albert__unicode_category(u, s->cp[i]) != ALBERT__UCAT_MN) {
+                s->cp[k] = s->cp[i]; s->begin[k] = s->begin[i]; s->end[k] = s->end[i];
+                k++;
+            }
+        s->n = k;
+        text = s;
+    }
+    /* punctuation split (and whitespace, where the final whitespace_tokenize would split) */
+    w->piece_text.n = 0;
+    for (i = 0; i <= text->n; i++) {
+        int boundary = i == text->n, punctuation = 0;
+        if (!boundary && !is_special) {
+            punctuation = albert__bert_is_punctuation(u, text->cp[i]);
+            boundary = punctuation || albert__unicode_is_space(u, text->cp[i]);
+        }
+        if (!boundary) {
+            if (albert__ustr_push(&w->piece_text, text->cp[i], text->begin[i], text->end[i]) != 0) return -1;
+            continue;
+        }
+        if (albert__wordpiece_word(wp, w, &w->piece_text) != 0) return -1;
+        w->piece_text.n = 0;
+        if (punctuation) {
+            if (albert__ustr_push(&w->piece_text, text->cp[i], text->begin[i], text->end[i]) != 0 ||
+                albert__wordpiece_word(wp, w, &w->piece_text) != 0)
+                return -1;
+            w->piece_text.n = 0;
+        }
+    }
+    return 0;
+}
+
+/* BertTokenizer._tokenize (BasicTokenizer + WordPiece) of one segment between special tokens (already lowercased
+   code point by code point when do_lower_case, as PreTrainedTokenizer.tokenize does); each token goes to
+   push(ctx, id, begin, end). ALBERT_OK or ALBERT_ERR_MEMORY. Thread-safe (w is only read). */
+static albert_result albert__wordpiece_encode(const albert__wordpiece *wp, const albert__unicode *u,
+                                              const albert__ustr *segment, albert__wordpiece_push_fn push, void *ctx)
+{
+    albert__wordpiece_work *w = (albert__wordpiece_work *)ALBERT_MALLOC(sizeof(albert__wordpiece_work));
+    size_t i;
+    int failed = 0;
+    if (!w) return ALBERT_ERR_MEMORY;
+    memset(w, 0, sizeof(*w));
+    w->push = push;
+    w->push_ctx = ctx;
+    for (i = 0; i < segment->n && !failed; i++) {   /* _clean_text + _tokenize_chinese_chars */
+        uint32_t cp = segment->cp[i], b = segment->begin[i], e = segment->end[i];
+        int chinese;
+        if (cp == 0 || cp == 0xFFFD || albert__bert_is_control(u, cp)) continue;
+        if (albert__bert_is_whitespace(u, cp)) cp = ' ';
+        chinese = (wp->flags & ALBERT_TOKENIZER_CHINESE_CHARS) && albert__bert_is_chinese_char(cp);
+        if (chinese && albert__ustr_push(&w->clean, ' ', b, b) != 0) failed = 1;
+        if (albert__ustr_push(&w->clean, cp, b, e) != 0) failed = 1;
+        if (chinese && albert__ustr_push(&w->clean, ' ', e, e) != 0) failed = 1;
+    }
+    if (!failed && albert__unicode_nfc_string(u, &w->clean, &w->nfc) != 0) failed = 1;
+    for (i = 0; i <= w->nfc.n && !failed; i++) {   /* str.split() */
+        if (i == w->nfc.n || albert__unicode_is_space(u, w->nfc.cp[i])) {
+            if (w->word.n && albert__wordpiece_basic_word(wp, u, w) != 0) failed = 1;
+            w->word.n = 0;
+        } else if (albert__ustr_push(&w->word, w->nfc.cp[i], w->nfc.begin[i], w->nfc.end[i]) != 0) {
+            failed = 1;
+        }
+    }
+    albert__wordpiece_work_free(w);
+    ALBERT_FREE(w);
+    return failed ? ALBERT_ERR_MEMORY : ALBERT_OK;
+}
+/* The tokenizers' front end: SentencePiece unigram (normalizer + Viterbi) with HuggingFace's
+   AlbertTokenizer preprocessing on top, special tokens written in the text, pairs, truncation, offsets, and the
+   public functions albert_tokenize / albert_sentencepiece_encode / albert_token_piece.
+
+   The WordPiece interface (defined above) this part calls for ALBERT_TOKENIZER_WORDPIECE models:
+       typedef struct albert__wordpiece {...} albert__wordpiece;
+       static albert_result albert__wordpiece_load(albert__wordpiece *w, const albert_model *m, albert_error *e);
+       static albert_result albert__wordpiece_encode(const albert__wordpiece *w, const albert__unicode *u,
+               const albert__ustr *segment, int (*push)(void *ctx, int32_t id, int32_t begin, int32_t end), void *ctx);
+   `segment` is one piece of text between special tokens, already lowercased code point by code point as
+   PreTrainedTokenizer.tokenize() does when do_lower_case is set (special tokens are split out by this file); the
+   function runs BertTokenizer._tokenize (basic tokenizer + WordPiece) and reports each token, in order, with
+   push(ctx, id, begin, end) (begin/end: the original byte range, from segment->begin/end); push returns nonzero
+   when out of memory (then return ALBERT_ERR_MEMORY).
+
+   THE SENTENCEPIECE TENSORS (written by tools/tok_sentencepiece.c; all validated in albert__tokenizer_load)
+     tok.pieces u8 / tok.offsets u32 [n+1]   the vocabulary (shared with WordPiece)
+     tok.scores f32 [n], tok.types u8 [n]      SentencePiece scores and piece types (1..6)
+     tok.spm_flags u32 [1]                    ALBERT__SPM_* normalizer bits
+     tok.charsmap u8 (optional)               the precompiled_charsmap: [u32 trie bytes][darts-clone units][strings]
+     tok.trie u32 [units, 2], tok.trie_ids i32 [units]          double-array trie of all pieces
+     tok.user_trie, tok.user_trie_ids (optional)                  the same for USER_DEFINED pieces
+   Double-array trie: unit 0 is the root; unit i = {base | terminal << 31, check}. The child of node s along byte
+   b is unit c = base(s) + b when check(c) == s (else s has no such child); check is 0xFFFFFFFF for the root and
+   for free units, so the root is nobody's child. terminal is set exactly where trie_ids[i] >= 0 (the piece
+   that ends at unit i). The loader checks base + 255 < units for every unit, check < units or 0xFFFFFFFF,
+   and every id, so a walk needs no bounds tests and any file, however corrupt, only gives other pieces.
+
+   WHAT IT MATCHES
+     albert_sentencepiece_encode = sentencepiece 0.1.97 EncodeAsIds (Normalizer::Normalize, unigram
+     Model::EncodeOptimized with its float/double scoring and tie-breaking, unknown-run merging, byte fallback).
+     albert_tokenize (SentencePiece models) = transformers' slow AlbertTokenizer.encode (v4.3x):
+     PreTrainedTokenizer.tokenize lowercases everything but the special tokens, splits the special tokens out
+     ([MASK] is lstrip: it eats the whitespace before it), then per text piece preprocess_text (strip + collapse
+     whitespace, `` and '' -> ", NFKD and drop combining marks unless keep_accents, lower), SentencePiece, and the
+     digit-comma re-split; then [CLS] A [SEP] (B [SEP]) with longest-first truncation.
+   INVALID UTF-8
+     albert_tokenize reads each byte that does not start a valid UTF-8 sequence as U+FFFD.
+     albert_sentencepiece_encode does as sentencepiece: such a byte normalizes to U+FFFD (one byte consumed).
+   OFFSETS
+     Byte ranges in the caller's text, carried through every normalization step: a token covers the original
+     characters it was produced from (a ▁ made from a space does not extend a longer token over that space;
+     a token that only exists because of the dummy prefix gets an empty range where its word starts).
+   SPEED (tools/spm-peer.cc measures it next to libsentencepiece; examples/tokenize-bench.c alone)
+     The trie walk is two loads per byte (above). At load time albert__fast_paths_init derives ASCII tables from
+     the model's own data: str.lower/isspace of each ASCII character (NFKD and combining classes are checked to
+     change nothing), the first bytes of special tokens, and, for each ASCII byte, the normalizer's output when
+     no charsmap rule and no user-defined piece longer than that byte starts with it. albert_tokenize's
+     preprocess_text + lower runs as one pass per code point (albert__preprocess_fused), falling back to the
+     step-by-step Python order only for U+03A3 (Final_Sigma needs its neighbours). Buffers are reused across
+     the segments of one call; nothing is kept between calls. */
+
+/* ---------------------------------------------------------------- constants */
+#define ALBERT__SPM_ADD_DUMMY_PREFIX 1u
+#define ALBERT__SPM_REMOVE_EXTRA_WHITESPACES 2u
+#define ALBERT__SPM_ESCAPE_WHITESPACES 4u
+#define ALBERT__SPM_BYTE_FALLBACK 8u
+#define ALBERT__SPM_ALL_FLAGS 15u
+
+#define ALBERT__PIECE_NORMAL 1
+#define ALBERT__PIECE_UNKNOWN 2
+#define ALBERT__PIECE_CONTROL 3
+#define ALBERT__PIECE_USER_DEFINED 4
+#define ALBERT__PIECE_UNUSED 5
+#define ALBERT__PIECE_BYTE 6
+
+/* darts-clone double-array unit fields */
+#define ALBERT__DARTS_HAS_LEAF(u) (((u) >> 8) & 1u)
+#define ALBERT__DARTS_VALUE(u) ((u) & 0x7FFFFFFFu)
+#define ALBERT__DARTS_LABEL(u) ((u) & (0x80000000u | 0xFFu))
+#define ALBERT__DARTS_OFFSET(u) (((u) >> 10) << (((u) & (1u << 9)) >> 6))
+
+#define ALBERT__N_SPECIALS 5
+#define ALBERT__MAX_TEXT 0x7FFFFFF0u   /* longest text (bytes): offsets are int32 */
+
+/* ---------------------------------------------------------------- token lists */
+/* A growable list of tokens: id and the byte range [begin, end) in the original text (one allocation: id, then
+   begin, then end, each of cap entries). */
+typedef struct albert__ids {
+    int32_t *id, *begin, *end;
+    size_t n, cap;
+} albert__ids;
+
+static void albert__ids_free(albert__ids *l)
+{
+    ALBERT_FREE(l->id);
+    memset(l, 0, sizeof(*l));
+}
+
+/* Appends one token; 0, or -1 when out of memory. */
+static int albert__ids_push(albert__ids *l, int32_t id, int32_t begin, int32_t end)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        int32_t *block;
+        if (cap > ((size_t)-1) / 3 / sizeof(int32_t)) return -1;
+        block = (int32_t *)ALBERT_MALLOC(3 * cap * sizeof(int32_t));
+        if (!block) return -1;
+        if (l->n) {
+            memcpy(block, l->id, l->n * sizeof(int32_t));
+            memcpy(block + cap, l->begin, l->n * sizeof(int32_t));
+            memcpy(block + 2 * cap, l->end, l->n * sizeof(int32_t));
+        }
+        ALBERT_FREE(l->id);
+        l->id = block; l->begin = block + cap; l->end = block + 2 * cap; l->cap = cap;
+    }
+    l->id[l->n] = id; l->begin[l->n] = begin; l->end[l->n] = end;
+    l->n++;
+    return 0;
+}
+
+#ifdef ALBERT__HAVE_WORDPIECE
+static int albert__ids_push_callback(void *list, int32_t id, int32_t begin, int32_t end)
+{
+    return albert__ids_push((albert__ids *)list, id, begin, end);
+}
+#endif
+
+/* ---------------------------------------------------------------- the tokenizer */
+/* A double-array byte trie in the blob (see the top of this file). */
+typedef struct albert__trie {
+    const uint32_t *units;     /* [n_units][2]: base | terminal << 31, check */
+    const int32_t *ids;        /* [n_units] piece id or -1 */
+    uint32_t n_units;          /* 0: no trie */
+} albert__trie;
+
+#define ALBERT__TRIE_TERMINAL 0x80000000u
+#define ALBERT__TRIE_NO_PARENT 0xFFFFFFFFu
+
+typedef struct albert__special {
+    const uint8_t *text;       /* the special token's text (its vocabulary entry) */
+    uint32_t len;
+    int32_t id;
+    int lstrip;                /* AddedToken lstrip: eats the whitespace on its left ([MASK] of AlbertTokenizer) */
+} albert__special;
+
+/* What the SentencePiece normalizer does with an ASCII byte, when that never depends on the bytes after it. */
+typedef struct albert__ascii_rule {
+    uint8_t simple;            /* 1: a text starting with this byte normalizes this byte alone, to out[0..len) */
+    uint8_t len;
+    uint8_t out[6];
+} albert__ascii_rule;
+
+struct albert__tokenizer {
+    albert_tokenizer_kind kind;
+    uint32_t flags;                          /* ALBERT_TOKENIZER_* */
+    albert__unicode unicode;
+#ifdef ALBERT__HAVE_WORDPIECE
+    albert__wordpiece wordpiece;
+#endif
+    /* vocabulary (both kinds) */
+    const uint8_t *pieces;
+    uint32_t pieces_size;
+    const uint32_t *offsets;                 /* [n_pieces + 1], validated monotonic and <= pieces_size */
+    uint32_t n_pieces;
+    /* SentencePiece */
+    const float *scores;
+    const uint8_t *types;
+    uint32_t spm_flags;
+    const uint32_t *charsmap_units;          /* NULL: no normalization rules */
+    uint32_t n_charsmap_units;
+    const uint8_t *charsmap_strings;         /* NUL-terminated UTF-8 strings; the last byte is NUL */
+    uint32_t charsmap_strings_size;
+    albert__trie trie, user_trie;            /* user_trie.n_units == 0: no user-defined pieces */
+    int32_t unk_id;                          /* the UNKNOWN piece */
+    float min_score, max_score;              /* over NORMAL pieces, as sentencepiece (FLT_MAX / FLT_MIN start) */
+    int32_t byte_ids[256];                   /* <0xXX> pieces (byte fallback), -1 if absent */
+    /* special tokens */
+    int32_t cls_id, sep_id;
+    albert__special specials[ALBERT__N_SPECIALS];
+    int n_specials;
+    /* fast paths for ASCII, derived at load time from the tables above (albert__fast_paths_init) */
+    int ascii_plain;                         /* ASCII: NFKD is the identity, combining class 0, lower() ASCII */
+    uint8_t ascii_lower[128];                /* str.lower() of each ASCII character (when ascii_plain) */
+    uint8_t ascii_space[128];                /* str.isspace() of each ASCII character */
+    uint8_t special_first[256];              /* 1: some special token's text starts with this byte */
+    albert__ascii_rule norm_ascii[128];      /* the SentencePiece normalizer's rule for each ASCII byte */
+};
+
+/* ---------------------------------------------------------------- loading */
+static albert_result albert__tok_tensor(const albert_model *m, const char *name, uint32_t dtype, uint32_t ndim,
+                                        int required, const albert__tensor **out, albert_error *e)
+{
+    const albert__tensor *t = albert__find_tensor(m, name);
+    *out = t;
+    if (!t) return required ? albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: missing tensor %s", name) : ALBERT_OK;
+    if (t->dtype != dtype || t->ndim != ndim)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tensor %s has the wrong type or rank", name);
+    return ALBERT_OK;
+}
+
+static albert_result albert__trie_load(albert__trie *trie, const albert_model *m, const char *units_name,
+                                       const char *ids_name, uint32_t n_pieces, albert_error *e)
+{
+    const albert__tensor *tu, *ti;
+    albert_result r;
+    uint32_t n, i;
+    if ((r = albert__tok_tensor(m, units_name, 5, 2, 1, &tu, e)) != ALBERT_OK) return r;
+    if ((r = albert__tok_tensor(m, ids_name, 4, 1, 1, &ti, e)) != ALBERT_OK) return r;
+    n = tu->dims[0];
+    if (tu->dims[1] != 2 || n < 257 || n >= 0x7FFFFFFFu || ti->dims[0] != n)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s must be [257..2^31, 2] and %s [the same]", units_name, ids_name);
+    trie->units = (const uint32_t *)(const void *)tu->data;
+    trie->ids = (const int32_t *)(const void *)ti->data;
+    trie->n_units = n;
+    if (trie->units[1] != ALBERT__TRIE_NO_PARENT || trie->ids[0] != -1)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s: the root must have no parent and no piece", units_name);
+    for (i = 0; i < n; i++) {
+        uint32_t base = trie->units[2 * i] & ~ALBERT__TRIE_TERMINAL, check = trie->units[2 * i + 1];
+        int terminal = (trie->units[2 * i] & ALBERT__TRIE_TERMINAL) != 0;
+        int32_t id = trie->ids[i];
+        if (base > n - 256 || (check != ALBERT__TRIE_NO_PARENT && check >= n))
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s unit %u points outside the trie", units_name, (unsigned)i);
+        if (id < -1 || id >= (int32_t)n_pieces || terminal != (id >= 0))
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %s[%u] is not a piece id of a terminal unit", ids_name, (unsigned)i);
+    }
+    return ALBERT_OK;
+}
+
+/* The child of `node` along `byte`, or 0 if there is none (the root is nobody's child). */
+static uint32_t albert__trie_child(const albert__trie *t, uint32_t node, uint8_t byte)
+{
+    uint32_t child = (t->units[2 * node] & ~ALBERT__TRIE_TERMINAL) + byte;
+    return t->units[2 * child + 1] == node ? child : 0;
+}
+
+/* The id of the piece whose text is exactly s[0..n) (any piece type), or -1. */
+static int32_t albert__piece_id(const struct albert__tokenizer *t, const uint8_t *s, size_t n)
+{
+    uint32_t node = 0;
+    size_t i;
+    if (t->trie.n_units == 0) return -1;
+    for (i = 0; i < n; i++)
+        if ((node = albert__trie_child(&t->trie, node, s[i])) == 0) return -1;
+    return t->trie.ids[node];
+}
+
+/* Checks that s[0..n) is valid UTF-8 (as albert__utf8_decode reads it). */
+static int albert__utf8_valid(const uint8_t *s, size_t n)
+{
+    size_t pos = 0;
+    while (pos < n) {
+        uint32_t cp;
+        size_t used = albert__utf8_decode(s + pos, n - pos, &cp);
+        if (cp == 0xFFFD && used == 1) return 0;
+        pos += used;
+    }
+    return 1;
+}
+
+static albert_result albert__spm_load(struct albert__tokenizer *t, const albert_model *m, albert_error *e)
+{
+    const albert__tensor *ts, *tt, *tf, *tc;
+    albert_result r;
+    uint32_t i;
+    if ((r = albert__tok_tensor(m, "tok.scores", 0, 1, 1, &ts, e)) != ALBERT_OK) return r;
+    if ((r = albert__tok_tensor(m, "tok.types", 3, 1, 1, &tt, e)) != ALBERT_OK) return r;
+    if ((r = albert__tok_tensor(m, "tok.spm_flags", 5, 1, 1, &tf, e)) != ALBERT_OK) return r;
+    if ((r = albert__tok_tensor(m, "tok.charsmap", 3, 1, 0, &tc, e)) != ALBERT_OK) return r;
+    if (ts->dims[0] != t->n_pieces || tt->dims[0] != t->n_pieces || tf->dims[0] != 1)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.scores/tok.types/tok.spm_flags sizes do not match");
+    t->scores = (const float *)(const void *)ts->data;
+    t->types = tt->data;
+    t->spm_flags = ((const uint32_t *)(const void *)tf->data)[0];
+    if (t->spm_flags & ~ALBERT__SPM_ALL_FLAGS)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: unknown tok.spm_flags bits 0x%x", (unsigned)t->spm_flags);
+
+    t->unk_id = -1;
+    t->min_score = FLT_MAX;
+    t->max_score = FLT_MIN;
+    for (i = 0; i < 256; i++) t->byte_ids[i] = -1;
+    for (i = 0; i < t->n_pieces; i++) {
+        uint8_t type = t->types[i];
+        float score = t->scores[i];
+        if (type < ALBERT__PIECE_NORMAL || type > ALBERT__PIECE_BYTE)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: piece %u has type %u", (unsigned)i, (unsigned)type);
+        if (!(score > -FLT_MAX && score < FLT_MAX))   /* also refuses NaN */
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: piece %u has a non-finite score", (unsigned)i);
+        if (type == ALBERT__PIECE_UNKNOWN) {
+            if (t->unk_id >= 0) return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: more than one UNKNOWN piece");
+            t->unk_id = (int32_t)i;
+        } else if (type == ALBERT__PIECE_NORMAL) {
+            if (score < t->min_score) t->min_score = score;
+            if (score > t->max_score) t->max_score = score;
+        } else if (type == ALBERT__PIECE_BYTE) {
+            /* "<0xXX>" */
+            const uint8_t *p = t->pieces + t->offsets[i];
+            static const char hex[] = "0123456789ABCDEF";
+            const char *hi, *lo;
+            if (t->offsets[i + 1] - t->offsets[i] != 6 || memcmp(p, "<0x", 3) != 0 || p[5] != '>' || p[3] == 0 || p[4] == 0 ||
+                !(hi = strchr(hex, p[3])) || !(lo = strchr(hex, p[4])))
+                return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: byte piece %u is not <0xXX>", (unsigned)i);
+            t->byte_ids[(hi - hex) * 16 + (lo - hex)] = (int32_t)i;
+        }
+    }
+    if (t->unk_id < 0) return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: no UNKNOWN piece");
+
+    if (tc) {
+        uint32_t trie_bytes;
+        if (tc->dims[0] < 4) return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.charsmap is too short");
+        trie_bytes = (uint32_t)tc->data[0] | (uint32_t)tc->data[1] << 8 | (uint32_t)tc->data[2] << 16 |
+                     (uint32_t)tc->data[3] << 24;
+        if (trie_bytes == 0 || trie_bytes % 4 != 0 || trie_bytes >= tc->dims[0] - 4)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.charsmap trie size %u does not fit", (unsigned)trie_bytes);
+        t->charsmap_units = (const uint32_t *)(const void *)(tc->data + 4);
+        t->n_charsmap_units = trie_bytes / 4;
+        t->charsmap_strings = tc->data + 4 + trie_bytes;
+        t->charsmap_strings_size = tc->dims[0] - 4 - trie_bytes;
+        if (t->charsmap_strings[t->charsmap_strings_size - 1] != 0 ||
+            !albert__utf8_valid(t->charsmap_strings, t->charsmap_strings_size))
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.charsmap strings are not NUL-terminated UTF-8");
+    }
+    if ((r = albert__trie_load(&t->trie, m, "tok.trie", "tok.trie_ids", t->n_pieces, e)) != ALBERT_OK) return r;
+    if (albert__find_tensor(m, "tok.user_trie")) {
+        if ((r = albert__trie_load(&t->user_trie, m, "tok.user_trie", "tok.user_trie_ids", t->n_pieces, e)) != ALBERT_OK)
+            return r;
+        for (i = 0; i < t->user_trie.n_units; i++)
+            if (t->user_trie.ids[i] >= 0 && t->types[t->user_trie.ids[i]] != ALBERT__PIECE_USER_DEFINED)
+                return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.user_trie holds a piece that is not user-defined");
+    }
+    return ALBERT_OK;
+}
+
+/* The charsmap rule for the one byte b (*repl, *len; *len = (size_t)-1 when there is none), and whether some
+   longer rule starts with b: the same walk as albert__charsmap_match, tried with every second byte. */
+static int albert__charsmap_byte(const struct albert__tokenizer *t, uint8_t b, const uint8_t **repl, size_t *len)
+{
+    const uint32_t *a = t->charsmap_units;
+    uint32_t pos, unit, c;
+    *repl = NULL;
+    *len = (size_t)-1;
+    if (!a) return 0;
+    pos = ALBERT__DARTS_OFFSET(a[0]) ^ b;
+    if (pos >= t->n_charsmap_units || ALBERT__DARTS_LABEL(a[pos]) != b) return 0;
+    unit = a[pos];
+    pos ^= ALBERT__DARTS_OFFSET(unit);
+    if (ALBERT__DARTS_HAS_LEAF(unit)) {
+        if (pos >= t->n_charsmap_units) return 0;   /* the walk stops here: no match, nothing longer */
+        if (ALBERT__DARTS_VALUE(a[pos]) < t->charsmap_strings_size) {
+            *repl = t->charsmap_strings + ALBERT__DARTS_VALUE(a[pos]);
+            *len = strlen((const char *)*repl);
+        }
+    }
+    for (c = 0; c < 256; c++) {
+        uint32_t next = pos ^ c;
+        if (next < t->n_charsmap_units && ALBERT__DARTS_LABEL(a[next]) == c) return 1;
+    }
+    return 0;
+}
+
+/* Fills the ASCII fast-path tables from the model's own data, so that the fast paths give exactly what the
+   general code gives: a byte only takes a fast path when the tables say it behaves simply. */
+static void albert__fast_paths_init(struct albert__tokenizer *t)
+{
+    const albert__unicode *u = &t->unicode;
+    uint32_t c, buf[ALBERT__UNICODE_MAX_DECOMP];
+    int k;
+    t->ascii_plain = 1;
+    for (c = 0; c < 128; c++) {
+        t->ascii_space[c] = (uint8_t)albert__unicode_is_space(u, c);
+        if (albert__unicode_decompose(u, c, 1, buf) != 1 || buf[0] != c || albert__unicode_combining(u, c) != 0)
+            t->ascii_plain = 0;
+        if (albert__unicode_lower(u, c, buf) != 1 || buf[0] >= 128) t->ascii_plain = 0;
+        else t->ascii_lower[c] = (uint8_t)buf[0];
+    }
+    for (k = 0; k < t->n_specials; k++) t->special_first[t->specials[k].text[0]] = 1;
+    if (t->kind != ALBERT_TOKENIZER_SENTENCEPIECE) return;
+    for (c = 0; c < 128; c++) {
+        albert__ascii_rule *rule = &t->norm_ascii[c];
+        const uint8_t *repl;
+        size_t len;
+        if (t->user_trie.n_units && albert__trie_child(&t->user_trie, 0, (uint8_t)c) != 0) continue;
+        if (albert__charsmap_byte(t, (uint8_t)c, &repl, &len)) continue;   /* a longer rule starts here */
+        if (len == (size_t)-1) { rule->len = 1; rule->out[0] = (uint8_t)c; }   /* no rule: the byte itself */
+        else if (len <= sizeof(rule->out)) { rule->len = (uint8_t)len; memcpy(rule->out, repl, len); }
+        else continue;
+        rule->simple = 1;
+    }
+}
+
+static void albert__tokenizer_free(struct albert__tokenizer *t)
+{
+    if (!t) return;
+    ALBERT_FREE(t);   /* the WordPiece part only points into the model file */
+}
+
+static albert_result albert__tokenizer_load(const albert_model *m, struct albert__tokenizer **out, albert_error *e)
+{
+    struct albert__tokenizer *t;
+    const albert__tensor *tp, *to;
+    albert_result r;
+    uint32_t i;
+    int k;
+    const albert_config *c = &m->config;
+    int32_t special_ids[ALBERT__N_SPECIALS];
+
+    *out = NULL;
+    t = (struct albert__tokenizer *)ALBERT_MALLOC(sizeof(*t));
+    if (!t) return albert__fail(e, ALBERT_ERR_MEMORY, "out of memory");
+    memset(t, 0, sizeof(*t));
+    t->kind = c->tokenizer;
+    t->flags = c->tokenizer_flags;
+    if ((r = albert__unicode_load(&t->unicode, m, e)) != ALBERT_OK) goto fail;
+    if ((r = albert__tok_tensor(m, "tok.pieces", 3, 1, 1, &tp, e)) != ALBERT_OK) goto fail;
+    if ((r = albert__tok_tensor(m, "tok.offsets", 5, 1, 1, &to, e)) != ALBERT_OK) goto fail;
+    t->pieces = tp->data;
+    t->pieces_size = tp->dims[0];
+    t->offsets = (const uint32_t *)(const void *)to->data;
+    if (to->dims[0] < 2) { r = albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: empty vocabulary"); goto fail; }
+    t->n_pieces = to->dims[0] - 1;
+    if (t->n_pieces > (uint32_t)c->vocab_size) {   /* fewer is fine: embeddings that no text produces */
+        r = albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: %u vocabulary entries but vocab_size is only %ld",
+                         (unsigned)t->n_pieces, (long)c->vocab_size);
+        goto fail;
+    }
+    if (t->offsets[0] != 0 || t->offsets[t->n_pieces] != t->pieces_size) {
+        r = albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.offsets does not span tok.pieces");
+        goto fail;
+    }
+    for (i = 0; i < t->n_pieces; i++)
+        if (t->offsets[i + 1] < t->offsets[i]) {
+            r = albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.offsets decreases at entry %u", (unsigned)i);
+            goto fail;
+        }
+    if (t->kind == ALBERT_TOKENIZER_SENTENCEPIECE) {
+        if ((r = albert__spm_load(t, m, e)) != ALBERT_OK) goto fail;
+    } else if (t->kind == ALBERT_TOKENIZER_WORDPIECE) {
+#ifdef ALBERT__HAVE_WORDPIECE
+        if ((r = albert__wordpiece_load(&t->wordpiece, m, e)) != ALBERT_OK) goto fail;
+#endif
+    }
+
+    /* special tokens, as HF's all_special_tokens (each is split out of the text before tokenizing) */
+    special_ids[0] = c->cls_id; special_ids[1] = c->sep_id; special_ids[2] = c->unk_id;
+    special_ids[3] = c->pad_id; special_ids[4] = c->mask_id;
+    t->cls_id = c->cls_id;
+    t->sep_id = c->sep_id;
+    for (k = 0; k < ALBERT__N_SPECIALS; k++) {
+        int32_t id = special_ids[k];
+        albert__special *s = &t->specials[t->n_specials];
+        if (id < 0) continue;
+        if ((uint32_t)id >= t->n_pieces) {
+            r = albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: special token id %ld is not in the vocabulary", (long)id);
+            goto fail;
+        }
+        s->text = t->pieces + t->offsets[id];
+        s->len = t->offsets[id + 1] - t->offsets[id];
+        s->id = id;
+        s->lstrip = (k == 4 && t->kind == ALBERT_TOKENIZER_SENTENCEPIECE);
+        if (s->len > 0) t->n_specials++;
+    }
+    albert__fast_paths_init(t);
+    *out = t;
+    return ALBERT_OK;
+fail:
+    ALBERT_FREE(t);
+    return r;
+}
+
+/* ---------------------------------------------------------------- byte buffers */
+/* Bytes with, for each byte, the index of the input position it came from. */
+typedef struct albert__bytes {
+    uint8_t *b;
+    uint32_t *from;
+    size_t n, cap;
+} albert__bytes;
+
+static void albert__bytes_free(albert__bytes *s)
+{
+    ALBERT_FREE(s->b); ALBERT_FREE(s->from);
+    memset(s, 0, sizeof(*s));
+}
+
+static int albert__bytes_reserve(albert__bytes *s, size_t extra)
+{
+    size_t cap;
+    uint8_t *b;
+    uint32_t *from;
+    if (extra <= s->cap - s->n) return 0;
+    if (extra > 0x7FFFFFFFu - s->n) return -1;
+    cap = s->cap ? s->cap : 64;
+    while (cap - s->n < extra) cap *= 2;
+    b = (uint8_t *)ALBERT_MALLOC(cap);
+    from = (uint32_t *)ALBERT_MALLOC(cap * sizeof(uint32_t));
+    if (!b || !from) { ALBERT_FREE(b); ALBERT_FREE(from); return -1; }
+    if (s->n) { memcpy(b, s->b, s->n); memcpy(from, s->from, s->n * sizeof(uint32_t)); }
+    ALBERT_FREE(s->b); ALBERT_FREE(s->from);
+    s->b = b; s->from = from; s->cap = cap;
+    return 0;
+}
+
+/* Appends s[0..n), every byte coming from input position `from`. */
+static int albert__bytes_append(albert__bytes *out, const uint8_t *s, size_t n, uint32_t from)
+{
+    size_t i;
+    if (albert__bytes_reserve(out, n) != 0) return -1;
+    for (i = 0; i < n; i++) { out->b[out->n] = s[i]; out->from[out->n] = from; out->n++; }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- SentencePiece normalizer */
+
+/* Longest charsmap rule matching a prefix of s[0..n): its length (0 if none) and replacement string. */
+static size_t albert__charsmap_match(const struct albert__tokenizer *t, const uint8_t *s, size_t n, const uint8_t **repl)
+{
+    const uint32_t *a = t->charsmap_units;
+    uint32_t pos, unit;
+    size_t i, best = 0;
+    if (!a) return 0;
+    pos = ALBERT__DARTS_OFFSET(a[0]);
+    for (i = 0; i < n; i++) {
+        pos ^= s[i];
+        if (pos >= t->n_charsmap_units) break;
+        unit = a[pos];
+        if (ALBERT__DARTS_LABEL(unit) != s[i]) break;
+        pos ^= ALBERT__DARTS_OFFSET(unit);
+        if (ALBERT__DARTS_HAS_LEAF(unit)) {
+            uint32_t value;
+            if (pos >= t->n_charsmap_units) break;
+            value = ALBERT__DARTS_VALUE(a[pos]);
+            if (value < t->charsmap_strings_size) { best = i + 1; *repl = t->charsmap_strings + value; }
+        }
+    }
+    return best;
+}
+
+/* Normalizer::NormalizePrefix: the normalized text of the longest prefix rule at s[0..n) (n >= 1).
+   Returns the bytes consumed; the replacement is *out, *out_len bytes. */
+static size_t albert__spm_normalize_prefix(const struct albert__tokenizer *t, const uint8_t *s, size_t n,
+                                           const uint8_t **out, size_t *out_len)
+{
+    static const uint8_t replacement_char[3] = {0xEF, 0xBF, 0xBD};
+    const uint8_t *repl = NULL;
+    size_t len;
+    uint32_t cp;
+    if (s[0] < 0x80 && t->norm_ascii[s[0]].simple) {
+        *out = t->norm_ascii[s[0]].out;
+        *out_len = t->norm_ascii[s[0]].len;
+        return 1;
+    }
+    if (t->user_trie.n_units) {   /* user-defined pieces: longest match, copied verbatim */
+        uint32_t node = 0;
+        size_t i, best = 0;
+        for (i = 0; i < n; i++) {
+            if ((node = albert__trie_child(&t->user_trie, node, s[i])) == 0) break;
+            if (t->user_trie.ids[node] >= 0) best = i + 1;
+        }
+        if (best) { *out = s; *out_len = best; return best; }
+    }
+    len = albert__charsmap_match(t, s, n, &repl);
+    if (len) { *out = repl; *out_len = strlen((const char *)repl); return len; }
+    len = albert__utf8_decode(s, n, &cp);
+    if (cp == 0xFFFD && len == 1) { *out = replacement_char; *out_len = 3; return 1; }
+    *out = s; *out_len = len;
+    return len;
+}
+
+/* Normalizer::Normalize of in[0..n): appends the normalized bytes to out, each with the input position of the
+   rule it came from; *consumed_end gets the input position that the end of the normalized text maps to. */
+static int albert__spm_normalize(const struct albert__tokenizer *t, const uint8_t *in, size_t n, albert__bytes *out,
+                                 size_t *consumed_end)
+{
+    static const uint8_t space_symbol[3] = {0xE2, 0x96, 0x81};   /* U+2581 */
+    int remove_extra = (t->spm_flags & ALBERT__SPM_REMOVE_EXTRA_WHITESPACES) != 0;
+    int escape = (t->spm_flags & ALBERT__SPM_ESCAPE_WHITESPACES) != 0;
+    size_t consumed = 0, pos = 0, start = out->n;
+    int is_prev_space;
+    const uint8_t *sp;
+    size_t sp_len, used;
+
+    *consumed_end = 0;
+    if (n == 0) return 0;
+    if (remove_extra) {   /* drop leading spaces */
+        while (pos < n) {
+            used = albert__spm_normalize_prefix(t, in + pos, n - pos, &sp, &sp_len);
+            if (!(sp_len == 1 && sp[0] == ' ')) break;
+            pos += used;
+            consumed = pos;
+        }
+    }
+    if (pos == n) { *consumed_end = consumed; return 0; }
+    if (albert__bytes_reserve(out, (n - pos) * 3 + 3) != 0) return -1;
+    if (t->spm_flags & ALBERT__SPM_ADD_DUMMY_PREFIX) {
+        if (escape) { if (albert__bytes_append(out, space_symbol, 3, (uint32_t)consumed) != 0) return -1; }
+        else if (albert__bytes_append(out, (const uint8_t *)" ", 1, (uint32_t)consumed) != 0) return -1;
+    }
+    is_prev_space = remove_extra;
+    while (pos < n) {
+        const uint8_t c = in[pos];
+        if (c < 0x80 && t->norm_ascii[c].simple) {   /* albert__spm_normalize_prefix's fast path, inline */
+            sp = t->norm_ascii[c].out;
+            sp_len = t->norm_ascii[c].len;
+            used = 1;
+        } else {
+            used = albert__spm_normalize_prefix(t, in + pos, n - pos, &sp, &sp_len);
+        }
+        if (is_prev_space)
+            while (sp_len > 0 && sp[0] == ' ') { sp++; sp_len--; }
+        if (sp_len > 0) {
+            size_t k;
+            if (out->cap - out->n < sp_len * 3 && albert__bytes_reserve(out, sp_len * 3) != 0) return -1;
+            for (k = 0; k < sp_len; k++) {
+                if (escape && sp[k] == ' ') {
+                    out->b[out->n] = space_symbol[0]; out->b[out->n + 1] = space_symbol[1]; out->b[out->n + 2] = space_symbol[2];
+                    out->from[out->n] = out->from[out->n + 1] = out->from[out->n + 2] = (uint32_t)consumed;
+                    out->n += 3;
+                } else {
+                    out->b[out->n] = sp[k];
+                    out->from[out->n] = (uint32_t)consumed;
+                    out->n++;
+                }
+            }
+            is_prev_space = sp[sp_len - 1] == ' ';
+        }
+        consumed += used;
+        pos += used;
+        if (!remove_extra) is_prev_space = 0;
+    }
+    if (remove_extra) {   /* drop trailing spaces */
+        size_t sl = escape ? 3 : 1;
+        const uint8_t *sym = escape ? space_symbol : (const uint8_t *)" ";
+        while (out->n - start >= sl && memcmp(out->b + out->n - sl, sym, sl) == 0) {
+            out->n -= sl;
+            consumed = out->from[out->n];
+        }
+    }
+    *consumed_end = consumed;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- unigram Viterbi */
+typedef struct albert__best_path {
+    float score;          /* best total score of a segmentation of the text before this position */
+    int32_t starts_at;    /* where the last piece of that segmentation starts (-1: none yet) */
+    int32_t id;           /* that piece */
+} albert__best_path;
+
+/* One piece of a SentencePiece encoding: normalized bytes [begin, end), id. */
+typedef struct albert__spm_piece {
+    uint32_t begin, end;
+    int32_t id;
+} albert__spm_piece;
+
+static size_t albert__one_char_len(uint8_t c)
+{
+    static const uint8_t len[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+    return len[c >> 4];
+}
+
+/* The result of encoding one string: the normalized text, its pieces, and for each piece the original range.
+   The buffers grow and are reused from one albert__spm_encode to the next. */
+typedef struct albert__spm_result {
+    albert__bytes norm;           /* normalized bytes; norm.from = input byte position */
+    size_t consumed_end;          /* input position of the end of norm */
+    albert__spm_piece *pieces;
+    long n_pieces;
+    size_t pieces_cap;
+    albert__best_path *best;      /* Viterbi scratch */
+    size_t best_cap;
+} albert__spm_result;
+
+static void albert__spm_result_free(albert__spm_result *r)
+{
+    albert__bytes_free(&r->norm);
+    ALBERT_FREE(r->pieces);
+    ALBERT_FREE(r->best);
+    memset(r, 0, sizeof(*r));
+}
+
+/* Model::EncodeOptimized over s[0..n) followed by the unknown merging and byte fallback of
+   SentencePieceProcessor: writes pieces (begin/end in s) to out[] (room for n + 1 entries... and 4 per unknown
+   byte with byte fallback: callers give 4n + 1) and returns their count. best[] has room for n + 1 entries. */
+static long albert__spm_viterbi(const struct albert__tokenizer *t, const uint8_t *s, size_t n, albert__spm_piece *out,
+                                albert__best_path *best)
+{
+    const uint32_t *units = t->trie.units;
+    size_t starts_at = 0, count = 0, i, ends_at;
+    const float unk_score = t->min_score - 10.0f;
+    const double max_score = t->max_score;
+    long n_out = 0;
+    int prev_unk = 0;
+    if (n == 0) return 0;
+    for (i = 0; i <= n; i++) { best[i].score = 0.0f; best[i].starts_at = -1; best[i].id = -1; }
+    while (starts_at < n) {
+        const float score_here = best[starts_at].score;
+        size_t mblen = albert__one_char_len(s[starts_at]), key_pos = starts_at;
+        uint32_t node = 0, unit = units[0];
+        int has_single_node = 0;
+        if (mblen > n - starts_at) mblen = n - starts_at;
+        while (key_pos < n) {
+            /* one trie step, inline: child = base + byte, which is a child when its check is the parent */
+            uint32_t child = (unit & ~ALBERT__TRIE_TERMINAL) + s[key_pos];
+            if (units[2 * child + 1] != node) break;
+            node = child;
+            unit = units[2 * node];
+            key_pos++;
+            if (unit & ALBERT__TRIE_TERMINAL) {
+                int32_t id = t->trie.ids[node];
+                int type = t->types[id];
+                size_t length = key_pos - starts_at;
+                double score, candidate;
+                albert__best_path *target;
+                if (type != ALBERT__PIECE_NORMAL && type != ALBERT__PIECE_USER_DEFINED) continue;
+                /* the exact arithmetic of sentencepiece: a double score, a float total */
+                score = type == ALBERT__PIECE_USER_DEFINED ? (double)((float)length * (float)max_score) - 0.1
+                                                           : (double)t->scores[id];
+                candidate = score + (double)score_here;
+                target = &best[key_pos];
+                if (target->starts_at == -1 || candidate > (double)target->score) {
+                    target->score = (float)candidate;
+                    target->starts_at = (int32_t)starts_at;
+                    target->id = id;
+                }
+                if (length == mblen) has_single_node = 1;
+            }
+        }
+        if (!has_single_node) {
+            albert__best_path *target = &best[starts_at + mblen];
+            const float candidate = unk_score + score_here;
+            if (target->starts_at == -1 || candidate > target->score) {
+                target->score = candidate;
+                target->starts_at = (int32_t)starts_at;
+                target->id = t->unk_id;
+            }
+        }
+        starts_at += mblen;
+    }
+    /* backtrack: count, then fill from the end */
+    for (ends_at = n; ends_at > 0; ends_at = (size_t)best[ends_at].starts_at) count++;
+    i = count;
+    for (ends_at = n; ends_at > 0; ends_at = (size_t)best[ends_at].starts_at) {
+        i--;
+        out[i].begin = (uint32_t)best[ends_at].starts_at;
+        out[i].end = (uint32_t)ends_at;
+        out[i].id = best[ends_at].id;
+    }
+    /* merge runs of unknown pieces, or split them into byte pieces (byte fallback); in place, left to right:
+       with byte fallback the pieces are first moved to the end of out[] */
+    if (t->spm_flags & ALBERT__SPM_BYTE_FALLBACK) {
+        size_t total = 4 * n + 1, src = total - count;
+        memmove(out + src, out, count * sizeof(*out));
+        for (i = 0; i < count; i++) {
+            albert__spm_piece p = out[src + i];
+            if (p.id == t->unk_id) {
+                uint32_t b;
+                for (b = p.begin; b < p.end; b++) {
+                    int32_t id = t->byte_ids[s[b]];
+                    out[n_out].begin = b; out[n_out].end = b + 1;   /* sentencepiece gives the surface to the last */
+                    out[n_out].id = id >= 0 ? id : t->unk_id;
+                    n_out++;
+                }
+            } else {
+                out[n_out++] = p;
+            }
+        }
+        return n_out;
+    }
+    for (i = 0; i < count; i++) {
+        int is_unk = out[i].id == t->unk_id;
+        if (is_unk && prev_unk) out[n_out - 1].end = out[i].end;
+        else out[n_out++] = out[i];
+        prev_unk = is_unk;
+    }
+    return n_out;
+}
+
+/* ---------------------------------------------------------------- SentencePiece encode with origins */
+/* Normalizes and encodes in[0..n) into r (whose buffers are reused). 0, or -1 when out of memory. */
+static int albert__spm_encode(const struct albert__tokenizer *t, const uint8_t *in, size_t n, albert__spm_result *r)
+{
+    size_t need;
+    r->norm.n = 0;
+    r->n_pieces = 0;
+    r->consumed_end = 0;
+    if (albert__spm_normalize(t, in, n, &r->norm, &r->consumed_end) != 0) return -1;
+    if (r->norm.n == 0) return 0;
+    if (r->norm.n > ((size_t)-1) / 4 / sizeof(albert__spm_piece) - 1) return -1;
+    need = (t->spm_flags & ALBERT__SPM_BYTE_FALLBACK) ? 4 * r->norm.n + 1 : r->norm.n + 1;
+    if (need > r->pieces_cap) {
+        size_t cap = need < 256 ? 256 : need + need / 2;
+        ALBERT_FREE(r->pieces);
+        r->pieces_cap = 0;
+        r->pieces = (albert__spm_piece *)ALBERT_MALLOC(cap * sizeof(albert__spm_piece));
+        if (!r->pieces) return -1;
+        r->pieces_cap = cap;
+    }
+    if (r->norm.n + 1 > r->best_cap) {
+        size_t cap = r->norm.n + 1 < 256 ? 256 : r->norm.n + 1 + (r->norm.n + 1) / 2;
+        ALBERT_FREE(r->best);
+        r->best_cap = 0;
+        r->best = (albert__best_path *)ALBERT_MALLOC(cap * sizeof(albert__best_path));
+        if (!r->best) return -1;
+        r->best_cap = cap;
+    }
+    r->n_pieces = albert__spm_viterbi(t, r->norm.b, r->norm.n, r->pieces, r->best);
+    return 0;
+}
+
+/* The input range [*in_begin, *in_end) that normalized bytes [begin, end) came from (sentencepiece's surface
+   rule: from the rule of the first byte to the rule after the last one), leaving out a leading ▁ of a longer
+   piece so that "▁word" covers "word" only. */
+static void albert__spm_input_range(const albert__spm_result *r, uint32_t begin, uint32_t end, size_t *in_begin,
+                                    size_t *in_end)
+{
+    size_t b, e;
+    if (end - begin > 3 && r->norm.b[begin] == 0xE2 && r->norm.b[begin + 1] == 0x96 && r->norm.b[begin + 2] == 0x81)
+        begin += 3;
+    b = r->norm.from[begin];
+    e = end < r->norm.n ? r->norm.from[end] : r->consumed_end;
+    if (e < b) e = b;
+    *in_begin = b;
+    *in_end = e;
+}
+
+/* ---------------------------------------------------------------- public: plain SentencePiece */
+ALBERT_DEF albert_result albert_sentencepiece_encode(const albert_model *model, const char *text, size_t text_len,
+                                                     albert_tokens *tokens)
+{
+    const struct albert__tokenizer *t;
+    albert__spm_result r;
+    albert_result result = ALBERT_OK;
+    long i;
+    if (!model || !tokens || (!text && text_len) || tokens->capacity < 0 || (!tokens->ids && tokens->capacity > 0))
+        return ALBERT_ERR_ARGUMENT;   /* ids NULL with capacity 0: only the size is asked for */
+    tokens->n_tokens = 0;
+    t = model->tokenizer;
+    if (!t || t->kind != ALBERT_TOKENIZER_SENTENCEPIECE) return ALBERT_ERR_NO_TOKENIZER;
+    if (text_len > ALBERT__MAX_TEXT) return ALBERT_ERR_TOO_LONG;
+    memset(&r, 0, sizeof(r));
+    if (albert__spm_encode(t, (const uint8_t *)text, text_len, &r) != 0) { albert__spm_result_free(&r); return ALBERT_ERR_MEMORY; }
+    tokens->n_tokens = (int32_t)r.n_pieces;   /* < 2^31: at most one piece per normalized byte */
+    if (tokens->capacity < r.n_pieces || (r.n_pieces > 0 && !tokens->ids)) {
+        result = ALBERT_ERR_CAPACITY;
+    } else {
+        for (i = 0; i < r.n_pieces; i++) {
+            size_t b, e;
+            tokens->ids[i] = r.pieces[i].id;
+            if (tokens->type_ids) tokens->type_ids[i] = 0;
+            if (tokens->offsets) {
+                albert__spm_input_range(&r, r.pieces[i].begin, r.pieces[i].end, &b, &e);
+                tokens->offsets[2 * i] = (int32_t)b;
+                tokens->offsets[2 * i + 1] = (int32_t)e;
+            }
+        }
+    }
+    albert__spm_result_free(&r);
+    return result;
+}
+
+ALBERT_DEF const char *albert_token_piece(const albert_model *model, int32_t id, int32_t *length)
+{
+    const struct albert__tokenizer *t;
+    if (length) *length = 0;
+    if (!model || !(t = model->tokenizer) || id < 0 || (uint32_t)id >= t->n_pieces) return NULL;
+    if (length) *length = (int32_t)(t->offsets[id + 1] - t->offsets[id]);
+    return (const char *)(t->pieces + t->offsets[id]);
+}
+
+/* ---------------------------------------------------------------- AlbertTokenizer (HF) on top */
+/* Python str.isdigit() (Numeric_Type Digit or Decimal): category Nd plus these. */
+static int albert__is_digit(const albert__unicode *u, uint32_t cp)
+{
+    static const uint32_t other_digits[][2] = {
+        {0xB2, 0xB3}, {0xB9, 0xB9}, {0x1369, 0x1371}, {0x19DA, 0x19DA}, {0x2070, 0x2070}, {0x2074, 0x2079},
+        {0x2080, 0x2089}, {0x2460, 0x2468}, {0x2474, 0x247C}, {0x2488, 0x2490}, {0x24EA, 0x24EA}, {0x24F5, 0x24FD},
+        {0x24FF, 0x24FF}, {0x2776, 0x277E}, {0x2780, 0x2788}, {0x278A, 0x2792}, {0x10A40, 0x10A43},
+        {0x10E60, 0x10E68}, {0x11052, 0x1105A}, {0x1F100, 0x1F10A}};
+    size_t i;
+    if (cp >= '0' && cp <= '9') return 1;
+    if (cp < 0x80) return 0;
+    if (albert__unicode_category(u, cp) == ALBERT__UCAT_ND) return 1;
+    for (i = 0; i < sizeof(other_digits) / sizeof(other_digits[0]); i++)
+        if (cp >= other_digits[i][0] && cp <= other_digits[i][1]) return 1;
+    return 0;
+}
+
+/* UTF-8 text in which each byte remembers the original byte range [begin, end) of the code point it encodes.
+   One allocation (begin, end, then the bytes), grown as needed and reused from segment to segment. */
+typedef struct albert__text {
+    uint8_t *b;
+    uint32_t *begin, *end;
+    size_t n, cap;
+} albert__text;
+
+static void albert__text_free(albert__text *x)
+{
+    ALBERT_FREE(x->begin);
+    memset(x, 0, sizeof(*x));
+}
+
+/* Makes room for `extra` more bytes; 0, or -1 when out of memory (or longer than ALBERT__MAX_TEXT). */
+static int albert__text_reserve(albert__text *x, size_t extra)
+{
+    size_t cap;
+    uint32_t *block;
+    if (extra <= x->cap - x->n) return 0;
+    if (extra > ALBERT__MAX_TEXT - x->n) return -1;
+    cap = x->cap ? x->cap : 256;
+    while (cap - x->n < extra) cap *= 2;
+    if (cap > ((size_t)-1) / 9) return -1;
+    block = (uint32_t *)ALBERT_MALLOC(cap * 9);
+    if (!block) return -1;
+    if (x->n) {
+        memcpy(block, x->begin, x->n * sizeof(uint32_t));
+        memcpy(block + cap, x->end, x->n * sizeof(uint32_t));
+        memcpy((uint8_t *)(block + 2 * cap), x->b, x->n);
+    }
+    ALBERT_FREE(x->begin);
+    x->begin = block;
+    x->end = block + cap;
+    x->b = (uint8_t *)(block + 2 * cap);
+    x->cap = cap;
+    return 0;
+}
+
+/* Appends the UTF-8 of cp, every byte from the original range [begin, end). 0, or -1 (memory). */
+static int albert__text_push(albert__text *x, uint32_t cp, uint32_t begin, uint32_t end)
+{
+    size_t k, len;
+    if (x->cap - x->n < 4 && albert__text_reserve(x, 4) != 0) return -1;
+    len = albert__utf8_encode(cp, x->b + x->n);
+    for (k = 0; k < len; k++) { x->begin[x->n + k] = begin; x->end[x->n + k] = end; }
+    x->n += len;
+    return 0;
+}
+
+/* The original range of bytes [b, e) of x (e == b: an empty range at b). */
+static void albert__text_range(const albert__text *x, size_t b, size_t e, int32_t *begin, int32_t *end)
+{
+    if (x->n == 0) { *begin = *end = 0; return; }
+    if (b >= x->n) { *begin = *end = (int32_t)x->end[x->n - 1]; return; }
+    *begin = (int32_t)x->begin[b];
+    *end = e > b ? (int32_t)x->end[(e <= x->n ? e : x->n) - 1] : *begin;
+    if (*end < *begin) *end = *begin;
+}
+
+/* Scratch space of one albert_tokenize call, reused for every segment of the text and of the pair. */
+typedef struct albert__tok_work {
+    albert__ustr cps;             /* the text as code points, lowercased except for the special tokens */
+    albert__text x;               /* one segment after preprocess_text, as UTF-8 */
+    albert__spm_result spm;       /* its SentencePiece encoding */
+} albert__tok_work;
+
+static void albert__tok_work_free(albert__tok_work *w)
+{
+    albert__ustr_free(&w->cps);
+    albert__text_free(&w->x);
+    albert__spm_result_free(&w->spm);
+}
+
+/* AlbertTokenizer._tokenize's digit-comma rule for one piece ending in "<digit>,": re-encode the piece without
+   its ',' and without any ▁, drop a leading ▁ the original piece did not have, then append ','. */
+static int albert__digit_comma(const struct albert__tokenizer *t, const albert__spm_result *r, const albert__spm_piece *p,
+                               int32_t begin, int32_t end, albert__ids *out)
+{
+    uint8_t *inner = (uint8_t *)ALBERT_MALLOC(p->end - p->begin + 1);
+    size_t n = 0;
+    uint32_t i;
+    albert__spm_result sub;
+    long j;
+    int piece_starts_with_space, rc = 0;
+    int32_t comma_id;
+    const uint8_t *s = r->norm.b;
+    if (!inner) return -1;
+    memset(&sub, 0, sizeof(sub));
+    piece_starts_with_space = p->end - p->begin >= 3 && s[p->begin] == 0xE2 && s[p->begin + 1] == 0x96 && s[p->begin + 2] == 0x81;
+    for (i = p->begin; i < p->end - 1;) {
+        if (p->end - 1 - i >= 3 && s[i] == 0xE2 && s[i + 1] == 0x96 && s[i + 2] == 0x81) { i += 3; continue; }
+        inner[n++] = s[i++];
+    }
+    if (albert__spm_encode(t, inner, n, &sub) != 0) { ALBERT_FREE(inner); albert__spm_result_free(&sub); return -1; }
+    for (j = 0; j < sub.n_pieces && rc == 0; j++) {
+        albert__spm_piece q = sub.pieces[j];
+        int32_t id = q.id;
+        if (j == 0 && !piece_starts_with_space && q.end - q.begin >= 3 && sub.norm.b[q.begin] == 0xE2 &&
+            sub.norm.b[q.begin + 1] == 0x96 && sub.norm.b[q.begin + 2] == 0x81) {
+            if (q.end - q.begin == 3) continue;                    /* the piece was only ▁: dropped */
+            q.begin += 3;                                          /* PieceToId of the rest (unknown if absent) */
+            id = q.id == t->unk_id ? t->unk_id : albert__piece_id(t, sub.norm.b + q.begin, q.end - q.begin);
+            if (id < 0) id = t->unk_id;
+        }
+        /* the pieces of the re-encoding all lie inside the original piece: give them its range */
+        rc = albert__ids_push(out, id, begin, end);
+    }
+    comma_id = albert__piece_id(t, (const uint8_t *)",", 1);
+    if (rc == 0) rc = albert__ids_push(out, comma_id >= 0 ? comma_id : t->unk_id, begin, end);
+    ALBERT_FREE(inner);
+    albert__spm_result_free(&sub);
+    return rc;
+}
+
+/* AlbertTokenizer.preprocess_text and the lower() of _tokenize for one segment, step by step as Python does them
+   (whole-string passes): appends the result to x as UTF-8. The general path, used when the fused one below
+   meets a U+03A3, whose lowercase depends on its neighbours (Final_Sigma). 0, or -1 when out of memory. */
+static int albert__preprocess_steps(const struct albert__tokenizer *t, const albert__ustr *segment, albert__text *x)
+{
+    const albert__unicode *u = &t->unicode;
+    albert__ustr a, b;
+    size_t i;
+    int rc = -1;
+    memset(&a, 0, sizeof(a)); memset(&b, 0, sizeof(b));
+
+    /* remove_space: " ".join(text.strip().split()) */
+    if (t->flags & ALBERT_TOKENIZER_REMOVE_SPACE) {
+        int pending_space = 0;
+        uint32_t space_begin = 0, space_end = 0;
+        for (i = 0; i < segment->n; i++) {
+            if (albert__unicode_is_space(u, segment->cp[i])) {
+                if (!pending_space) { space_begin = segment->begin[i]; pending_space = 1; }
+                space_end = segment->end[i];
+                continue;
+            }
+            if (pending_space && a.n > 0 && albert__ustr_push(&a, ' ', space_begin, space_end) != 0) goto done;
+            pending_space = 0;
+            if (albert__ustr_push(&a, segment->cp[i], segment->begin[i], segment->end[i]) != 0) goto done;
+        }
+    } else {
+        for (i = 0; i < segment->n; i++)
+            if (albert__ustr_push(&a, segment->cp[i], segment->begin[i], segment->end[i]) != 0) goto done;
+    }
+    /* .replace("``", '"').replace("''", '"') */
+    {
+        static const uint32_t quotes[2] = {'`', '\''};
+        int q;
+        for (q = 0; q < 2; q++) {
+            size_t w = 0;
+            for (i = 0; i < a.n; i++) {
+                if (a.cp[i] == quotes[q] && i + 1 < a.n && a.cp[i + 1] == quotes[q]) {
+                    a.cp[w] = '"'; a.begin[w] = a.begin[i]; a.end[w] = a.end[i + 1];
+                    w++; i++;
+                } else {
+                    a.cp[w] = a.cp[i]; a.begin[w] = a.begin[i]; a.end[w] = a.end[i];
+                    w++;
+                }
+            }
+            a.n = w;
+        }
+    }
+    /* unless keep_accents: NFKD, then drop the code points with a combining class */
+    if (!(t->flags & ALBERT_TOKENIZER_KEEP_ACCENTS)) {
+        uint32_t buf[ALBERT__UNICODE_MAX_DECOMP];
+        for (i = 0; i < a.n; i++) {
+            int k, n = albert__unicode_decompose(u, a.cp[i], 1, buf);
+            for (k = 0; k < n; k++)
+                if (albert__unicode_combining(u, buf[k]) == 0 && albert__ustr_push(&b, buf[k], a.begin[i], a.end[i]) != 0)
+                    goto done;
+        }
+        albert__ustr_free(&a);
+        a = b;
+        memset(&b, 0, sizeof(b));
+    }
+    /* do_lower_case: str.lower() */
+    if (t->flags & ALBERT_TOKENIZER_LOWER_CASE) {
+        if (albert__unicode_lower_string(u, &a, &b) != 0) goto done;
+        albert__ustr_free(&a);
+        a = b;
+        memset(&b, 0, sizeof(b));
+    }
+    for (i = 0; i < a.n; i++)
+        if (albert__text_push(x, a.cp[i], a.begin[i], a.end[i]) != 0) goto done;
+    rc = 0;
+done:
+    albert__ustr_free(&a);
+    albert__ustr_free(&b);
+    return rc;
+}
+
+/* The same in one pass over the segment, code point by code point (every step but Final_Sigma is per code point,
+   and collapsing whitespace never makes two quotes adjacent): ASCII through the tables of
+   albert__fast_paths_init, the rest through the Unicode tables. Appends to x; 0 done, 1 a U+03A3 is to be
+   lowercased (x is then incomplete: use albert__preprocess_steps), -1 out of memory. */
+static int albert__preprocess_fused(const struct albert__tokenizer *t, const albert__ustr *segment, albert__text *x)
+{
+    const albert__unicode *u = &t->unicode;
+    const int remove_space = (t->flags & ALBERT_TOKENIZER_REMOVE_SPACE) != 0;
+    const int nfkd = !(t->flags & ALBERT_TOKENIZER_KEEP_ACCENTS);
+    const int lower = (t->flags & ALBERT_TOKENIZER_LOWER_CASE) != 0;
+    const uint32_t *cps = segment->cp;
+    size_t i, n = segment->n;
+    int pending_space = 0, any = 0;
+    uint32_t space_begin = 0, space_end = 0;
+    if (albert__text_reserve(x, n + 1) != 0) return -1;
+    for (i = 0; i < n; i++) {
+        uint32_t cp = cps[i], begin = segment->begin[i], end = segment->end[i];
+        /* remove_space: whitespace runs become one ' ' between words, none at the ends */
+        if (remove_space && (cp < 128 ? t->ascii_space[cp] : albert__unicode_is_space(u, cp))) {
+            if (!pending_space) { space_begin = begin; pending_space = 1; }
+            space_end = end;
+            continue;
+        }
+        if (pending_space) {
+            pending_space = 0;
+            if (any && albert__text_push(x, ' ', space_begin, space_end) != 0) return -1;
+        }
+        any = 1;
+        /* `` and '' -> " */
+        if ((cp == '`' || cp == '\'') && i + 1 < n && cps[i + 1] == cp) {
+            cp = '"';
+            end = segment->end[++i];
+        }
+        if (cp < 128 && t->ascii_plain) {   /* NFKD and combining marks change nothing */
+            if (x->n == x->cap && albert__text_reserve(x, 1) != 0) return -1;
+            x->b[x->n] = (uint8_t)(lower ? t->ascii_lower[cp] : cp);
+            x->begin[x->n] = begin;
+            x->end[x->n] = end;
+            x->n++;
+        } else {
+            uint32_t decomposed[ALBERT__UNICODE_MAX_DECOMP], lowered[3];
+            int k, n_decomposed = 1;
+            if (nfkd) n_decomposed = albert__unicode_decompose(u, cp, 1, decomposed);
+            else decomposed[0] = cp;
+            for (k = 0; k < n_decomposed; k++) {
+                int j, n_lowered = 1;
+                if (nfkd && albert__unicode_combining(u, decomposed[k]) != 0) continue;
+                if (lower) {
+                    if (decomposed[k] == 0x3A3) return 1;
+                    n_lowered = albert__unicode_lower(u, decomposed[k], lowered);
+                } else {
+                    lowered[0] = decomposed[k];
+                }
+                for (j = 0; j < n_lowered; j++)
+                    if (albert__text_push(x, lowered[j], begin, end) != 0) return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* AlbertTokenizer._tokenize of one segment (text between special tokens), appending tokens to out. */
+static int albert__albert_segment(const struct albert__tokenizer *t, const albert__ustr *segment, albert__ids *out,
+                                  albert__tok_work *work)
+{
+    const albert__unicode *u = &t->unicode;
+    albert__text *x = &work->x;
+    albert__spm_result *r = &work->spm;
+    long j;
+    int rc;
+    x->n = 0;
+    rc = albert__preprocess_fused(t, segment, x);
+    if (rc == 1) {
+        x->n = 0;
+        rc = albert__preprocess_steps(t, segment, x);
+    }
+    if (rc != 0) return -1;
+    if (x->n == 0) return 0;
+    if (albert__spm_encode(t, x->b, x->n, r) != 0) return -1;
+    for (j = 0; j < r->n_pieces; j++) {
+        const albert__spm_piece *p = &r->pieces[j];
+        size_t in_b, in_e;
+        int32_t begin, end;
+        const uint8_t *s = r->norm.b + p->begin;
+        size_t len = p->end - p->begin;
+        albert__spm_input_range(r, p->begin, p->end, &in_b, &in_e);
+        albert__text_range(x, in_b, in_e, &begin, &end);
+        /* len(piece) > 1 and piece[-1] == "," and piece[-2].isdigit() */
+        if (len >= 2 && s[len - 1] == ',') {
+            size_t k = len - 1;
+            uint32_t cp;
+            while (k > 0 && (s[k - 1] & 0xC0) == 0x80) k--;
+            if (k > 0) {
+                k--;
+                while (k > 0 && (s[k] & 0xC0) == 0x80) k--;
+                albert__utf8_decode(s + k, len - 1 - k, &cp);
+                if (albert__is_digit(u, cp)) {
+                    if (albert__digit_comma(t, r, p, begin, end, out) != 0) return -1;
+                    continue;
+                }
+            }
+        }
+        if (albert__ids_push(out, p->id, begin, end) != 0) return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- special tokens and the text pipeline */
+/* The special token starting at s->cp[i], or NULL. */
+static const albert__special *albert__special_at(const struct albert__tokenizer *t, const albert__ustr *s, size_t i)
+{
+    int k;
+    if (s->cp[i] > 0xFF || !t->special_first[s->cp[i]]) return NULL;
+    for (k = 0; k < t->n_specials; k++) {
+        const albert__special *sp = &t->specials[k];
+        size_t j;
+        if (sp->len > s->n - i) continue;
+        for (j = 0; j < sp->len; j++)
+            if (s->cp[i + j] != sp->text[j]) break;
+        if (j == sp->len) return sp;
+    }
+    return NULL;
+}
+
+/* The same at byte position pos of the UTF-8 text (decoding as it goes): the special token and, in *used, the
+   bytes its text takes there; NULL if none starts at pos. */
+static const albert__special *albert__special_at_text(const struct albert__tokenizer *t, const uint8_t *text, size_t len,
+                                                      size_t pos, size_t *used)
+{
+    int k;
+    for (k = 0; k < t->n_specials; k++) {
+        const albert__special *sp = &t->specials[k];
+        size_t j, p = pos;
+        for (j = 0; j < sp->len && p < len; j++) {
+            uint32_t cp;
+            size_t n = albert__utf8_decode(text + p, len - p, &cp);
+            if (cp != sp->text[j]) break;
+            p += n;
+        }
+        if (j == sp->len) { *used = p - pos; return sp; }
+    }
+    return NULL;
+}
+
+/* Tokenizes one text (no [CLS]/[SEP]) as PreTrainedTokenizer.tokenize + convert_tokens_to_ids. */
+static albert_result albert__tokenize_text(const struct albert__tokenizer *t, const uint8_t *text, size_t len,
+                                           albert__ids *out, albert__tok_work *work)
+{
+    const albert__unicode *u = &t->unicode;
+    albert__ustr *in = &work->cps;
+    const int lower = (t->flags & ALBERT_TOKENIZER_LOWER_CASE) != 0;
+    size_t i, pos = 0, seg_start;
+    in->n = 0;
+    if (!lower) {   /* just decode */
+        if (albert__ustr_append_utf8(in, text, len, 0) != 0) return ALBERT_ERR_MEMORY;
+        pos = len;
+    } else if (albert__ustr_reserve(in, len) != 0) {   /* one code point per byte at most... */
+        return ALBERT_ERR_MEMORY;
+    }
+    /* with do_lower_case: decode and lowercase every character except the special tokens' text, one at a time */
+    while (pos < len) {
+        uint8_t c = text[pos];
+        uint32_t cp, buf[3];
+        size_t used;
+        int k, n;
+        const albert__special *sp;
+        if (c < 0x80 && t->ascii_plain && !t->special_first[c]) {
+            if (in->n == in->cap && albert__ustr_reserve(in, 1) != 0) return ALBERT_ERR_MEMORY;
+            in->cp[in->n] = t->ascii_lower[c];
+            in->begin[in->n] = (uint32_t)pos;
+            in->end[in->n] = (uint32_t)pos + 1;
+            in->n++;
+            pos++;
+            continue;
+        }
+        used = albert__utf8_decode(text + pos, len - pos, &cp);
+        if (cp <= 0xFF && t->special_first[cp] && (sp = albert__special_at_text(t, text, len, pos, &used)) != NULL) {
+            size_t end = pos + used;   /* copied verbatim, one code point at a time */
+            while (pos < end) {
+                size_t n_bytes = albert__utf8_decode(text + pos, end - pos, &cp);
+                if (albert__ustr_push(in, cp, (uint32_t)pos, (uint32_t)(pos + n_bytes)) != 0) return ALBERT_ERR_MEMORY;
+                pos += n_bytes;
+            }
+            continue;
+        }
+        n = albert__unicode_lower(u, cp, buf);   /* ...but lower() may give more (U+0130: "i̇") */
+        for (k = 0; k < n; k++)
+            if (albert__ustr_push(in, buf[k], (uint32_t)pos, (uint32_t)(pos + used)) != 0) return ALBERT_ERR_MEMORY;
+        pos += used;
+    }
+    /* split out the special tokens; a segment before an lstrip token loses its trailing whitespace */
+    seg_start = 0;
+    for (i = 0; i <= in->n;) {
+        const albert__special *sp = i < in->n ? albert__special_at(t, in, i) : NULL;
+        if (sp || i == in->n) {
+            size_t seg_end = i;
+            if (sp && sp->lstrip)
+                while (seg_end > seg_start && albert__unicode_is_space(u, in->cp[seg_end - 1])) seg_end--;
+            if (seg_end > seg_start) {
+                albert__ustr seg;   /* a view into in */
+                seg.cp = in->cp + seg_start;
+                seg.begin = in->begin + seg_start;
+                seg.end = in->end + seg_start;
+                seg.n = seg.cap = seg_end - seg_start;
+                if (t->kind == ALBERT_TOKENIZER_SENTENCEPIECE) {
+                    if (albert__albert_segment(t, &seg, out, work) != 0) return ALBERT_ERR_MEMORY;
+                } else {
+#ifdef ALBERT__HAVE_WORDPIECE
+                    albert_result wr = albert__wordpiece_encode(&t->wordpiece, u, &seg, albert__ids_push_callback, out);
+                    if (wr != ALBERT_OK) return wr;
+#else
+                    return ALBERT_ERR_NO_TOKENIZER;
+#endif
+                }
+            }
+            if (i == in->n) break;
+            if (albert__ids_push(out, sp->id, (int32_t)in->begin[i], (int32_t)in->end[i + sp->len - 1]) != 0)
+                return ALBERT_ERR_MEMORY;
+            i += sp->len;
+            seg_start = i;
+        } else {
+            i++;
+        }
+    }
+    return ALBERT_OK;
+}
+
+ALBERT_DEF albert_result albert_tokenize(const albert_model *model, const char *text, size_t text_len,
+                                         const char *text_pair, size_t pair_len, int32_t max_tokens,
+                                         albert_tokens *tokens)
+{
+    const struct albert__tokenizer *t;
+    albert__ids a, b;
+    albert__tok_work work;
+    albert_result result;
+    size_t n_special, n_a, n_b, total, i, k;
+    if (!model || !tokens || (!text && text_len) || (!text_pair && pair_len) || max_tokens < 0 || tokens->capacity < 0 ||
+        (!tokens->ids && tokens->capacity > 0))
+        return ALBERT_ERR_ARGUMENT;   /* ids NULL with capacity 0: only the size is asked for */
+    tokens->n_tokens = 0;
+    t = model->tokenizer;
+    if (!t) return ALBERT_ERR_NO_TOKENIZER;
+    if (t->cls_id < 0 || t->sep_id < 0) return ALBERT_ERR_NO_TOKENIZER;
+    if (text_len > ALBERT__MAX_TEXT || pair_len > ALBERT__MAX_TEXT) return ALBERT_ERR_TOO_LONG;
+    memset(&a, 0, sizeof(a)); memset(&b, 0, sizeof(b)); memset(&work, 0, sizeof(work));
+    result = albert__tokenize_text(t, (const uint8_t *)text, text_len, &a, &work);
+    if (result == ALBERT_OK && text_pair) result = albert__tokenize_text(t, (const uint8_t *)text_pair, pair_len, &b, &work);
+    albert__tok_work_free(&work);
+    if (result != ALBERT_OK) goto done;
+
+    /* truncation, longest first (HF truncate_sequences): one token at a time from the longer sequence, the
+       pair on ties; a single sequence loses its tail */
+    n_special = text_pair ? 3 : 2;
+    n_a = a.n; n_b = b.n;
+    if (max_tokens > 0 && n_a + n_b + n_special > (size_t)max_tokens) {
+        size_t budget;
+        if ((size_t)max_tokens < n_special) { result = ALBERT_ERR_ARGUMENT; goto done; }
+        budget = (size_t)max_tokens - n_special;
+        while (n_a + n_b > budget) {
+            if (!text_pair || n_a > n_b) n_a--;
+            else n_b--;
+        }
+    }
+    /* [CLS] A [SEP] (B [SEP]), type 0 up to the first [SEP], 1 after; specials have the range -1, -1 */
+    total = n_a + n_b + n_special;
+    if (total > 0x7FFFFFFF) { result = ALBERT_ERR_TOO_LONG; goto done; }
+    tokens->n_tokens = (int32_t)total;
+    if ((size_t)tokens->capacity < total || !tokens->ids) { result = ALBERT_ERR_CAPACITY; goto done; }
+    for (k = 0; k < total; k++) {
+        int32_t id, begin = -1, end = -1;
+        if (k == 0) id = t->cls_id;
+        else if (k <= n_a) { i = k - 1; id = a.id[i]; begin = a.begin[i]; end = a.end[i]; }
+        else if (k == n_a + 1 || k == total - 1) id = t->sep_id;
+        else { i = k - n_a - 2; id = b.id[i]; begin = b.begin[i]; end = b.end[i]; }
+        tokens->ids[k] = id;
+        if (tokens->type_ids) tokens->type_ids[k] = k < n_a + 2 ? 0 : 1;
+        if (tokens->offsets) { tokens->offsets[2 * k] = begin; tokens->offsets[2 * k + 1] = end; }
+    }
+    result = ALBERT_OK;
+done:
+    albert__ids_free(&a);
+    albert__ids_free(&b);
+    return result;
+}
 
 ALBERT_DEF albert_result albert_encode_text(albert_context *ctx, const char *text, size_t text_len,
                                             const char *text_pair, size_t pair_len, albert_tokens *tokens,

@@ -1,4 +1,4 @@
-/* test_quant.c - compact weights: f16 and q8 model files (tools/blob_quant.c) and their kernels (wip/quant.h).
+/* test_quant.c - compact weights: f16 and q8 model files (tools/blob_quant.c) and their kernels (albert.h (f16/q8 kernels)).
 
    - blob_float_to_half: exhaustive round trip of every half, round-to-nearest-even at every midpoint between two
      halves, overflow and NaN handling;

@@ -9,7 +9,7 @@
      NormalizerSpec  1 name  2 precompiled_charsmap  3 add_dummy_prefix [true]  4 remove_extra_whitespaces [true]
                      5 escape_whitespaces [true]
 
-   Tensors written (the header's wip/tokenizer.h reads and validates them):
+   Tensors written (the header's albert.h (tokenizer part) reads and validates them):
      tok.pieces      u8  [total]     every piece's UTF-8 bytes, concatenated in id order
      tok.offsets     u32 [n+1]       piece i is tok.pieces[offsets[i] .. offsets[i+1])
      tok.scores      f32 [n]
@@ -21,7 +21,7 @@
      tok.trie_ids    i32 [units]     piece id ending at each unit, or -1
      tok.user_trie, tok.user_trie_ids   the same over the USER_DEFINED pieces only (absent when there are none)
 
-   Double-array trie (the layout is documented at the top of wip/tokenizer.h): unit 0 is the root; unit i is
+   Double-array trie (the layout is documented at the top of albert.h (tokenizer part)): unit 0 is the root; unit i is
    {base | terminal << 31, check}; the child of node s along byte b is unit c = base(s) + b if check(c) == s;
    check is 0xFFFFFFFF for the root and for free units; terminal is set exactly where trie_ids >= 0. Every
    base + 255 is inside the array (units = last used unit + 257), so a walk needs no bounds test.

@@ -1,4 +1,4 @@
-/* tok_unicode.c - writes the uni.* tensors (Unicode tables of the tokenizers; layout in wip/unicode.h
+/* tok_unicode.c - writes the uni.* tensors (Unicode tables of the tokenizers; layout in albert.h (Unicode part)
    "THE uni.* TENSORS") from tools/tok_unicode_data.h, which tools/gen-unicode.c generates. */
 #include <stdio.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* tok_wordpiece.c - reads a BERT vocab.txt (Chinese ALBERT) and writes the tok.* tensors of a WordPiece
-   tokenizer (layout: wip/wordpiece.h "THE tok.* TENSORS OF A WORDPIECE MODEL").
+   tokenizer (layout: albert.h (WordPiece part) "THE tok.* TENSORS OF A WORDPIECE MODEL").
 
    vocab.txt is read as HF's load_vocab reads it (Python text mode, UTF-8): one token per line, id = line number,
    lines end at "\n", "\r\n" or a lone "\r" (universal newlines; the break is not part of the token), a last
@@ -16,7 +16,7 @@
 
 #define WP_MAX_FILE (1u << 30)
 
-/* wip/wordpiece.h's constants (the header cannot be included here) */
+/* albert.h (WordPiece part)'s constants (the header cannot be included here) */
 #define WP_FLAGS ((1u << 0) | (1u << 3) | (1u << 4))   /* LOWER_CASE | STRIP_ACCENTS | CHINESE_CHARS */
 #define WP_KIND 2                                     /* ALBERT_TOKENIZER_WORDPIECE */
 
