@@ -106,7 +106,9 @@
         mlm.dense.w [E,H] mlm.dense.b [E] mlm.norm.w [E] mlm.norm.b [E] mlm.bias [V]   (optional; decoder = emb.word)
         sop.w [2,H] sop.b [2]                                           (optional)
         cls.w [num_labels,H] cls.b [num_labels] cls.labels u8 (NUL-terminated label names, in order)   (optional)
-        tok.* and uni.*                                                 (tokenizer section, see the tokenizer part)
+        tok.* and uni.*     the tokenizer section: vocabulary, scores, tries, charsmap, Unicode tables; their
+                            layouts are described where the implementation reads them (Unicode part,
+                            WordPiece part, tokenizer part)
      Unknown names are ignored by this version (room for additions); every entry is still validated.
      A tokenizer-only file has hidden_size = 0 (and no encoder tensors): it can tokenize but not encode.
 */
@@ -273,7 +275,7 @@ typedef struct albert_tokens {
     int32_t *type_ids;   /* [capacity] token-type ids, or NULL */
     int32_t *offsets;    /* [2 x capacity] byte range [begin, end) of each token in its input text, or NULL;
                             -1, -1 for special tokens ([CLS], [SEP]) */
-    int32_t capacity;    /* size of the buffers, in tokens */
+    int32_t capacity;    /* size of the buffers, in tokens (ids may be NULL only with capacity 0: a size query) */
     int32_t n_tokens;    /* out: tokens written (or needed, with ALBERT_ERR_CAPACITY) */
 } albert_tokens;
 
