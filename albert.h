@@ -977,7 +977,9 @@ ALBERT_DEF const albert_config *albert_model_config(const albert_model *model)
 
    Linear layers y = x W^T (W [n x k] row-major, read in place from the model file): the rows of x are
    packed per call into token panels (k-major, NR tokens wide, zero padded), in chunks that stay in L2, shared
-   by all threads; the blocks of MR W rows are handed out one at a time to whichever thread asks. The
+   by all threads (with more threads than panels, each panel is packed in slices of k); the blocks of MR W rows
+   are handed out to whichever thread asks, in runs whose outputs fill whole cache lines of y (no two threads
+   store into one line; the context's buffers are 64-byte aligned). The
    micro-kernel keeps MR rows of W x NR tokens in registers, broadcasting W values straight from W's rows (no
    copy of the weights; the first panel of a block prefetches them) and loading NR tokens of packed x per step;
    the finished tile gets bias, activation and residual and is stored transposed. With at most 8 rows of x
@@ -1819,23 +1821,40 @@ typedef struct albert__linear_job {
     int isa, mr, nr;
     int chunk_row0, chunk_rows; /* rows of x packed in this round */
     float *xp;                  /* packed panels of the chunk */
+    int task_blocks;            /* blocks of mr W rows per task of the tiles (albert__linear_task_blocks) */
+    int pack_slices;            /* each panel is packed in this many ranges of k (albert__linear_pack) */
 } albert__linear_job;
 
+/* Packs range index % pack_slices of k (a multiple of 16 columns long) of panel index / pack_slices. */
 static void albert__linear_pack_task(void *arg, int index, int count)
 {
     const albert__linear_job *job = (const albert__linear_job *)arg;
-    int n_panels = (job->chunk_rows + job->nr - 1) / job->nr, p;
-    for (p = index; p < n_panels; p += count) {
+    int p = index / job->pack_slices, slice = index % job->pack_slices;
+    int slice_k = (job->k + job->pack_slices - 1) / job->pack_slices;
+    int k0, k1, first_row = job->chunk_row0 + p * job->nr;
+    float *xp;
+    (void)count;
+    slice_k = (slice_k + 15) / 16 * 16;
+    k0 = slice * slice_k;
+    k1 = job->k - k0 < slice_k ? job->k : k0 + slice_k;
+    if (k0 >= k1) return;
+    xp = job->xp + (size_t)p * job->k * job->nr + (size_t)k0 * job->nr; /* panels are k-major */
 #ifdef ALBERT__X86_SIMD
-        if (job->isa == ALBERT__ISA_AVX512 && job->nr % 16 == 0) {
-            albert__pack_x_panel_avx512(job->x, job->ldx, job->m, job->k, job->chunk_row0 + p * job->nr, job->nr,
-                                        job->xp + (size_t)p * job->k * job->nr);
-            continue;
-        }
-#endif
-        albert__pack_x_panel(job->x, job->ldx, job->m, job->k, job->chunk_row0 + p * job->nr, job->nr,
-                             job->xp + (size_t)p * job->k * job->nr);
+    if (job->isa == ALBERT__ISA_AVX512 && job->nr % 16 == 0) {
+        albert__pack_x_panel_avx512(job->x + k0, job->ldx, job->m, k1 - k0, first_row, job->nr, xp);
+        return;
     }
+#endif
+    albert__pack_x_panel(job->x + k0, job->ldx, job->m, k1 - k0, first_row, job->nr, xp);
+}
+
+/* Packs the chunk's rows of x into job->xp: one task per panel, or, with fewer panels than threads (long k: a
+   chunk of k = 3072 holds one panel), each panel in slices of k, so that no thread waits for another to pack. */
+static void albert__linear_pack(albert__pool *pool, albert__linear_job *job)
+{
+    int n_threads = albert__pool_threads(pool), n_panels = (job->chunk_rows + job->nr - 1) / job->nr;
+    job->pack_slices = n_panels < n_threads ? (n_threads + n_panels - 1) / n_panels : 1;
+    albert__pool_run(pool, albert__linear_pack_task, job, n_panels * job->pack_slices);
 }
 
 #ifdef ALBERT__PANELS
@@ -1927,15 +1946,17 @@ static void albert__linear_block(const albert__linear_job *job, int blk, float *
 }
 #endif
 
-/* Thread `index` of `count` computes its range of W rows for all rows of the chunk. */
+/* Task `index` computes blocks index * job->task_blocks .. of W rows (job->task_blocks of them, fewer at the end)
+   for all rows of the chunk. */
 static void albert__linear_tiles_task(void *arg, int index, int count)
 {
 #ifdef ALBERT__PANELS
     const albert__linear_job *job = (const albert__linear_job *)arg;
     int n_blocks = (job->n + job->mr - 1) / job->mr;
-    int blk = (int)((int64_t)n_blocks * index / count), block_end = (int)((int64_t)n_blocks * (index + 1) / count);
+    int blk = index * job->task_blocks, block_end = blk + job->task_blocks < n_blocks ? blk + job->task_blocks : n_blocks;
     float tile_block[ALBERT__MR_MAX * ALBERT__NR_MAX + 16];
     float *tile = tile_block + (16 - (size_t)((uintptr_t)tile_block / sizeof(float) % 16)) % 16;
+    (void)count;
     for (; blk < block_end; blk++) albert__linear_block(job, blk, tile);
 #else
     (void)arg; /* only the SIMD paths pack x into panels */
@@ -1944,12 +1965,18 @@ static void albert__linear_tiles_task(void *arg, int index, int count)
 #endif
 }
 
-/* Tasks for the tiles of a linear layer: with threads, one per block of W rows (a block is ~10 us of work for
-   128 tokens, a claim ~0.1 us), so that when the machine is busy and one thread runs late or is descheduled,
-   the others take over its share (the pool hands out tasks to whichever thread asks). */
-static int albert__linear_task_count(int n_blocks, int n_threads)
+/* Blocks of mr W rows per task for the tiles of a linear layer. With threads: the fewest blocks whose output
+   columns fill whole 64-byte cache lines of y (16 floats: 8 blocks of 6 rows, 2 of 8), so that two threads do
+   not store into the same lines (with one block per task, neighbouring blocks ran on different cores and every
+   tile store moved y's lines back and forth between them: ~8% of a layer at 2 threads). Such a task is still
+   ~0.1 ms of work for 128 tokens, and the pool hands tasks to whichever thread asks, so when the machine is busy
+   and one thread runs late or is descheduled, the others take over its share. One thread: all blocks at once. */
+static int albert__linear_task_blocks(int n_blocks, int mr, int n_threads)
 {
-    return n_threads > 1 ? n_blocks : 1;
+    int blocks = 1;
+    if (n_threads <= 1) return n_blocks > 0 ? n_blocks : 1;
+    while (blocks * mr % 16 != 0) blocks++;
+    return blocks;
 }
 
 #ifdef ALBERT__X86_SIMD
@@ -2106,15 +2133,14 @@ static void albert__linear(albert__pool *pool, const float *x, int m, int k, con
         int panels_fit = (int)(ALBERT__CHUNK_FLOATS / ((size_t)k * (size_t)job.nr));
         int chunk_max = (panels_fit < 1 ? 1 : panels_fit) * job.nr;
         int n_blocks = (n + job.mr - 1) / job.mr;
-        int tile_tasks = albert__linear_task_count(n_blocks, n_threads);
-        int row0;
+        int tile_tasks, row0;
+        job.task_blocks = albert__linear_task_blocks(n_blocks, job.mr, n_threads);
+        tile_tasks = (n_blocks + job.task_blocks - 1) / job.task_blocks;
         job.xp = pool->pack;
         for (row0 = 0; row0 < m; row0 += chunk_max) {
-            int n_panels;
             job.chunk_row0 = row0;
             job.chunk_rows = m - row0 < chunk_max ? m - row0 : chunk_max;
-            n_panels = (job.chunk_rows + job.nr - 1) / job.nr;
-            albert__pool_run(pool, albert__linear_pack_task, &job, n_panels < n_threads ? n_panels : n_threads);
+            albert__linear_pack(pool, &job);
             albert__pool_run(pool, albert__linear_tiles_task, &job, tile_tasks);
         }
     }
@@ -2125,19 +2151,16 @@ static void albert__linear(albert__pool *pool, const float *x, int m, int k, con
 #define ALBERT__GROUP_MAX 3
 typedef struct albert__linear_group_job {
     albert__linear_job parts[ALBERT__GROUP_MAX];
-    int count;    /* layers */
-    int n_blocks; /* blocks of W rows per layer */
+    int count;          /* layers */
+    int tasks_per_part; /* tasks per layer, of parts[i].task_blocks blocks of W rows each */
 } albert__linear_group_job;
 
-/* Thread `index` of `count` computes its range of the blocks of all the layers, for all rows of the chunk. */
+/* Task `index` computes a range of blocks of one of the layers (as albert__linear_tiles_task), for all rows of
+   the chunk. */
 static void albert__linear_group_task(void *arg, int index, int count)
 {
-    const albert__linear_group_job *group = (const albert__linear_group_job *)arg;
-    int total = group->count * group->n_blocks;
-    int at = (int)((int64_t)total * index / count), end = (int)((int64_t)total * (index + 1) / count);
-    float tile_block[ALBERT__MR_MAX * ALBERT__NR_MAX + 16];
-    float *tile = tile_block + (16 - (size_t)((uintptr_t)tile_block / sizeof(float) % 16)) % 16;
-    for (; at < end; at++) albert__linear_block(&group->parts[at / group->n_blocks], at % group->n_blocks, tile);
+    albert__linear_group_job *group = (albert__linear_group_job *)arg;
+    albert__linear_tiles_task(&group->parts[index / group->tasks_per_part], index % group->tasks_per_part, count);
 }
 #endif
 
@@ -2156,11 +2179,12 @@ static void albert__linear_group(albert__pool *pool, const float *x, int m, int 
     if (isa != ALBERT__ISA_SCALAR && k > 0 && (size_t)k * (size_t)nr <= ALBERT__PACK_FLOATS &&
         !(isa == ALBERT__ISA_AVX512 && m <= ALBERT__DOT_MAX_ROWS)) {
         int panels_fit = (int)(ALBERT__CHUNK_FLOATS / ((size_t)k * (size_t)nr));
-        int chunk_max = (panels_fit < 1 ? 1 : panels_fit) * nr, row0, tasks;
+        int chunk_max = (panels_fit < 1 ? 1 : panels_fit) * nr, n_blocks = (n + mr - 1) / mr, row0, tasks, task_blocks;
         memset(&group, 0, sizeof group);
         group.count = count;
-        group.n_blocks = (n + mr - 1) / mr;
-        tasks = albert__linear_task_count(group.count * group.n_blocks, n_threads);
+        task_blocks = albert__linear_task_blocks(n_blocks, mr, n_threads);
+        group.tasks_per_part = (n_blocks + task_blocks - 1) / task_blocks;
+        tasks = count * group.tasks_per_part;
         for (i = 0; i < count; i++) {
             albert__linear_job *job = &group.parts[i];
             job->x = x;
@@ -2175,15 +2199,14 @@ static void albert__linear_group(albert__pool *pool, const float *x, int m, int 
             job->mr = mr;
             job->nr = nr;
             job->xp = pool->pack;
+            job->task_blocks = task_blocks;
         }
         for (row0 = 0; row0 < m; row0 += chunk_max) {
-            int n_panels;
             for (i = 0; i < count; i++) {
                 group.parts[i].chunk_row0 = row0;
                 group.parts[i].chunk_rows = m - row0 < chunk_max ? m - row0 : chunk_max;
             }
-            n_panels = (group.parts[0].chunk_rows + nr - 1) / nr;
-            albert__pool_run(pool, albert__linear_pack_task, &group.parts[0], n_panels < n_threads ? n_panels : n_threads);
+            albert__linear_pack(pool, &group.parts[0]);
             albert__pool_run(pool, albert__linear_group_task, &group, tasks);
         }
         return;
@@ -2880,11 +2903,9 @@ static void albert__linear_f16(albert__pool *pool, const float *x, int m, int k,
             int tile_tasks = n_blocks < n_threads ? n_blocks : n_threads;
             o->xp = pool->pack;
             for (row0 = 0; row0 < m; row0 += chunk_max) {
-                int n_panels;
                 o->chunk_row0 = row0;
                 o->chunk_rows = m - row0 < chunk_max ? m - row0 : chunk_max;
-                n_panels = (o->chunk_rows + o->nr - 1) / o->nr;
-                albert__pool_run(pool, albert__linear_pack_task, o, n_panels < n_threads ? n_panels : n_threads);
+                albert__linear_pack(pool, o);
                 albert__pool_run(pool, albert__f16_tiles_task, &job, tile_tasks);
             }
             return;
@@ -3224,6 +3245,7 @@ struct albert_context {
     float *attn;         /* [T x H] attention context, then the attention block's output */
     float *ffn;          /* [T x I] */
     float *kernel_scratch;
+    void *float_block;   /* the allocation that holds the float buffers above, each 64-byte aligned */
     int32_t *mask;       /* [T] 1 = real token */
     /* the rows this call computes: all B x S, or (skip_padding) only the real tokens, packed */
     int32_t n_rows;
@@ -3255,21 +3277,34 @@ ALBERT_DEF void albert_context_free(albert_context *ctx)
 {
     if (!ctx) return;
     if (ctx->pool) albert__pool_free(ctx->pool);
-    ALBERT_FREE(ctx->emb);
-    ALBERT_FREE(ctx->x);
-    ALBERT_FREE(ctx->q);
-    ALBERT_FREE(ctx->k);
-    ALBERT_FREE(ctx->v);
-    ALBERT_FREE(ctx->attn);
-    ALBERT_FREE(ctx->ffn);
-    ALBERT_FREE(ctx->kernel_scratch);
+    ALBERT_FREE(ctx->float_block);
     ALBERT_FREE(ctx->mask);
     ALBERT_FREE(ctx->row_source);
     ALBERT_FREE(ctx->seq_first);
     ALBERT_FREE(ctx);
 }
 
-static float *albert__alloc_floats(size_t n) { return (float *)ALBERT_MALLOC(sizeof(float) * (n ? n : 1)); }
+/* Allocates ctx->float_block and points each *buffers[i] at floats[i] floats of it, each buffer starting on a
+   64-byte cache line: the linear layers' tasks write whole lines of their output rows (see
+   albert__linear_task_blocks) and attention's a head's columns, so with aligned rows no two threads write one
+   line. Returns 0 if the sizes overflow or there is no memory. */
+static int albert__alloc_float_buffers(albert_context *ctx, float **const *buffers, const size_t *floats, int count)
+{
+    size_t offsets[8], total = 0, max_floats = (size_t)-1 / sizeof(float) - 64;
+    float *base;
+    int i;
+    if (count > 8) return 0;
+    for (i = 0; i < count; i++) {
+        if (total > max_floats || floats[i] > max_floats - total) return 0;
+        offsets[i] = total;
+        total += floats[i] / 16 * 16 + 16; /* whole lines of 16 floats, at least one */
+    }
+    ctx->float_block = ALBERT_MALLOC(sizeof(float) * (total + 16));
+    if (!ctx->float_block) return 0;
+    base = (float *)ctx->float_block + (16 - (size_t)((uintptr_t)ctx->float_block / sizeof(float) % 16)) % 16;
+    for (i = 0; i < count; i++) *buffers[i] = base + offsets[i];
+    return 1;
+}
 
 ALBERT_DEF albert_result albert_context_create(const albert_model *model, const albert_context_params *params,
                                                albert_context **context)
@@ -3277,7 +3312,8 @@ ALBERT_DEF albert_result albert_context_create(const albert_model *model, const 
     albert_context_params p = params ? *params : albert_context_default_params();
     const albert_config *c;
     albert_context *ctx;
-    size_t T, H, E, I;
+    size_t T, H, E, I, floats[8];
+    float **buffers[8];
     int n_threads;
     if (!context) return ALBERT_ERR_ARGUMENT;
     *context = NULL;
@@ -3297,21 +3333,20 @@ ALBERT_DEF albert_result albert_context_create(const albert_model *model, const 
     H = (size_t)c->hidden_size;
     E = (size_t)c->embedding_size;
     I = (size_t)c->intermediate_size;
-    ctx->emb = albert__alloc_floats(T * E);
-    ctx->x = albert__alloc_floats(T * H);
-    ctx->q = albert__alloc_floats(T * H);
-    ctx->k = albert__alloc_floats(T * H);
-    ctx->v = albert__alloc_floats(T * H);
-    ctx->attn = albert__alloc_floats(T * H);
-    ctx->ffn = albert__alloc_floats(T * I);
-    ctx->kernel_scratch = albert__alloc_floats(
-        albert__kernel_scratch_floats((int)(T < (size_t)c->max_position_embeddings ? T : (size_t)c->max_position_embeddings),
-                                      (int)H, n_threads));
+    buffers[0] = &ctx->emb, floats[0] = T * E;
+    buffers[1] = &ctx->x, floats[1] = T * H;
+    buffers[2] = &ctx->q, floats[2] = T * H;
+    buffers[3] = &ctx->k, floats[3] = T * H;
+    buffers[4] = &ctx->v, floats[4] = T * H;
+    buffers[5] = &ctx->attn, floats[5] = T * H;
+    buffers[6] = &ctx->ffn, floats[6] = T * I;
+    buffers[7] = &ctx->kernel_scratch;
+    floats[7] = albert__kernel_scratch_floats(
+        (int)(T < (size_t)c->max_position_embeddings ? T : (size_t)c->max_position_embeddings), (int)H, n_threads);
     ctx->mask = (int32_t *)ALBERT_MALLOC(sizeof(int32_t) * T);
     ctx->row_source = (int32_t *)ALBERT_MALLOC(sizeof(int32_t) * T);
     ctx->seq_first = (int32_t *)ALBERT_MALLOC(sizeof(int32_t) * (T + 1));
-    if (!ctx->emb || !ctx->x || !ctx->q || !ctx->k || !ctx->v || !ctx->attn || !ctx->ffn || !ctx->kernel_scratch ||
-        !ctx->mask || !ctx->row_source || !ctx->seq_first) {
+    if (!albert__alloc_float_buffers(ctx, buffers, floats, 8) || !ctx->mask || !ctx->row_source || !ctx->seq_first) {
         albert_context_free(ctx);
         return ALBERT_ERR_MEMORY;
     }
