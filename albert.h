@@ -4212,8 +4212,7 @@ static int albert__unicode_lower_string(const albert__unicode *u, const albert__
    albert__tokenizer_load calls albert__wordpiece_load for ALBERT_TOKENIZER_WORDPIECE models (after
    albert__unicode_load); albert__tokenize_text lowercases the text code point by code point and splits out the
    special tokens (PreTrainedTokenizer.tokenize), then calls albert__wordpiece_encode on each segment between
-   them, which runs BertTokenizer._tokenize and reports each token through push(). ALBERT__HAVE_WORDPIECE
-   tells the tokenizer part that these exist.
+   them, which runs BertTokenizer._tokenize and reports each token through push().
 
    WHAT encode() REPRODUCES (one segment between special tokens); every step as the Python code does it:
      BasicTokenizer.tokenize: _clean_text (drop U+0000, U+FFFD and category C* except
@@ -4235,8 +4234,6 @@ static int albert__unicode_lower_string(const albert__unicode *u, const albert__
                                 0 (empty) or id + 1; a piece is looked up from slot FNV-1a-32(bytes) & (slots - 1)
                                 by linear probing until an empty slot. For duplicate lines the LAST id is stored
                                 (HF's vocab dict keeps the last). At least one slot is empty. */
-
-#define ALBERT__HAVE_WORDPIECE 1
 
 /* Receives the tokens: push(ctx, id, begin, end) with the byte range [begin, end) of the token in the text;
    nonzero means out of memory. */
@@ -4622,12 +4619,10 @@ static int albert__ids_push(albert__ids *l, int32_t id, int32_t begin, int32_t e
     return 0;
 }
 
-#ifdef ALBERT__HAVE_WORDPIECE
 static int albert__ids_push_callback(void *list, int32_t id, int32_t begin, int32_t end)
 {
     return albert__ids_push((albert__ids *)list, id, begin, end);
 }
-#endif
 
 /* ---------------------------------------------------------------- the tokenizer */
 /* A double-array byte trie in the blob (see the top of this file). */
@@ -4658,9 +4653,7 @@ struct albert__tokenizer {
     albert_tokenizer_kind kind;
     uint32_t flags;                          /* ALBERT_TOKENIZER_* */
     albert__unicode unicode;
-#ifdef ALBERT__HAVE_WORDPIECE
     albert__wordpiece wordpiece;
-#endif
     /* vocabulary (both kinds) */
     const uint8_t *pieces;
     uint32_t pieces_size;
@@ -4938,9 +4931,7 @@ static albert_result albert__tokenizer_load(const albert_model *m, struct albert
     if (t->kind == ALBERT_TOKENIZER_SENTENCEPIECE) {
         if ((r = albert__spm_load(t, m, e)) != ALBERT_OK) goto fail;
     } else if (t->kind == ALBERT_TOKENIZER_WORDPIECE) {
-#ifdef ALBERT__HAVE_WORDPIECE
         if ((r = albert__wordpiece_load(&t->wordpiece, m, e)) != ALBERT_OK) goto fail;
-#endif
     }
 
     /* special tokens, as HF's all_special_tokens (each is split out of the text before tokenizing) */
@@ -5785,12 +5776,8 @@ static albert_result albert__tokenize_text(const struct albert__tokenizer *t, co
                 if (t->kind == ALBERT_TOKENIZER_SENTENCEPIECE) {
                     if (albert__albert_segment(t, &seg, out, work) != 0) return ALBERT_ERR_MEMORY;
                 } else {
-#ifdef ALBERT__HAVE_WORDPIECE
                     albert_result wr = albert__wordpiece_encode(&t->wordpiece, u, &seg, albert__ids_push_callback, out);
                     if (wr != ALBERT_OK) return wr;
-#else
-                    return ALBERT_ERR_NO_TOKENIZER;
-#endif
                 }
             }
             if (i == in->n) break;
