@@ -82,3 +82,27 @@ echo "(ratio = albert.h median / ONNX Runtime median, $ROUNDS alternating rounds
 # memory: peak RSS at seq 512 against the model file's size
 $B/albert-bench "$MODEL" --seq 512 --threads 2 --iters 3 | awk -v size="$(wc -c < "$MODEL")" \
     '/peak_rss_mb/ {for (i = 1; i <= NF; i++) if ($i ~ /^peak_rss_mb=/) {split($i, a, "="); printf "seq 512: peak RSS %.1f MB (model file %.1f MB, budget file + 64 MB)\n", a[2], size/1048576}}'
+
+# compact weights: the same model with f16 and int8 weight matrices, alternating with f32 (DTYPE_CONFIG seq:batch:threads)
+DTYPE_CONFIG=${DTYPE_CONFIG:-128:1:2}
+seq=${DTYPE_CONFIG%%:*}; rest=${DTYPE_CONFIG#*:}; batch=${rest%%:*}; threads=${rest#*:}
+for d in f16 int8; do
+    [ -f "$B/albert-base-v2-shape.$d.albert" ] || $B/albert-convert -q --dtype $d "$SRC" "$B/albert-base-v2-shape.$d.albert"
+done
+f_list=""; h_list=""; q_list=""; r=0
+while [ $r -lt "$ROUNDS" ]; do
+    for d in f32 f16 int8; do
+        file=$MODEL; [ $d != f32 ] && file=$B/albert-base-v2-shape.$d.albert
+        t=$($B/albert-bench "$file" --seq "$seq" --batch "$batch" --threads "$threads" --seconds "$SECONDS_PER_RUN" \
+            | tail -1 | sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p')
+        case $d in f32) f_list="$f_list $t";; f16) h_list="$h_list $t";; int8) q_list="$q_list $t";; esac
+    done
+    r=$((r + 1))
+done
+fm=$(echo $f_list | tr ' ' '\n' | median); hm=$(echo $h_list | tr ' ' '\n' | median); qm=$(echo $q_list | tr ' ' '\n' | median)
+printf '\nweights (seq %s, batch %s, %s threads): file MB, median ms, time / f32\n' "$seq" "$batch" "$threads"
+for d in f32 f16 int8; do
+    file=$MODEL; [ $d != f32 ] && file=$B/albert-base-v2-shape.$d.albert
+    case $d in f32) m=$fm;; f16) m=$hm;; int8) m=$qm;; esac
+    awk -v d=$d -v s="$(wc -c < "$file")" -v m="$m" -v f="$fm" 'BEGIN {printf "%5s %8.1f %10s %8.2f\n", d, s/1048576, m, m/f}'
+done
