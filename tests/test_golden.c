@@ -460,12 +460,92 @@ static void test_left_padding(void **state)
     }
 }
 
+/* Big batches: copies of a case, many more tokens than one block of the feed-forward (128 rows) or of the
+   packed x, with and without skip_padding: every copy must still match HF's output for the case. */
+static void test_large_batch(void **state)
+{
+    static const char *const case_names[] = {"b3_pad", "b1_maxpos"};
+    static const int copies[] = {37, 5};   /* 999 and 5 x max_position_embeddings token rows */
+    size_t m, ci;
+    (void)state;
+    for (m = 0; m < sizeof golden_models / sizeof golden_models[0]; m++) {
+        golden_cases gc;
+        loaded_model lm;
+        albert_context *big;
+        albert_context_params cp = albert_context_default_params();
+        load_cases(golden_models[m], &gc);
+        load_converted(golden_models[m], "", &lm);
+        cp.max_tokens = 1024;
+        cp.n_threads = 2;
+        assert_int_equal(albert_context_create(lm.model, &cp, &big), ALBERT_OK);
+        for (ci = 0; ci < sizeof case_names / sizeof case_names[0]; ci++) {
+            const golden_case *c = case_named(&gc, case_names[ci]);
+            size_t H = (size_t)lm.cfg->hidden_size, per_copy = (size_t)c->batch * c->seq, n_copies = (size_t)copies[ci];
+            size_t i, rows = per_copy * n_copies;
+            int32_t *ids = (int32_t *)malloc(rows * sizeof(int32_t)), *mask = (int32_t *)malloc(rows * sizeof(int32_t));
+            int32_t *types = (int32_t *)malloc(rows * sizeof(int32_t));
+            int skip;
+            assert_true(ids && mask && types);
+            for (i = 0; i < n_copies; i++) {
+                memcpy(ids + i * per_copy, c->input_ids, per_copy * sizeof(int32_t));
+                memcpy(mask + i * per_copy, c->attention_mask, per_copy * sizeof(int32_t));
+                memcpy(types + i * per_copy, c->token_type_ids, per_copy * sizeof(int32_t));
+            }
+            for (skip = 0; skip < 2; skip++) {
+                albert_batch b;
+                albert_outputs o;
+                double e_hidden = 0.0, e_pooled = 0.0;
+                memset(&b, 0, sizeof b);
+                b.batch_size = (int32_t)(c->batch * (int32_t)n_copies);
+                b.seq_len = c->seq;
+                b.input_ids = ids;
+                b.attention_mask = mask;
+                b.token_type_ids = types;
+                b.skip_padding = skip;
+                memset(&o, 0, sizeof o);
+                o.layer = -1;
+                o.hidden = nan_buffer(rows * H);
+                o.pooled = nan_buffer((size_t)b.batch_size * H);
+                assert_int_equal(albert_encode_batch(big, &b, &o), ALBERT_OK);
+                for (i = 0; i < n_copies; i++) {
+                    /* with skip_padding, padding rows are zeros: compare the real tokens only */
+                    size_t t, d;
+                    for (t = 0; t < per_copy; t++) {
+                        if (skip && !c->attention_mask[t]) continue;
+                        for (d = 0; d < H; d++) {
+                            double e = fabs((double)o.hidden[(i * per_copy + t) * H + d] - c->last_hidden_state[t * H + d]);
+                            if (!(e <= e_hidden)) e_hidden = e != e ? INFINITY : e;
+                        }
+                    }
+                    {
+                        double ep = max_abs_error(o.pooled + i * (size_t)c->batch * H, c->pooler_output, (size_t)c->batch * H);
+                        if (ep > e_pooled) e_pooled = ep;
+                    }
+                }
+                print_message("# %-7s %s x %d (%d rows, skip_padding %d): last_hidden_state max_err %.3g, pooler %.3g\n",
+                              golden_models[m], c->name, copies[ci], (int)rows, skip, e_hidden, e_pooled);
+                assert_true(e_hidden <= GOLDEN_TOLERANCE);
+                assert_true(e_pooled <= GOLDEN_TOLERANCE);
+                free(o.hidden);
+                free(o.pooled);
+            }
+            free(ids);
+            free(mask);
+            free(types);
+        }
+        albert_context_free(big);
+        unload(&lm);
+        free_cases(&gc);
+    }
+}
+
 int main(void)
 {
     static const struct CMUnitTest fixed_tests[] = {
         cmocka_unit_test(test_single_sequence_equals_batch),
         cmocka_unit_test(test_layer_selection),
         cmocka_unit_test(test_left_padding),
+        cmocka_unit_test(test_large_batch),
     };
     struct CMUnitTest format_tests[sizeof golden_models / sizeof golden_models[0] * N_FORMATS];
     golden_run runs[sizeof golden_models / sizeof golden_models[0] * N_FORMATS];
