@@ -480,7 +480,7 @@ static void test_large_batch(void **state)
         assert_int_equal(albert_context_create(lm.model, &cp, &big), ALBERT_OK);
         for (ci = 0; ci < sizeof case_names / sizeof case_names[0]; ci++) {
             const golden_case *c = case_named(&gc, case_names[ci]);
-            size_t H = (size_t)lm.cfg->hidden_size, per_copy = (size_t)c->batch * c->seq, n_copies = (size_t)copies[ci];
+            size_t H = (size_t)lm.cfg->hidden_size, V = (size_t)lm.cfg->vocab_size, per_copy = (size_t)c->batch * c->seq, n_copies = (size_t)copies[ci];
             size_t i, rows = per_copy * n_copies;
             int32_t *ids = (int32_t *)malloc(rows * sizeof(int32_t)), *mask = (int32_t *)malloc(rows * sizeof(int32_t));
             int32_t *types = (int32_t *)malloc(rows * sizeof(int32_t));
@@ -491,30 +491,41 @@ static void test_large_batch(void **state)
                 memcpy(mask + i * per_copy, c->attention_mask, per_copy * sizeof(int32_t));
                 memcpy(types + i * per_copy, c->token_type_ids, per_copy * sizeof(int32_t));
             }
-            for (skip = 0; skip < 2; skip++) {
+            for (skip = 0; skip < 3; skip++) {   /* 2: skip_padding 0 with all_hidden (one batch, not in groups) */
                 albert_batch b;
                 albert_outputs o;
-                double e_hidden = 0.0, e_pooled = 0.0;
+                double e_hidden = 0.0, e_pooled = 0.0, e_logits = 0.0;
                 memset(&b, 0, sizeof b);
                 b.batch_size = (int32_t)(c->batch * (int32_t)n_copies);
                 b.seq_len = c->seq;
                 b.input_ids = ids;
                 b.attention_mask = mask;
                 b.token_type_ids = types;
-                b.skip_padding = skip;
+                b.skip_padding = skip == 1;
                 memset(&o, 0, sizeof o);
                 o.layer = -1;
                 o.hidden = nan_buffer(rows * H);
                 o.pooled = nan_buffer((size_t)b.batch_size * H);
+                if (skip == 2) o.all_hidden = nan_buffer((size_t)(lm.cfg->num_hidden_layers + 1) * rows * H);
+                if (c->logits) o.mlm_logits = nan_buffer(rows * V);
                 assert_int_equal(albert_encode_batch(big, &b, &o), ALBERT_OK);
+                if (o.all_hidden) {   /* its last layer is `hidden` */
+                    assert_true(max_abs_error(o.all_hidden + (size_t)lm.cfg->num_hidden_layers * rows * H, o.hidden,
+                                              rows * H) == 0.0);
+                    free(o.all_hidden);
+                }
                 for (i = 0; i < n_copies; i++) {
                     /* with skip_padding, padding rows are zeros: compare the real tokens only */
                     size_t t, d;
                     for (t = 0; t < per_copy; t++) {
-                        if (skip && !c->attention_mask[t]) continue;
+                        if (skip == 1 && !c->attention_mask[t]) continue;
                         for (d = 0; d < H; d++) {
                             double e = fabs((double)o.hidden[(i * per_copy + t) * H + d] - c->last_hidden_state[t * H + d]);
                             if (!(e <= e_hidden)) e_hidden = e != e ? INFINITY : e;
+                        }
+                        for (d = 0; o.mlm_logits && d < V; d++) {
+                            double e = fabs((double)o.mlm_logits[(i * per_copy + t) * V + d] - c->logits[t * V + d]);
+                            if (!(e <= e_logits)) e_logits = e != e ? INFINITY : e;
                         }
                     }
                     {
@@ -522,10 +533,14 @@ static void test_large_batch(void **state)
                         if (ep > e_pooled) e_pooled = ep;
                     }
                 }
-                print_message("# %-7s %s x %d (%d rows, skip_padding %d): last_hidden_state max_err %.3g, pooler %.3g\n",
-                              golden_models[m], c->name, copies[ci], (int)rows, skip, e_hidden, e_pooled);
+                print_message("# %-7s %s x %d (%d rows, %s): last_hidden_state max_err %.3g, pooler %.3g, MLM %.3g\n",
+                              golden_models[m], c->name, copies[ci], (int)rows,
+                              skip == 0 ? "padded" : skip == 1 ? "skip_padding" : "padded, all_hidden", e_hidden, e_pooled,
+                              e_logits);
                 assert_true(e_hidden <= GOLDEN_TOLERANCE);
                 assert_true(e_pooled <= GOLDEN_TOLERANCE);
+                assert_true(e_logits <= GOLDEN_TOLERANCE);
+                free(o.mlm_logits);
                 free(o.hidden);
                 free(o.pooled);
             }
