@@ -1719,26 +1719,31 @@ ALBERT__AVX512 static void albert__tile_avx512(int k, const float *const *w, con
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
     __m512 c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
     __m512 c40 = c00, c41 = c00, c42 = c00, c43 = c00, c50 = c00, c51 = c00, c52 = c00, c53 = c00;
-    int kk;
-    for (kk = 0; kk < k; kk++) {
-        __m512 x0 = _mm512_load_ps(xp), x1 = _mm512_load_ps(xp + 16), x2 = _mm512_load_ps(xp + 32);
-        __m512 x3 = _mm512_load_ps(xp + 48), b;
-        xp += 64;
-#define ALBERT__ROW512(r)                          \
-    b = _mm512_set1_ps(w##r[kk]);                  \
+    __m512 x0, x1, x2, x3, b;
+    int kk = 0;
+#define ALBERT__ROW512(r, j)                       \
+    b = _mm512_set1_ps(w##r[kk + j]);              \
     c##r##0 = _mm512_fmadd_ps(b, x0, c##r##0);     \
     c##r##1 = _mm512_fmadd_ps(b, x1, c##r##1);     \
     c##r##2 = _mm512_fmadd_ps(b, x2, c##r##2);     \
     c##r##3 = _mm512_fmadd_ps(b, x3, c##r##3);
-        ALBERT__ROW512(0) ALBERT__ROW512(1) ALBERT__ROW512(2) ALBERT__ROW512(3) ALBERT__ROW512(4) ALBERT__ROW512(5)
-#undef ALBERT__ROW512
+#define ALBERT__STEP512(j)                                                                     \
+    x0 = _mm512_load_ps(xp + 64 * j), x1 = _mm512_load_ps(xp + 64 * j + 16);                   \
+    x2 = _mm512_load_ps(xp + 64 * j + 32), x3 = _mm512_load_ps(xp + 64 * j + 48);              \
+    ALBERT__ROW512(0, j) ALBERT__ROW512(1, j) ALBERT__ROW512(2, j)                             \
+    ALBERT__ROW512(3, j) ALBERT__ROW512(4, j) ALBERT__ROW512(5, j)
+    for (; kk + 4 <= k; kk += 4, xp += 256) {   /* 4 steps of k per trip: less loop overhead per FMA */
         if (prefetch_w && (kk & 15) == 0 && kk + 64 < k) {
 #define ALBERT__PREFETCH512(r) _mm_prefetch((const char *)(w##r + kk + 64), _MM_HINT_T0);
             ALBERT__PREFETCH512(0) ALBERT__PREFETCH512(1) ALBERT__PREFETCH512(2)
             ALBERT__PREFETCH512(3) ALBERT__PREFETCH512(4) ALBERT__PREFETCH512(5)
 #undef ALBERT__PREFETCH512
         }
+        ALBERT__STEP512(0) ALBERT__STEP512(1) ALBERT__STEP512(2) ALBERT__STEP512(3)
     }
+    for (; kk < k; kk++, xp += 64) { ALBERT__STEP512(0) }
+#undef ALBERT__STEP512
+#undef ALBERT__ROW512
 #define ALBERT__STORE512(r)                          \
     _mm512_store_ps(tile + r * 64, c##r##0);         \
     _mm512_store_ps(tile + r * 64 + 16, c##r##1);    \
