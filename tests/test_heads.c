@@ -128,6 +128,42 @@ static void test_classifier(void **state)
         }
         printf("# classifier %s: max abs error %.2e\n", cases[i], worst);
         assert_true(worst <= 1e-4);
+        {   /* 40 copies in one batch: more tokens than a group (albert__encode_groups), each copy the same logits */
+            enum { COPIES = 40 };
+            albert_context *big;
+            albert_context_params params = albert_context_default_params();
+            size_t per_copy = (size_t)c.batch * (size_t)c.seq, k;
+            int32_t *ids = (int32_t *)malloc(COPIES * per_copy * sizeof(int32_t));
+            int32_t *mask = (int32_t *)malloc(COPIES * per_copy * sizeof(int32_t));
+            int32_t *types = (int32_t *)malloc(COPIES * per_copy * sizeof(int32_t));
+            float *many = (float *)malloc((size_t)COPIES * (size_t)c.batch * 3 * sizeof(float));
+            assert_true(ids && mask && types && many);
+            for (k = 0; k < COPIES; k++) {
+                memcpy(ids + k * per_copy, c.ids, per_copy * sizeof(int32_t));
+                memcpy(mask + k * per_copy, c.mask, per_copy * sizeof(int32_t));
+                memcpy(types + k * per_copy, c.types, per_copy * sizeof(int32_t));
+            }
+            params.max_tokens = (int32_t)(COPIES * per_copy);
+            assert_int_equal(albert_context_create(model, &params, &big), ALBERT_OK);
+            batch.batch_size = COPIES * c.batch;
+            batch.input_ids = ids;
+            batch.attention_mask = mask;
+            batch.token_type_ids = types;
+            out.class_logits = many;
+            assert_int_equal(albert_encode_batch(big, &batch, &out), ALBERT_OK);
+            worst = 0.0;
+            for (k = 0; k < (size_t)COPIES * (size_t)c.batch * 3; k++) {
+                double d = fabs((double)many[k] - expected[k % ((size_t)c.batch * 3)]);
+                if (!(d <= worst)) worst = d != d ? INFINITY : d;
+            }
+            printf("# classifier %s x %d in one batch: max abs error %.2e\n", cases[i], COPIES, worst);
+            assert_true(worst <= 1e-4);
+            albert_context_free(big);
+            free(ids);
+            free(mask);
+            free(types);
+            free(many);
+        }
         free(expected);
         free_case(&c);
     }
