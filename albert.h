@@ -1387,26 +1387,53 @@ static void albert__activate_array_scalar(float *x, int n, int act)
 #define ALBERT__AVX2 __attribute__((target("avx2,fma")))
 #define ALBERT__AVX512 __attribute__((target("avx512f,avx2,fma")))
 
-/* e^x, 8 lanes, relative error ~2 ulp (Cephes expf); x above 88 is taken as 88 (1.6e38), below -87.3 the result
-   is 0 (never a subnormal number: those cost a microcode assist per operation on Intel CPUs). */
+/* e^x on vector lanes: n = round(x / ln 2), r = x - n ln 2 (ln 2 in two parts, |r| <= ln 2 / 2),
+   e^r = 1 + r q(r) with q of degree 5 (a Chebyshev fit of (e^r - 1) / r, error 1.1e-8), times 2^n: within 1 ulp
+   (0.9 measured), and exactly 1 at 0. The constants, shared by the 8- and 16-lane versions: */
+#define ALBERT__EXP_LOG2E 1.44269504088896341f
+#define ALBERT__EXP_LN2_HI 0.693359375f /* 9 significant bits: n * ln2_hi is exact */
+#define ALBERT__EXP_LN2_LO -2.12194440e-4f
+#define ALBERT__EXP_Q5 1.3933641032e-3f
+#define ALBERT__EXP_Q4 8.3691484909e-3f
+#define ALBERT__EXP_Q3 4.1666465006e-2f
+#define ALBERT__EXP_Q2 1.6666505260e-1f
+#define ALBERT__EXP_Q1 5.0000000135e-1f
+#define ALBERT__EXP_Q0 1.0000000108f
+/* The inputs the callers clamp x to: e^-87.3 = 1.2e-38 is still a normal float, e^88 = 1.65e38 is finite. */
+#define ALBERT__EXP_MIN -87.3f
+#define ALBERT__EXP_MAX 88.0f
+/* GELU (tanh form) as x / (1 + e^-2u): -2u = x (C1 + C3 x^2). Where -2u > 80 (x below -9.6) the result, under
+   2e-34 in magnitude, is taken as 0 as in the scalar version (tanhf is -1 there), so e^-2u stays finite and
+   1 / (1 + e^-2u) normal; NaN stays NaN. */
+#define ALBERT__GELU_TANH_C1 (-2.0f * 0.79788456080286536f)
+#define ALBERT__GELU_TANH_C3 (-2.0f * 0.79788456080286536f * 0.044715f)
+#define ALBERT__GELU_TANH_ZERO 80.0f
+
+/* e^x, 8 lanes, x in [ALBERT__EXP_MIN, ALBERT__EXP_MAX] (NaN-free). */
+ALBERT__AVX2 static __m256 albert__exp8_in_range(__m256 x)
+{
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(ALBERT__EXP_LOG2E)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(ALBERT__EXP_LN2_HI), x);
+    __m256 q = _mm256_set1_ps(ALBERT__EXP_Q5);
+    __m256i two_n;
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(ALBERT__EXP_LN2_LO), r);
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(ALBERT__EXP_Q4));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(ALBERT__EXP_Q3));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(ALBERT__EXP_Q2));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(ALBERT__EXP_Q1));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(ALBERT__EXP_Q0));
+    two_n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(_mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f)), _mm256_castsi256_ps(two_n));
+}
+
+/* e^x, 8 lanes, for any x: above 88 it is taken as 88 (1.6e38), below -87.3 (and for NaN) the result is 0 (never a
+   subnormal number: those cost a microcode assist per operation on Intel CPUs). */
 ALBERT__AVX2 static __m256 albert__exp8(__m256 x)
 {
-    __m256 n, r, p, underflow = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3f), _CMP_GE_OQ);
-    __m256i e;
-    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.0f));
-    n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-    p = _mm256_set1_ps(1.9875691500e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-    e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-    return _mm256_and_ps(_mm256_mul_ps(p, _mm256_castsi256_ps(e)), underflow);
+    __m256 in_range = _mm256_cmp_ps(x, _mm256_set1_ps(ALBERT__EXP_MIN), _CMP_GE_OQ);
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(ALBERT__EXP_MIN)), _mm256_set1_ps(ALBERT__EXP_MAX));
+    return _mm256_and_ps(albert__exp8_in_range(x), in_range);
 }
 
 /* 1 / (1 + e^-x); x below -80 is taken as -80 (1.8e-35 instead of a subnormal or 0: x * sigmoid(x) stays
@@ -1451,11 +1478,13 @@ ALBERT__AVX2 static int albert__activate8(__m256 *v, int act)
             x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-10.0f)), _mm256_set1_ps(10.0f));
         break;
     case ALBERT_ACT_GELU_TANH: {
-        /* 0.5 x (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3) */
-        __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
-        __m256 u2 = _mm256_mul_ps(_mm256_set1_ps(2.0f * 0.79788456080286536f),
-                                  _mm256_fmadd_ps(x3, _mm256_set1_ps(0.044715f), x));
-        x = _mm256_mul_ps(x, albert__sigmoid8(u2));
+        /* 0.5 x (1 + tanh(u)) = x / (1 + e^-2u), u = sqrt(2/pi) (x + 0.044715 x^3), with one e^x (below) */
+        __m256 minus_2u = _mm256_mul_ps(x, _mm256_fmadd_ps(_mm256_mul_ps(x, x), _mm256_set1_ps(ALBERT__GELU_TANH_C3),
+                                                           _mm256_set1_ps(ALBERT__GELU_TANH_C1)));
+        __m256 keep = _mm256_cmp_ps(minus_2u, _mm256_set1_ps(ALBERT__GELU_TANH_ZERO), _CMP_NGT_UQ);
+        __m256 e = albert__exp8_in_range(_mm256_min_ps(_mm256_max_ps(minus_2u, _mm256_set1_ps(ALBERT__EXP_MIN)),
+                                                       _mm256_set1_ps(ALBERT__GELU_TANH_ZERO)));
+        x = _mm256_and_ps(_mm256_div_ps(x, _mm256_add_ps(one, e)), keep);
         break;
     }
     case ALBERT_ACT_RELU: x = _mm256_max_ps(x, zero); break;
@@ -1499,34 +1528,44 @@ ALBERT__AVX2 static void albert__activate_array_avx2(float *x, int n, int act)
     }
 }
 
-/* The same functions on 16 lanes (AVX-512F), with the same formulas and constants as the 8-lane ones, so
-   both give the same results lane by lane. */
+/* The same functions on 16 lanes (AVX-512F), with the same formulas and constants as the 8-lane ones; 2^n comes
+   from scalef, and 1 / d from rcp14 and a Newton step instead of a division (a 512-bit division issues only once
+   per ~16 cycles), within 1 ulp: the results can differ from the 8-lane ones in the last bit. */
+ALBERT__AVX512 static __m512 albert__exp16_in_range(__m512 x)
+{
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(ALBERT__EXP_LOG2E)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(ALBERT__EXP_LN2_HI), x);
+    __m512 q = _mm512_set1_ps(ALBERT__EXP_Q5);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(ALBERT__EXP_LN2_LO), r);
+    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(ALBERT__EXP_Q4));
+    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(ALBERT__EXP_Q3));
+    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(ALBERT__EXP_Q2));
+    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(ALBERT__EXP_Q1));
+    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(ALBERT__EXP_Q0));
+    return _mm512_scalef_ps(_mm512_fmadd_ps(q, r, _mm512_set1_ps(1.0f)), n);
+}
+
 ALBERT__AVX512 static __m512 albert__exp16(__m512 x)
 {
-    __m512 n, r, p;
-    __m512i e;
-    __mmask16 normal = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.3f), _CMP_GE_OQ);
-    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.0f));
-    n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
-    return _mm512_maskz_mul_ps(normal, p, _mm512_castsi512_ps(e));
+    __mmask16 in_range = _mm512_cmp_ps_mask(x, _mm512_set1_ps(ALBERT__EXP_MIN), _CMP_GE_OQ);
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(ALBERT__EXP_MIN)), _mm512_set1_ps(ALBERT__EXP_MAX));
+    return _mm512_maskz_mov_ps(in_range, albert__exp16_in_range(x));
+}
+
+/* 1 / d for d whose reciprocal is a normal number (|d| in [1.2e-38, 8.5e37]): rcp14 (relative error 2^-14) and one
+   Newton step. */
+ALBERT__AVX512 static __m512 albert__reciprocal16(__m512 d)
+{
+    __m512 r = _mm512_rcp14_ps(d);
+    return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r);
 }
 
 ALBERT__AVX512 static __m512 albert__sigmoid16(__m512 x)
 {
-    __m512 one = _mm512_set1_ps(1.0f);
     x = _mm512_max_ps(x, _mm512_set1_ps(-80.0f));
-    return _mm512_div_ps(one, _mm512_add_ps(one, albert__exp16(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+    __m512 e = albert__exp16(_mm512_sub_ps(_mm512_setzero_ps(), x));
+    return albert__reciprocal16(_mm512_add_ps(_mm512_set1_ps(1.0f), e));
 }
 
 ALBERT__AVX512 static __m512 albert__erf16(__m512 x)
@@ -1561,10 +1600,12 @@ ALBERT__AVX512 static int albert__activate16(__m512 *v, int act)
             x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-10.0f)), _mm512_set1_ps(10.0f));
         break;
     case ALBERT_ACT_GELU_TANH: {
-        __m512 x3 = _mm512_mul_ps(_mm512_mul_ps(x, x), x);
-        __m512 u2 = _mm512_mul_ps(_mm512_set1_ps(2.0f * 0.79788456080286536f),
-                                  _mm512_fmadd_ps(x3, _mm512_set1_ps(0.044715f), x));
-        x = _mm512_mul_ps(x, albert__sigmoid16(u2));
+        __m512 minus_2u = _mm512_mul_ps(x, _mm512_fmadd_ps(_mm512_mul_ps(x, x), _mm512_set1_ps(ALBERT__GELU_TANH_C3),
+                                                           _mm512_set1_ps(ALBERT__GELU_TANH_C1)));
+        __mmask16 keep = _mm512_cmp_ps_mask(minus_2u, _mm512_set1_ps(ALBERT__GELU_TANH_ZERO), _CMP_NGT_UQ);
+        __m512 e = albert__exp16_in_range(_mm512_min_ps(_mm512_max_ps(minus_2u, _mm512_set1_ps(ALBERT__EXP_MIN)),
+                                                        _mm512_set1_ps(ALBERT__GELU_TANH_ZERO)));
+        x = _mm512_maskz_mul_ps(keep, x, albert__reciprocal16(_mm512_add_ps(one, e)));
         break;
     }
     case ALBERT_ACT_RELU: x = _mm512_max_ps(x, zero); break;
@@ -2353,6 +2394,69 @@ ALBERT__AVX2 static void albert__layer_norm_row_avx2(float *r, int n, const floa
     }
     for (; j < n; j++) r[j] = (r[j] - meanf) * inv * g[j] + b[j];
 }
+
+/* AVX-512: float lanes, 4 accumulators. A first mean m from the plain sum, then the sums of d = x - m and d^2 give the
+   mean m + sum(d) / n and the variance sum(d^2) / n - (sum(d) / n)^2: about as accurate as the sums in double of the
+   AVX2 version (sum(d) is nearly 0, so its rounding error is tiny), without the conversions to double. */
+ALBERT__AVX512 static void albert__layer_norm_row_avx512(float *r, int n, const float *g, const float *b, float eps)
+{
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+    __m512 q0 = _mm512_setzero_ps(), q1 = _mm512_setzero_ps(), q2 = _mm512_setzero_ps(), q3 = _mm512_setzero_ps();
+    __mmask16 tail = (__mmask16)((1u << (n & 15)) - 1);
+    double m, dmean, var;
+    float inv, meanf;
+    __m512 vm, vi;
+    int j;
+    for (j = 0; j + 64 <= n; j += 64) {
+        s0 = _mm512_add_ps(s0, _mm512_loadu_ps(r + j));
+        s1 = _mm512_add_ps(s1, _mm512_loadu_ps(r + j + 16));
+        s2 = _mm512_add_ps(s2, _mm512_loadu_ps(r + j + 32));
+        s3 = _mm512_add_ps(s3, _mm512_loadu_ps(r + j + 48));
+    }
+    for (; j + 16 <= n; j += 16) s0 = _mm512_add_ps(s0, _mm512_loadu_ps(r + j));
+    if (j < n) s1 = _mm512_add_ps(s1, _mm512_maskz_loadu_ps(tail, r + j));
+    m = (double)_mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3))) / n;
+    vm = _mm512_set1_ps((float)m);
+    m = (float)m; /* the shift actually subtracted */
+    s0 = s1 = s2 = s3 = _mm512_setzero_ps();
+    for (j = 0; j + 64 <= n; j += 64) {
+        __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(r + j), vm), d1 = _mm512_sub_ps(_mm512_loadu_ps(r + j + 16), vm);
+        __m512 d2 = _mm512_sub_ps(_mm512_loadu_ps(r + j + 32), vm), d3 = _mm512_sub_ps(_mm512_loadu_ps(r + j + 48), vm);
+        s0 = _mm512_add_ps(s0, d0);
+        s1 = _mm512_add_ps(s1, d1);
+        s2 = _mm512_add_ps(s2, d2);
+        s3 = _mm512_add_ps(s3, d3);
+        q0 = _mm512_fmadd_ps(d0, d0, q0);
+        q1 = _mm512_fmadd_ps(d1, d1, q1);
+        q2 = _mm512_fmadd_ps(d2, d2, q2);
+        q3 = _mm512_fmadd_ps(d3, d3, q3);
+    }
+    for (; j + 16 <= n; j += 16) {
+        __m512 d = _mm512_sub_ps(_mm512_loadu_ps(r + j), vm);
+        s0 = _mm512_add_ps(s0, d);
+        q0 = _mm512_fmadd_ps(d, d, q0);
+    }
+    if (j < n) {
+        __m512 d = _mm512_maskz_sub_ps(tail, _mm512_maskz_loadu_ps(tail, r + j), vm);
+        s1 = _mm512_add_ps(s1, d);
+        q1 = _mm512_fmadd_ps(d, d, q1);
+    }
+    dmean = (double)_mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3))) / n;
+    var = (double)_mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(q0, q1), _mm512_add_ps(q2, q3))) / n - dmean * dmean;
+    inv = (float)(1.0 / sqrt((var > 0.0 ? var : 0.0) + eps));
+    meanf = (float)(m + dmean);
+    vm = _mm512_set1_ps(meanf);
+    vi = _mm512_set1_ps(inv);
+    for (j = 0; j + 16 <= n; j += 16) {
+        __m512 d = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(r + j), vm), vi);
+        _mm512_storeu_ps(r + j, _mm512_fmadd_ps(d, _mm512_loadu_ps(g + j), _mm512_loadu_ps(b + j)));
+    }
+    if (j < n) {
+        __m512 d = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(tail, r + j), vm), vi);
+        _mm512_mask_storeu_ps(r + j, tail,
+                              _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tail, g + j), _mm512_maskz_loadu_ps(tail, b + j)));
+    }
+}
 #endif
 
 static void albert__layer_norm_task(void *arg, int index, int count)
@@ -2362,6 +2466,10 @@ static void albert__layer_norm_task(void *arg, int index, int count)
     for (; i < end; i++) {
         float *r = job->x + (size_t)i * job->n;
 #ifdef ALBERT__X86_SIMD
+        if (job->isa == ALBERT__ISA_AVX512) {
+            albert__layer_norm_row_avx512(r, job->n, job->g, job->b, job->eps);
+            continue;
+        }
         if (job->isa >= ALBERT__ISA_AVX2) {
             albert__layer_norm_row_avx2(r, job->n, job->g, job->b, job->eps);
             continue;

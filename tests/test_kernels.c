@@ -1,5 +1,6 @@
 /* test_kernels.c - every compute kernel (scalar, AVX2, AVX-512 where the CPU has them) against plain
    double-precision references on random data of ALBERT-like and odd shapes, and the thread pool. */
+#include <float.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -161,6 +162,108 @@ static void test_activations_vector_match_reference(void **state)
     free(want);
 }
 
+#ifdef ALBERT__X86_SIMD
+/* y = e^x over n floats (a multiple of 16) with albert__exp8 or albert__exp16. */
+ALBERT__AVX2 static void exp8_array(const float *x, float *y, int n)
+{
+    int i;
+    for (i = 0; i < n; i += 8) _mm256_storeu_ps(y + i, albert__exp8(_mm256_loadu_ps(x + i)));
+}
+ALBERT__AVX512 static void exp16_array(const float *x, float *y, int n)
+{
+    int i;
+    for (i = 0; i < n; i += 16) _mm512_storeu_ps(y + i, albert__exp16(_mm512_loadu_ps(x + i)));
+}
+static void exp_array(int isa, const float *x, float *y, int n)
+{
+    if (isa == ALBERT__ISA_AVX512) exp16_array(x, y, n);
+    else exp8_array(x, y, n);
+}
+#endif
+
+/* The vector e^x (x86: 8 and 16 lanes) against exp() over its whole range, and its contract outside it: below -87.3
+   (and for NaN) exactly 0, above 88 the value at 88, never a subnormal result. */
+static void test_exp_vector_match_reference(void **state)
+{
+#ifdef ALBERT__X86_SIMD
+    static const float special[] = {-1000.0f, -100.0f, -88.0f, -87.4f, -87.3f, -87.0f, -1e-30f, 0.0f, 1e-30f, 1.0f,
+                                    87.9f,    88.0f,   88.5f,  100.0f, 1000.0f, 3e38f, -3e38f};
+    int best = albert__detect_isa(), level, n = 400000, i, k; /* + 16: a multiple of 16 */
+    float *x = (float *)malloc(sizeof(float) * (size_t)(n + 16)), *y = (float *)malloc(sizeof(float) * (size_t)(n + 16));
+    double worst_ulp[3] = {0, 0, 0};
+    (void)state;
+    assert_true(x && y);
+    for (i = 0; i < n; i++) x[i] = -87.3f + (88.0f + 87.3f) * (float)i / (float)(n - 1);
+    for (i = 0; i < 16; i++) x[n + i] = (float)i * 0.0625f - 0.5f;
+    n += 16;
+    for (level = ALBERT__ISA_AVX2; level <= best && level <= ALBERT__ISA_AVX512; level++) {
+        exp_array(level, x, y, n);
+        for (i = 0; i < n; i++) {
+            double want = exp((double)x[i]), ulp = ldexp(1.0, ilogb(want) - 23);
+            double e = fabs((double)y[i] - want) / ulp;
+            if (e > worst_ulp[level]) worst_ulp[level] = e;
+            if (!(e <= 1.0)) {
+                print_error("exp %s(%.9g) = %.9g, want %.9g\n", isa_name(level), (double)x[i], (double)y[i], want);
+                fail();
+            }
+        }
+        for (k = 0; k < (int)(sizeof special / sizeof special[0]) + 1; k++) {
+            float in = k < (int)(sizeof special / sizeof special[0]) ? special[k] : (float)NAN, out, lanes[16];
+            for (i = 0; i < 16; i++) lanes[i] = in;
+            exp_array(level, lanes, lanes, 16);
+            out = lanes[0];
+            if (in != in || in < -87.3f) {
+                assert_true(out == 0.0f);
+            } else {
+                double want = exp(in > 88.0f ? 88.0 : (double)in);
+                assert_true(fabs((double)out - want) <= 1.2e-7 * want);
+                assert_true(out >= FLT_MIN);
+            }
+        }
+    }
+    printf("exp: worst %.3f ulp (avx2), %.3f ulp (avx512; 0 = not run)\n", worst_ulp[1], worst_ulp[2]);
+    free(x);
+    free(y);
+#else
+    (void)state;
+#endif
+}
+
+/* Every activation at large magnitudes (|x| up to 1000, and GELU on +-1e30, +-3e38, NaN): finite where the reference
+   is, exactly 0 where GELU's tanh is -1, NaN in gives NaN out. */
+static void test_activations_extremes(void **state)
+{
+    static const float xs[] = {-1000.0f, -200.0f, -100.0f, -88.0f, -80.0f, -20.0f, -10.0f, -9.7f, -9.6f, -9.0f,
+                               -5.0f,    -1e-20f, -0.0f,   0.0f,   1e-20f, 3.0f,   9.6f,   20.0f, 80.0f, 88.0f,
+                               88.5f,    100.0f,  1000.0f};
+    static const float gelu_xs[] = {-1e30f, 1e30f, -3e38f, 3e38f};
+    int levels[3], nl = isa_levels(levels), li, act, i, nx = (int)(sizeof xs / sizeof xs[0]);
+    float y[32];
+    double want[32];
+    (void)state;
+    for (act = 1; act <= 12; act++)
+        for (li = 0; li < nl; li++) {
+            char what[64];
+            for (i = 0; i < nx; i++) want[i] = ref_act((double)xs[i], act);
+            memcpy(y, xs, sizeof xs);
+            albert__activate_array(y, nx, act, levels[li]);
+            snprintf(what, sizeof what, "act %d extremes %s", act, isa_name(levels[li]));
+            check_close(y, want, (size_t)nx, 2e-6, 2e-6, what);
+        }
+    for (li = 0; li < nl; li++) {
+        int ng = (int)(sizeof gelu_xs / sizeof gelu_xs[0]);
+        for (i = 0; i < ng; i++) want[i] = ref_act((double)gelu_xs[i], ALBERT_ACT_GELU_TANH);
+        memcpy(y, gelu_xs, sizeof gelu_xs);
+        y[ng] = (float)NAN;
+        albert__activate_array(y, ng + 1, ALBERT_ACT_GELU_TANH, levels[li]);
+        check_close(y, want, (size_t)ng, 0.0, 1e-6, "gelu_tanh huge");
+        assert_true(y[ng] != y[ng]);
+        for (i = 0; i < 20; i++) y[i] = -10.0f - 50.0f * (float)i; /* tanh(u) = -1 in float: exactly 0 */
+        albert__activate_array(y, 20, ALBERT_ACT_GELU_TANH, levels[li]);
+        for (i = 0; i < 20; i++) assert_true(y[i] == 0.0f);
+    }
+}
+
 /* ---------------------------------------------------------------- linear */
 static void linear_case(albert__pool *pool, int isa, int m, int k, int n, int with_bias, int act, int residual_mode)
 {
@@ -313,6 +416,11 @@ static void test_layer_norm(void **state)
             double *want = (double *)malloc(sizeof(double) * (size_t)m * n);
             char what[64];
             for (i = 0; i < m * n; i++) x[i] += 5.0f; /* an offset the mean must remove */
+            if (m >= 3) { /* rows that are hard for sums in float: a large mean, an outlier, a constant row */
+                for (j = 0; j < n; j++) x[j] += 25.0f;
+                x[n + n / 2] = 500.0f;
+                for (j = 0; j < n; j++) x[2 * n + j] = 7.25f;
+            }
             for (i = 0; i < m; i++) {
                 double mean = 0, var = 0;
                 for (j = 0; j < n; j++) mean += x[i * n + j];
@@ -407,6 +515,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pool_runs_every_index_once),
         cmocka_unit_test(test_activations_vector_match_reference),
+        cmocka_unit_test(test_exp_vector_match_reference),
+        cmocka_unit_test(test_activations_extremes),
         cmocka_unit_test(test_linear_shapes),
         cmocka_unit_test(test_linear_epilogues),
         cmocka_unit_test(test_linear_row_chunks),
