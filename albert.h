@@ -1037,8 +1037,8 @@ ALBERT_DEF const albert_config *albert_model_config(const albert_model *model)
    so that the packed rows stay in L2 while every block of W passes over them (else, for long inputs and
    k = 3072, each block of W would stream megabytes of packed x from L3). At least one panel per chunk. */
 #define ALBERT__CHUNK_FLOATS ((size_t)1 << 18)
-/* Attention processes this many query rows at a time. */
-#define ALBERT__QUERY_BLOCK 64
+/* Attention processes this many query rows at a time (a multiple of its micro-kernels' 6 rows). */
+#define ALBERT__QUERY_BLOCK 66
 /* The feed-forward block runs on this many tokens at a time (it is independent per token): its [rows x I]
    intermediate then stays in the cores' L2 caches (1.5 MB for albert-base) instead of going through memory, and
    a context needs no [T x I] buffer. */
@@ -1344,12 +1344,45 @@ static int albert__pool_isa(const albert__pool *p) { return p ? p->isa : ALBERT_
 /* Rounds n up to a multiple of 16 floats (64 bytes). */
 static size_t albert__round16(size_t n) { return (n + 15) / 16 * 16; }
 
-/* Scratch floats the kernels need per context (attention of sequences up to max_seq tokens, hidden
-   bounds the head size): per thread the transposed keys of one head and one block of scores. */
-static size_t albert__kernel_scratch_floats(int max_seq, int hidden, int n_threads)
+/* Attention works on one (sequence, head) pair at a time in scratch of its thread; these are the offsets (in
+   floats, each a multiple of 16) of its buffers for seq_len S and head_dim hd. Every size only grows with S and
+   hd, so the layout for the largest ones holds any smaller call. */
+typedef struct albert__attention_layout {
+    size_t keys;      /* the head's keys transposed: AVX-512 in panels of [hd x 64] (64 keys each, the missing
+                         keys of the last one 0), otherwise [hd x round16(S)] */
+    size_t scores;    /* [QUERY_BLOCK x score_ld]: a block of queries' scores, then their exp */
+    size_t values;    /* AVX-512: the head's values, [S x round64(hd)] (columns past hd 0) */
+    size_t queries;   /* AVX-512: a block of queries, [QUERY_BLOCK x round16(hd)] */
+    size_t key_bias;  /* AVX-512: [S] 0 for a real key, -inf for padding */
+    size_t row_max;   /* AVX-512: [QUERY_BLOCK x 16] each query's top score (lane by lane, then in lane 0) */
+    size_t row_inv;   /* AVX-512: [QUERY_BLOCK] 1 / each query's sum of exp */
+    size_t total;
+    size_t score_ld;  /* row stride of the scores: an odd number of cache lines (rows 4 KB apart would share
+                         L1 sets) */
+} albert__attention_layout;
+
+static albert__attention_layout albert__attention_plan(int seq_len, int head_dim)
 {
-    size_t s = albert__round16((size_t)(max_seq < 1 ? 1 : max_seq));
-    size_t per_thread = s * ((size_t)(hidden < 1 ? 1 : hidden) + ALBERT__QUERY_BLOCK) + 16;
+    albert__attention_layout a;
+    size_t S = (size_t)(seq_len < 1 ? 1 : seq_len), hd = (size_t)(head_dim < 1 ? 1 : head_dim);
+    size_t hd16 = albert__round16(hd), hd64 = (hd + 63) / 64 * 64, S16 = albert__round16(S), S64 = (S + 63) / 64 * 64;
+    a.score_ld = S16 / 16 % 2 ? S16 : S16 + 16;
+    a.keys = 0;
+    a.scores = a.keys + hd * S64;
+    a.values = a.scores + ALBERT__QUERY_BLOCK * a.score_ld;
+    a.queries = a.values + S * hd64;
+    a.key_bias = a.queries + ALBERT__QUERY_BLOCK * hd16;
+    a.row_max = a.key_bias + S16;
+    a.row_inv = a.row_max + ALBERT__QUERY_BLOCK * 16;
+    a.total = a.row_inv + albert__round16(ALBERT__QUERY_BLOCK);
+    return a;
+}
+
+/* Scratch floats the kernels need per context: attention of sequences up to max_seq tokens with heads of up to
+   max_head_dim, per thread (albert__attention_layout). */
+static size_t albert__kernel_scratch_floats(int max_seq, int max_head_dim, int n_threads)
+{
+    size_t per_thread = albert__attention_plan(max_seq, max_head_dim).total;
     return per_thread * (size_t)(n_threads < 1 ? 1 : n_threads) + 16;
 }
 
@@ -2517,60 +2550,6 @@ static void albert__matmul_scalar(int rows, int cols, int k, const float *a, siz
 }
 
 #ifdef ALBERT__X86_SIMD
-/* The same, AVX-512: blocks of 6 rows x 64 columns, column tails masked. */
-ALBERT__AVX512 static void albert__matmul_avx512(int rows, int cols, int k, const float *a, size_t lda, const float *bm,
-                                                 size_t ldb, float alpha, float *c, size_t ldc)
-{
-    int i0, j0, t, r;
-    __m512 va = _mm512_set1_ps(alpha);
-    for (j0 = 0; j0 < cols; j0 += 64) {
-        int left = cols - j0;
-        __mmask16 m0 = (__mmask16)(left >= 16 ? 0xFFFF : (1u << left) - 1);
-        __mmask16 m1 = (__mmask16)(left >= 32 ? 0xFFFF : (left <= 16 ? 0 : (1u << (left - 16)) - 1));
-        __mmask16 m2 = (__mmask16)(left >= 48 ? 0xFFFF : (left <= 32 ? 0 : (1u << (left - 32)) - 1));
-        __mmask16 m3 = (__mmask16)(left >= 64 ? 0xFFFF : (left <= 48 ? 0 : (1u << (left - 48)) - 1));
-        for (i0 = 0; i0 < rows; i0 += 6) {
-            int used = rows - i0 < 6 ? rows - i0 : 6;
-            const float *ar[6];
-            __m512 acc[6][4];
-            for (r = 0; r < 6; r++) ar[r] = a + (size_t)(i0 + (r < used ? r : used - 1)) * lda;
-            acc[0][0] = acc[0][1] = acc[0][2] = acc[0][3] = _mm512_setzero_ps();
-            acc[1][0] = acc[1][1] = acc[1][2] = acc[1][3] = acc[0][0];
-            acc[2][0] = acc[2][1] = acc[2][2] = acc[2][3] = acc[0][0];
-            acc[3][0] = acc[3][1] = acc[3][2] = acc[3][3] = acc[0][0];
-            acc[4][0] = acc[4][1] = acc[4][2] = acc[4][3] = acc[0][0];
-            acc[5][0] = acc[5][1] = acc[5][2] = acc[5][3] = acc[0][0];
-            for (t = 0; t < k; t++) {
-                const float *br = bm + (size_t)t * ldb + j0;
-                __m512 b0 = _mm512_maskz_loadu_ps(m0, br), b1 = _mm512_maskz_loadu_ps(m1, br + 16);
-                __m512 b2 = _mm512_maskz_loadu_ps(m2, br + 32), b3 = _mm512_maskz_loadu_ps(m3, br + 48);
-#define ALBERT__MM512(r)                                      \
-    {                                                         \
-        __m512 av = _mm512_set1_ps(ar[r][t]);                 \
-        acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);       \
-        acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);       \
-        acc[r][2] = _mm512_fmadd_ps(av, b2, acc[r][2]);       \
-        acc[r][3] = _mm512_fmadd_ps(av, b3, acc[r][3]);       \
-    }
-                ALBERT__MM512(0) ALBERT__MM512(1) ALBERT__MM512(2) ALBERT__MM512(3) ALBERT__MM512(4) ALBERT__MM512(5)
-#undef ALBERT__MM512
-            }
-            /* constant indices only, so that acc stays in registers */
-#define ALBERT__MM512_STORE(r)                                                  \
-    if (r < used) {                                                             \
-        float *cr = c + (size_t)(i0 + r) * ldc + j0;                            \
-        _mm512_mask_storeu_ps(cr, m0, _mm512_mul_ps(acc[r][0], va));            \
-        _mm512_mask_storeu_ps(cr + 16, m1, _mm512_mul_ps(acc[r][1], va));       \
-        _mm512_mask_storeu_ps(cr + 32, m2, _mm512_mul_ps(acc[r][2], va));       \
-        _mm512_mask_storeu_ps(cr + 48, m3, _mm512_mul_ps(acc[r][3], va));       \
-    }
-            ALBERT__MM512_STORE(0) ALBERT__MM512_STORE(1) ALBERT__MM512_STORE(2)
-            ALBERT__MM512_STORE(3) ALBERT__MM512_STORE(4) ALBERT__MM512_STORE(5)
-#undef ALBERT__MM512_STORE
-        }
-    }
-}
-
 /* The same, AVX2: blocks of 6 rows x 16 columns, column tails masked. */
 ALBERT__AVX2 static void albert__matmul_avx2(int rows, int cols, int k, const float *a, size_t lda, const float *bm,
                                              size_t ldb, float alpha, float *c, size_t ldc)
@@ -2643,32 +2622,6 @@ ALBERT__AVX2 static void albert__softmax_row_avx2(float *s, int n)
 }
 #endif
 
-#ifdef ALBERT__X86_SIMD
-/* The same on 16 lanes (AVX-512); padding keys (-inf) give exactly 0. */
-ALBERT__AVX512 static void albert__softmax_row_avx512(float *s, int n)
-{
-    __m512 vmax = _mm512_set1_ps(-INFINITY), vsum = _mm512_setzero_ps(), vinv;
-    int j;
-    for (j = 0; j < n; j += 16) {
-        __mmask16 m = (__mmask16)(n - j >= 16 ? 0xFFFF : (1u << (n - j)) - 1);
-        vmax = _mm512_max_ps(vmax, _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), m, s + j));
-    }
-    vmax = _mm512_set1_ps(_mm512_reduce_max_ps(vmax));
-    for (j = 0; j < n; j += 16) {
-        __mmask16 m = (__mmask16)(n - j >= 16 ? 0xFFFF : (1u << (n - j)) - 1);
-        __m512 e = albert__exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, s + j), vmax));
-        e = _mm512_maskz_mov_ps(m, e);
-        _mm512_mask_storeu_ps(s + j, m, e);
-        vsum = _mm512_add_ps(vsum, e);
-    }
-    vinv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vsum));
-    for (j = 0; j < n; j += 16) {
-        __mmask16 m = (__mmask16)(n - j >= 16 ? 0xFFFF : (1u << (n - j)) - 1);
-        _mm512_mask_storeu_ps(s + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + j), vinv));
-    }
-}
-#endif
-
 static void albert__softmax_row_scalar(float *s, int n)
 {
     float mx = -INFINITY, sum = 0.0f, inv;
@@ -2686,10 +2639,6 @@ static void albert__matmul(int isa, int rows, int cols, int k, const float *a, s
                            float alpha, float *c, size_t ldc)
 {
 #ifdef ALBERT__X86_SIMD
-    if (isa == ALBERT__ISA_AVX512) {
-        albert__matmul_avx512(rows, cols, k, a, lda, bm, ldb, alpha, c, ldc);
-        return;
-    }
     if (isa == ALBERT__ISA_AVX2) {
         albert__matmul_avx2(rows, cols, k, a, lda, bm, ldb, alpha, c, ldc);
         return;
@@ -2717,11 +2666,197 @@ ALBERT__AVX512 static void albert__transpose_rows_avx512(const float *in, size_t
             for (i = 0; i < n_cols; i++) _mm512_mask_storeu_ps(out + (size_t)(d0 + i) * ldo + j0, row_mask, r[i]);
         }
 }
+
+/* AVX-512 attention of one head, in the buffers of albert__attention_layout. Per block of QUERY_BLOCK queries:
+   the scores with the key mask and each query's top score (albert__attention_scores_avx512), their exp and its
+   sum in one pass (albert__attention_exp_avx512), then P.V with the division by the sum on the [rows x hd]
+   output (albert__attention_values_avx512) rather than on the [rows x S] probabilities. */
+
+/* Column masks of a tile of 64 columns whose first `left` are in use. */
+#define ALBERT__TILE64_MASKS(left)                                                                  \
+    __mmask16 m0 = (__mmask16)((left) >= 16 ? 0xFFFF : (1u << (left)) - 1);                        \
+    __mmask16 m1 = (__mmask16)((left) >= 32 ? 0xFFFF : ((left) <= 16 ? 0 : (1u << ((left) - 16)) - 1)); \
+    __mmask16 m2 = (__mmask16)((left) >= 48 ? 0xFFFF : ((left) <= 32 ? 0 : (1u << ((left) - 32)) - 1)); \
+    __mmask16 m3 = (__mmask16)((left) >= 64 ? 0xFFFF : ((left) <= 48 ? 0 : (1u << ((left) - 48)) - 1))
+
+/* acc[r][0..3] += a[r][t] * (b0, b1, b2, b3) for the 6 rows of a tile. */
+#define ALBERT__TILE_FMA(r)                                   \
+    {                                                         \
+        __m512 av = _mm512_set1_ps(ar[r][t]);                 \
+        acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);       \
+        acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);       \
+        acc[r][2] = _mm512_fmadd_ps(av, b2, acc[r][2]);       \
+        acc[r][3] = _mm512_fmadd_ps(av, b3, acc[r][3]);       \
+    }
+#define ALBERT__TILE_ZERO()                                                              \
+    acc[0][0] = acc[0][1] = acc[0][2] = acc[0][3] = _mm512_setzero_ps();                 \
+    acc[1][0] = acc[1][1] = acc[1][2] = acc[1][3] = acc[0][0];                           \
+    acc[2][0] = acc[2][1] = acc[2][2] = acc[2][3] = acc[0][0];                           \
+    acc[3][0] = acc[3][1] = acc[3][2] = acc[3][3] = acc[0][0];                           \
+    acc[4][0] = acc[4][1] = acc[4][2] = acc[4][3] = acc[0][0];                           \
+    acc[5][0] = acc[5][1] = acc[5][2] = acc[5][3] = acc[0][0]
+
+/* s[i][j] = scale * q[i] . key j + key_bias[j] (i < rows, j < S; s row stride lds), in tiles of 6 queries x 64
+   keys, and row_max[16 * i] = max over j of s[i][j] (row_max [rows x 16] floats, 64-byte aligned: lane by lane
+   in the tiles, across the lanes at the end). q [rows x hd] with row stride ldq; keys in panels of [hd x 64]. */
+ALBERT__AVX512 static void albert__attention_scores_avx512(int rows, int S, int hd, const float *q, size_t ldq,
+                                                           const float *keys, const float *key_bias, float scale,
+                                                           float *s, size_t lds, float *row_max)
+{
+    __m512 vscale = _mm512_set1_ps(scale), minus_inf = _mm512_set1_ps(-INFINITY);
+    int i0, j0, t, r;
+    for (r = 0; r < rows; r++) _mm512_store_ps(row_max + (size_t)r * 16, minus_inf);
+    for (j0 = 0; j0 < S; j0 += 64) {
+        const float *panel = keys + (size_t)j0 * hd;
+        ALBERT__TILE64_MASKS(S - j0);
+        for (i0 = 0; i0 < rows; i0 += 6) {
+            int used = rows - i0 < 6 ? rows - i0 : 6;
+            const float *ar[6];
+            __m512 acc[6][4];
+            for (r = 0; r < 6; r++) ar[r] = q + (size_t)(i0 + (r < used ? r : used - 1)) * ldq;
+            ALBERT__TILE_ZERO();
+            for (t = 0; t < hd; t++) {
+                const float *kr = panel + (size_t)t * 64;
+                __m512 b0 = _mm512_load_ps(kr), b1 = _mm512_load_ps(kr + 16);
+                __m512 b2 = _mm512_load_ps(kr + 32), b3 = _mm512_load_ps(kr + 48);
+                ALBERT__TILE_FMA(0) ALBERT__TILE_FMA(1) ALBERT__TILE_FMA(2)
+                ALBERT__TILE_FMA(3) ALBERT__TILE_FMA(4) ALBERT__TILE_FMA(5)
+            }
+            /* constant indices only, so that acc stays in registers; keys past S get -inf (not stored) */
+#define ALBERT__SCORES_STORE(r)                                                                              \
+    if (r < used) {                                                                                          \
+        float *sr = s + (size_t)(i0 + r) * lds + j0;                                                         \
+        __m512 v0 = _mm512_fmadd_ps(acc[r][0], vscale, _mm512_mask_loadu_ps(minus_inf, m0, key_bias + j0));      \
+        __m512 v1 = _mm512_fmadd_ps(acc[r][1], vscale, _mm512_mask_loadu_ps(minus_inf, m1, key_bias + j0 + 16)); \
+        __m512 v2 = _mm512_fmadd_ps(acc[r][2], vscale, _mm512_mask_loadu_ps(minus_inf, m2, key_bias + j0 + 32)); \
+        __m512 v3 = _mm512_fmadd_ps(acc[r][3], vscale, _mm512_mask_loadu_ps(minus_inf, m3, key_bias + j0 + 48)); \
+        __m512 top = _mm512_max_ps(_mm512_max_ps(v0, v1), _mm512_max_ps(v2, v3));                             \
+        _mm512_mask_storeu_ps(sr, m0, v0);                                                                   \
+        _mm512_mask_storeu_ps(sr + 16, m1, v1);                                                              \
+        _mm512_mask_storeu_ps(sr + 32, m2, v2);                                                              \
+        _mm512_mask_storeu_ps(sr + 48, m3, v3);                                                              \
+        top = _mm512_max_ps(top, _mm512_load_ps(row_max + (size_t)(i0 + r) * 16));                          \
+        _mm512_store_ps(row_max + (size_t)(i0 + r) * 16, top);                                               \
+    }
+            ALBERT__SCORES_STORE(0) ALBERT__SCORES_STORE(1) ALBERT__SCORES_STORE(2)
+            ALBERT__SCORES_STORE(3) ALBERT__SCORES_STORE(4) ALBERT__SCORES_STORE(5)
+#undef ALBERT__SCORES_STORE
+        }
+    }
+    for (r = 0; r < rows; r++) row_max[(size_t)r * 16] = _mm512_reduce_max_ps(_mm512_load_ps(row_max + (size_t)r * 16));
+}
+
+/* s[i][j] = exp(s[i][j] - row_max[16 * i]) in place (i < rows, j < S) and row_inv[i] = 1 / sum over j; padding
+   keys (-inf) give exactly 0. */
+ALBERT__AVX512 static void albert__attention_exp_avx512(int rows, int S, float *s, size_t lds, const float *row_max,
+                                                        float *row_inv)
+{
+    int i, j;
+    __mmask16 tail = (__mmask16)((1u << (S % 16)) - 1);
+    for (i = 0; i < rows; i++) {
+        float *sr = s + (size_t)i * lds;
+        __m512 vmax = _mm512_set1_ps(row_max[(size_t)i * 16]), vsum = _mm512_setzero_ps();
+        for (j = 0; j + 16 <= S; j += 16) {
+            __m512 e = albert__exp16(_mm512_sub_ps(_mm512_loadu_ps(sr + j), vmax));
+            _mm512_storeu_ps(sr + j, e);
+            vsum = _mm512_add_ps(vsum, e);
+        }
+        if (tail) {
+            __m512 e = albert__exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(tail, sr + j), vmax));
+            e = _mm512_maskz_mov_ps(tail, e);
+            _mm512_mask_storeu_ps(sr + j, tail, e);
+            vsum = _mm512_add_ps(vsum, e);
+        }
+        row_inv[i] = 1.0f / _mm512_reduce_add_ps(vsum);
+    }
+}
+
+/* out[i][c] = row_inv[i] * sum over t < S of p[i][t] v[t][c] (i < rows, c < hd), in tiles of 6 rows x 64
+   columns; p row stride ldp, v [S x round64(hd)] (rows 64-byte aligned, columns past hd 0), out row stride ldo. */
+ALBERT__AVX512 static void albert__attention_values_avx512(int rows, int S, int hd, const float *p, size_t ldp,
+                                                           const float *v, size_t ldv, const float *row_inv,
+                                                           float *out, size_t ldo)
+{
+    int i0, j0, t, r;
+    for (j0 = 0; j0 < hd; j0 += 64) {
+        ALBERT__TILE64_MASKS(hd - j0);
+        for (i0 = 0; i0 < rows; i0 += 6) {
+            int used = rows - i0 < 6 ? rows - i0 : 6;
+            const float *ar[6];
+            __m512 acc[6][4];
+            for (r = 0; r < 6; r++) ar[r] = p + (size_t)(i0 + (r < used ? r : used - 1)) * ldp;
+            ALBERT__TILE_ZERO();
+            for (t = 0; t < S; t++) {
+                const float *vr = v + (size_t)t * ldv + j0;
+                __m512 b0 = _mm512_load_ps(vr), b1 = _mm512_load_ps(vr + 16);
+                __m512 b2 = _mm512_load_ps(vr + 32), b3 = _mm512_load_ps(vr + 48);
+                ALBERT__TILE_FMA(0) ALBERT__TILE_FMA(1) ALBERT__TILE_FMA(2)
+                ALBERT__TILE_FMA(3) ALBERT__TILE_FMA(4) ALBERT__TILE_FMA(5)
+            }
+#define ALBERT__VALUES_STORE(r)                                                 \
+    if (r < used) {                                                             \
+        float *orow = out + (size_t)(i0 + r) * ldo + j0;                        \
+        __m512 inv = _mm512_set1_ps(row_inv[i0 + r]);                           \
+        _mm512_mask_storeu_ps(orow, m0, _mm512_mul_ps(acc[r][0], inv));         \
+        _mm512_mask_storeu_ps(orow + 16, m1, _mm512_mul_ps(acc[r][1], inv));    \
+        _mm512_mask_storeu_ps(orow + 32, m2, _mm512_mul_ps(acc[r][2], inv));    \
+        _mm512_mask_storeu_ps(orow + 48, m3, _mm512_mul_ps(acc[r][3], inv));    \
+    }
+            ALBERT__VALUES_STORE(0) ALBERT__VALUES_STORE(1) ALBERT__VALUES_STORE(2)
+            ALBERT__VALUES_STORE(3) ALBERT__VALUES_STORE(4) ALBERT__VALUES_STORE(5)
+#undef ALBERT__VALUES_STORE
+        }
+    }
+}
+#undef ALBERT__TILE64_MASKS
+#undef ALBERT__TILE_FMA
+#undef ALBERT__TILE_ZERO
+
+/* One head of one sequence: q, k, v, out [S x hd] with row stride ld (the head's columns of the [S x H] arrays);
+   mask NULL or [S] (0 = padding key), any_real = some key is not padding; scratch laid out as a. */
+ALBERT__AVX512 static void albert__attention_head_avx512(int S, int hd, const float *q, const float *k, const float *v,
+                                                         size_t ld, const int32_t *mask, int any_real,
+                                                         const albert__attention_layout *a, float *scratch, float *out)
+{
+    float *keys = scratch + a->keys, *scores = scratch + a->scores, *values = scratch + a->values;
+    float *queries = scratch + a->queries, *key_bias = scratch + a->key_bias;
+    float *row_max = scratch + a->row_max, *row_inv = scratch + a->row_inv;
+    size_t hd16 = albert__round16((size_t)hd), hd64 = ((size_t)hd + 63) / 64 * 64, lds = a->score_ld;
+    float scale = 1.0f / sqrtf((float)hd);
+    int i0, i, j;
+    if (any_real) {
+        for (j = 0; j < S; j += 64) {   /* panels of 64 keys, transposed; the last one's missing keys 0 */
+            int n = S - j < 64 ? S - j : 64;
+            float *panel = keys + (size_t)j * hd;
+            if (n < 64) memset(panel, 0, sizeof(float) * (size_t)hd * 64);
+            albert__transpose_rows_avx512(k + (size_t)j * ld, ld, n, hd, panel, 64);
+        }
+        for (j = 0; j < S; j++) key_bias[j] = !mask || mask[j] ? 0.0f : -INFINITY;   /* padding: weight exactly 0 */
+    }
+    for (j = 0; j < S; j++) {
+        memcpy(values + (size_t)j * hd64, v + (size_t)j * ld, sizeof(float) * (size_t)hd);
+        memset(values + (size_t)j * hd64 + hd, 0, sizeof(float) * (hd64 - (size_t)hd));
+    }
+    for (i0 = 0; i0 < S; i0 += ALBERT__QUERY_BLOCK) {
+        int rows = S - i0 < ALBERT__QUERY_BLOCK ? S - i0 : ALBERT__QUERY_BLOCK;
+        if (!any_real) {   /* every key is padding: equal weights, as HF's additive mask gives */
+            for (i = 0; i < rows; i++) {
+                for (j = 0; j < S; j++) scores[(size_t)i * lds + j] = 1.0f / (float)S;
+                row_inv[i] = 1.0f;
+            }
+        } else {
+            for (i = 0; i < rows; i++)
+                memcpy(queries + (size_t)i * hd16, q + (size_t)(i0 + i) * ld, sizeof(float) * (size_t)hd);
+            albert__attention_scores_avx512(rows, S, hd, queries, hd16, keys, key_bias, scale, scores, lds, row_max);
+            albert__attention_exp_avx512(rows, S, scores, lds, row_max, row_inv);
+        }
+        albert__attention_values_avx512(rows, S, hd, scores, lds, values, hd64, row_inv, out + (size_t)i0 * ld, ld);
+    }
+}
 #endif
 
 typedef struct albert__attention_job {
-    float *scratch;
-    size_t scratch_per_thread;
+    float *scratch;   /* 64-byte aligned; albert__attention_plan(seq_len, head_dim).total floats per thread */
     const float *q, *k, *v;
     const int32_t *mask;
     int n_seqs, seq_len, n_heads, head_dim;
@@ -2735,9 +2870,11 @@ static void albert__attention_task(void *arg, int index, int count)
 {
     albert__attention_job *job = (albert__attention_job *)arg;
     int S = job->seq_len, hd = job->head_dim, H = job->n_heads * job->head_dim;
-    size_t ld = albert__round16((size_t)S);   /* row stride of the transposed keys and of the scores */
-    float *kt = job->scratch + job->scratch_per_thread * (size_t)index;   /* [hd x ld] */
-    float *scores = kt + (size_t)hd * ld;                                  /* [QUERY_BLOCK x ld] */
+    albert__attention_layout a = albert__attention_plan(S, hd);
+    float *scratch = job->scratch + a.total * (size_t)index;
+    size_t ld = albert__round16((size_t)S), lds = a.score_ld;   /* row strides of the transposed keys, scores */
+    float *kt = scratch + a.keys;                                 /* [hd x ld] */
+    float *scores = scratch + a.scores;                           /* [QUERY_BLOCK x lds] */
     float scale = 1.0f / sqrtf((float)hd);
     int pair;
 #if ALBERT__SHARED_COUNTER
@@ -2758,29 +2895,27 @@ static void albert__attention_task(void *arg, int index, int count)
             for (j = 0; j < S; j++) any_real |= mrow[j] != 0;
         }
 #ifdef ALBERT__X86_SIMD
-        if (job->isa == ALBERT__ISA_AVX512) albert__transpose_rows_avx512(kh, (size_t)H, S, hd, kt, ld);
-        else
+        if (job->isa == ALBERT__ISA_AVX512) {
+            albert__attention_head_avx512(S, hd, qh, kh, vh, (size_t)H, mrow, any_real, &a, scratch, oh);
+            continue;
+        }
 #endif
-            for (j = 0; j < S; j++)
-                for (d = 0; d < hd; d++) kt[(size_t)d * ld + j] = kh[(size_t)j * H + d];
+        for (j = 0; j < S; j++)
+            for (d = 0; d < hd; d++) kt[(size_t)d * ld + j] = kh[(size_t)j * H + d];
         for (i0 = 0; i0 < S; i0 += ALBERT__QUERY_BLOCK) {
             int rows = S - i0 < ALBERT__QUERY_BLOCK ? S - i0 : ALBERT__QUERY_BLOCK;
             if (!any_real) {   /* every key is padding: equal weights, as HF's additive mask gives */
                 for (i = 0; i < rows; i++)
-                    for (j = 0; j < S; j++) scores[(size_t)i * ld + j] = 1.0f / (float)S;
+                    for (j = 0; j < S; j++) scores[(size_t)i * lds + j] = 1.0f / (float)S;
             } else {
-                albert__matmul(job->isa, rows, S, hd, qh + (size_t)i0 * H, (size_t)H, kt, ld, scale, scores, ld);
+                albert__matmul(job->isa, rows, S, hd, qh + (size_t)i0 * H, (size_t)H, kt, ld, scale, scores, lds);
                 for (i = 0; i < rows; i++) {
-                    float *sr = scores + (size_t)i * ld;
+                    float *sr = scores + (size_t)i * lds;
                     if (mrow)   /* padding keys: weight exactly 0 */
                         for (j = 0; j < S; j++)
                             if (!mrow[j]) sr[j] = -INFINITY;
 #ifdef ALBERT__X86_SIMD
-                    if (job->isa == ALBERT__ISA_AVX512) {
-                        albert__softmax_row_avx512(sr, S);
-                        continue;
-                    }
-                    if (job->isa >= ALBERT__ISA_AVX2) {
+                    if (job->isa == ALBERT__ISA_AVX2) {
                         albert__softmax_row_avx2(sr, S);
                         continue;
                     }
@@ -2788,7 +2923,7 @@ static void albert__attention_task(void *arg, int index, int count)
                     albert__softmax_row_scalar(sr, S);
                 }
             }
-            albert__matmul(job->isa, rows, hd, S, scores, ld, vh, (size_t)H, 1.0f, oh + (size_t)i0 * H, (size_t)H);
+            albert__matmul(job->isa, rows, hd, S, scores, lds, vh, (size_t)H, 1.0f, oh + (size_t)i0 * H, (size_t)H);
         }
     }
 }
@@ -2798,16 +2933,14 @@ static void albert__attention_task(void *arg, int index, int count)
    n_heads*head_dim. mask [n_seqs x seq_len]: 0 marks a padding key, which gets weight exactly 0 (as HF's
    additive float-min mask does in float32); if every key of a sequence is padding, all keys get equal
    weight (as HF). mask NULL = no padding. scratch: albert__kernel_scratch_floats() floats (for seq_len up to
-   its max_seq and head_dim up to its hidden, with the pool's thread count), any alignment. */
+   its max_seq and head_dim up to its max_head_dim, with the pool's thread count), any alignment. */
 static void albert__attention(albert__pool *pool, float *scratch, const float *q, const float *k, const float *v,
                               const int32_t *mask, int n_seqs, int seq_len, int n_heads, int head_dim, float *out)
 {
     albert__attention_job job;
     int n_threads = albert__pool_threads(pool), pairs = n_seqs * n_heads;
-    size_t ld = albert__round16((size_t)seq_len);
     if (n_seqs <= 0 || seq_len <= 0 || n_heads <= 0 || head_dim <= 0) return;
     job.scratch = scratch + (16 - (size_t)((uintptr_t)scratch / sizeof(float) % 16)) % 16;
-    job.scratch_per_thread = albert__round16(ld * ((size_t)head_dim + ALBERT__QUERY_BLOCK));
     job.q = q;
     job.k = k;
     job.v = v;
@@ -3504,7 +3637,8 @@ ALBERT_DEF albert_result albert_context_create(const albert_model *model, const 
     buffers[6] = &ctx->ffn, floats[6] = (T < ALBERT__FFN_ROWS ? T : ALBERT__FFN_ROWS) * I;
     buffers[7] = &ctx->kernel_scratch;
     floats[7] = albert__kernel_scratch_floats(
-        (int)(T < (size_t)c->max_position_embeddings ? T : (size_t)c->max_position_embeddings), (int)H, n_threads);
+        (int)(T < (size_t)c->max_position_embeddings ? T : (size_t)c->max_position_embeddings),
+        c->hidden_size / c->num_attention_heads, n_threads);
     ctx->mask = (int32_t *)ALBERT_MALLOC(sizeof(int32_t) * T);
     ctx->row_source = (int32_t *)ALBERT_MALLOC(sizeof(int32_t) * T);
     ctx->seq_first = (int32_t *)ALBERT_MALLOC(sizeof(int32_t) * (T + 1));
