@@ -179,9 +179,10 @@ int main(int argc, char **argv)
         return 1;
     }
     ctx_mb = resident_mb() - rss_before_ctx;
-    printf("model %s: load_ms=%.2f  H=%d L=%d I=%d  context (max_tokens %d, %d threads): +%.1f MB resident\n",
+    printf("model %s: load_ms=%.2f  H=%d L=%d I=%d  context (max_tokens %d, %d threads): scratch_mb=%.1f "
+           "(+%.1f MB resident before use)\n",
            model_path, load_ms, c->hidden_size, c->num_hidden_layers, c->intermediate_size, cp.max_tokens, threads,
-           ctx_mb);
+           (double)albert_context_memory(ctx) / 1048576.0, ctx_mb);
     if (check_dir && check_reference(ctx, c, check_dir) != 0) return 1;
 
     ids = (int32_t *)malloc(sizeof(int32_t) * (size_t)seq * batch_size);

@@ -305,10 +305,42 @@ static void test_pool_size_rounding(void **state)
     assert_true(worst <= 1e-5);
 }
 
+/* albert_context_memory: what the manual's MEMORY section states, for the golden tiny model's shape: the
+   activations 4 T (E + 5 H) + 4 min(T, 128) I + 12 T bytes and 4 MB of packed inputs, plus per thread some
+   attention scratch (the manual's ~4 (hd S + 66 S + S round64(hd)) bytes, given at most 64 KB of slack). */
+static void test_context_memory(void **state)
+{
+    const albert_config *c = albert_model_config(shared_model);
+    static const int32_t token_counts[] = {1, 64, 1000};
+    size_t i, E = (size_t)c->embedding_size, H = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
+    size_t hd = H / (size_t)c->num_attention_heads, hd64 = (hd + 63) / 64 * 64;
+    int threads;
+    (void)state;
+    assert_int_equal(albert_context_memory(NULL), 0);
+    for (threads = 1; threads <= 3; threads += 2)
+        for (i = 0; i < sizeof token_counts / sizeof token_counts[0]; i++) {
+            albert_context *ctx;
+            albert_context_params p = albert_context_default_params();
+            size_t T = (size_t)token_counts[i], S = T < (size_t)c->max_position_embeddings ? T : (size_t)c->max_position_embeddings;
+            size_t activations = 4 * T * (E + 5 * H) + 4 * (T < 128 ? T : 128) * I + 12 * T, packed = (size_t)4 << 20;
+            size_t attention = 4 * (hd * ((S + 63) / 64 * 64) + 66 * S + S * hd64) * (size_t)threads, memory;
+            p.max_tokens = (int32_t)T;
+            p.n_threads = threads;
+            assert_int_equal(albert_context_create(shared_model, &p, &ctx), ALBERT_OK);
+            memory = albert_context_memory(ctx);
+            print_message("# context of %d tokens, %d threads: %zu bytes (activations %zu + packed %zu + attention ~%zu)\n",
+                          (int)T, threads, memory, activations, packed, attention);
+            assert_true(memory >= activations + packed + attention);
+            assert_true(memory <= activations + packed + attention + (size_t)threads * 65536);
+            albert_context_free(ctx);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pool_size_rounding),
+        cmocka_unit_test(test_context_memory),
         cmocka_unit_test(test_shared_model_8_threads),
         cmocka_unit_test(test_shared_model_contexts_with_pools),
         cmocka_unit_test(test_models_loaded_concurrently),

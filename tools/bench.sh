@@ -81,7 +81,8 @@ done
 echo "(ratio = albert.h median / ONNX Runtime median, $ROUNDS alternating rounds; % of the measured $PEAK_KIND peak)"
 # memory: peak RSS at seq 512 against the model file's size
 $B/albert-bench "$MODEL" --seq 512 --threads 2 --iters 3 | awk -v size="$(wc -c < "$MODEL")" \
-    '/peak_rss_mb/ {for (i = 1; i <= NF; i++) if ($i ~ /^peak_rss_mb=/) {split($i, a, "="); printf "seq 512: peak RSS %.1f MB (model file %.1f MB, budget file + 64 MB)\n", a[2], size/1048576}}'
+    '{for (i = 1; i <= NF; i++) {split($i, a, "="); if (a[1] == "scratch_mb") scratch = a[2]; if (a[1] == "peak_rss_mb") rss = a[2]}}
+     END {printf "seq 512, 2 threads: peak RSS %.1f MB (model file %.1f MB, budget file + 64 MB); context scratch %.1f MB\n", rss, size/1048576, scratch}'
 
 # compact weights: the same model with f16 and int8 weight matrices, alternating with f32 (DTYPE_CONFIG seq:batch:threads)
 DTYPE_CONFIG=${DTYPE_CONFIG:-128:1:2}
