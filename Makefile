@@ -45,6 +45,10 @@ sanitize:
 nosimd:
 	$(MAKE) B=build-nosimd OPT="-O2 -g -DALBERT_NO_SIMD -DALBERT_NO_THREADS" test
 
+# The AVX2 + FMA kernels (what an AVX2-only CPU such as AMD Zen 3 runs) on a machine that also has AVX-512.
+avx2:
+	$(MAKE) B=build-avx2 OPT="-O2 -g -DALBERT_NO_AVX512" test
+
 # The kernel tests cross-compiled for AArch64 (NEON path) and run under qemu-user.
 aarch64: | $(B)
 	aarch64-linux-gnu-gcc -std=c99 -O2 $(WARN) -static -I. -DTEST_KERNELS_MINI_CMOCKA -o $(B)/test_kernels_aarch64 tests/test_kernels.c -lm -lpthread
@@ -84,4 +88,4 @@ tokbench: $(B)/albert-convert
 clean:
 	rm -rf $(B) build-asan build-tsan build-nosimd
 
-.PHONY: all test sanitize nosimd aarch64 valgrind tsan demo bench tokbench clean
+.PHONY: all test sanitize nosimd avx2 aarch64 valgrind tsan demo bench tokbench clean

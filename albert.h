@@ -60,6 +60,8 @@
      ALBERT_FREE(p)
      ALBERT_NO_THREADS      single-threaded build (no pthreads)
      ALBERT_NO_SIMD         portable scalar kernels only
+     ALBERT_NO_AVX512       on x86-64, the AVX2 kernels even where the CPU has AVX-512 (what an AVX2-only CPU
+                            such as AMD Zen 3 runs; `make avx2` tests it)
      ALBERT_NO_MMAP         read the file into memory instead of mmap (for systems without mmap)
 
    THE MODEL FILE (blob), FORMAT VERSION 1
@@ -979,8 +981,9 @@ ALBERT_DEF const albert_config *albert_model_config(const albert_model *model)
    Instruction-set levels, chosen at run time when the pool is created (no globals):
      scalar   portable C, always compiled (the only path with ALBERT_NO_SIMD or on other CPUs)
      AVX2     AVX2 + FMA, 8-lane vectors (x86-64 with GCC or clang, per-function target attributes)
-     AVX-512  AVX-512F: linear layers (6 x 64 micro-kernel, few-row dot products, packing and tile stores with
-              16 x 16 register transposes), 16-lane activations, softmax; LayerNorm uses the AVX2 code
+     AVX-512  AVX-512F (not with ALBERT_NO_AVX512): linear layers (6 x 64 micro-kernel, few-row dot products,
+              packing and strip stores with 16 x 16 register transposes), attention (6 x 64 score and P.V
+              kernels), 16-lane activations and LayerNorm; int8 weights with AVX-512 VNNI
      NEON     AArch64: the linear layers' micro-kernel (8 x 8); everything else scalar
    Every path gives the same results as the scalar one within float rounding (tests/test_kernels.c).
 
@@ -1098,7 +1101,9 @@ static int albert__detect_isa(void)
 #ifdef ALBERT__X86_SIMD
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+#ifndef ALBERT_NO_AVX512
         if (__builtin_cpu_supports("avx512f")) return ALBERT__ISA_AVX512;
+#endif
         return ALBERT__ISA_AVX2;
     }
 #endif
@@ -3238,7 +3243,11 @@ static void albert__linear_f16(albert__pool *pool, const float *x, int m, int k,
 
 static int albert__cpu_has_vnni(void)
 {
+#ifdef ALBERT_NO_AVX512
+    return 0;
+#else
     return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
+#endif
 }
 
 /* Quantizes x[k] to out[kp] (zero past k).
