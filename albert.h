@@ -1254,6 +1254,8 @@ static size_t albert__pool_memory(const albert__pool *p)
     size_t bytes = sizeof(albert__pool) + ALBERT__PACK_FLOATS * sizeof(float) + 64;
 #ifndef ALBERT_NO_THREADS
     if (p->threads) bytes += (sizeof(pthread_t) + sizeof(albert__worker)) * (size_t)(p->n_threads - 1);
+#else
+    (void)p;
 #endif
     return bytes;
 }
