@@ -45,9 +45,9 @@
    MEMORY
      The weights are used in place from the mapped file (a model adds ~1 KB of its own). A context allocates
      its scratch once and never again; albert_context_memory() returns its size: for T = max_tokens,
-     4 T (E + 5 H) + 4 min(T, 128) I + 12 T bytes of activations, 4 MB of packed inputs for the matrix
-     products, and per thread ~4 (hd S + 66 S + S round64(hd)) bytes of attention scratch (S = min(T, max
-     positions), hd = H / heads). albert-base, 512 tokens, 2 threads: 14.1 MiB; 128 tokens: 7.7 MiB.
+     4 T (E + 5 H) + 4 round64(min(T, 128)) I + 12 T bytes of activations, 4 MB of packed inputs for the
+     matrix products, and per thread ~4 (hd S + 66 S + S round64(hd)) bytes of attention scratch (S = min(T,
+     max positions), hd = H / heads). albert-base, 512 tokens, 2 threads: 14.1 MiB; 128 tokens: 7.7 MiB.
 
    ERRORS
      Every function that can fail returns an albert_result. Nothing in the library prints, exits or
@@ -1940,6 +1940,8 @@ typedef struct albert__linear_job {
     float *xp;                  /* packed panels of the chunk */
     int task_blocks;            /* blocks of mr W rows per task of the tiles (albert__linear_task_blocks) */
     int pack_slices;            /* each panel is packed in this many ranges of k (albert__linear_pack) */
+    float *y_panels;            /* AVX-512: instead of y, the output as the next layer's packed x (see
+                                   albert__linear_to_panels) */
 } albert__linear_job;
 
 /* Packs range index % pack_slices of k (a multiple of 16 columns long) of panel index / pack_slices. */
@@ -2047,6 +2049,33 @@ ALBERT__AVX512 static void albert__linear_store_strip_avx512(const albert__linea
     }
 }
 
+/* The same for output to panels: column c of the strip is row j0 + c of panel `panel` of job->y_panels (the next
+   layer's packed x, [n x nr] per panel, k-major), so each of its rows is nr = 64 whole floats: no transposes.
+   Every token of the panel is written, those past m too (from the zero rows of x: finite values). */
+ALBERT__AVX512 static void albert__linear_store_strip_panel_avx512(const albert__linear_job *job, const float *strip,
+                                                                  int j0, int cols, int panel)
+{
+    int nr = job->nr, act = job->act == ALBERT_ACT_LINEAR ? 0 : job->act, vector_act = 1, c, t;
+    float *out = job->y_panels + (size_t)panel * job->n * nr + (size_t)j0 * nr;
+    __m512 probe = _mm512_setzero_ps();
+    if (act) vector_act = albert__activate16(&probe, act);
+    for (c = 0; c < cols; c++) {
+        __m512 bias = _mm512_set1_ps(job->b ? job->b[j0 + c] : 0.0f);
+        for (t = 0; t < nr; t += 16) {
+            __m512 y = _mm512_add_ps(_mm512_load_ps(strip + (size_t)c * nr + t), bias);
+            if (act && vector_act) {
+                albert__activate16(&y, act);
+            } else if (act) {
+                float v[16];
+                _mm512_storeu_ps(v, y);
+                albert__activate_array_scalar(v, 16, act);
+                y = _mm512_loadu_ps(v);
+            }
+            _mm512_store_ps(out + (size_t)c * nr + t, y);
+        }
+    }
+}
+
 /* Blocks blk0 .. blk1 - 1 (at most ALBERT__STRIP_BLOCKS) of W rows against every panel of the chunk, a strip at a
    time (above). strip: ALBERT__STRIP_BLOCKS * mr * nr floats, 64-byte aligned. */
 ALBERT__AVX512 static void albert__linear_strip_avx512(const albert__linear_job *job, int blk0, int blk1, float *strip)
@@ -2063,7 +2092,10 @@ ALBERT__AVX512 static void albert__linear_strip_avx512(const albert__linear_job 
             for (ii = 0; ii < mr; ii++) wrows[ii] = job->w + (size_t)(jb + (ii < mr_used ? ii : mr_used - 1)) * job->k;
             albert__tile_avx512(job->k, wrows, xp, strip + (size_t)(blk - blk0) * mr * nr, p == 0);
         }
-        albert__linear_store_strip_avx512(job, strip, j0, cols, row0, nt_used);
+        if (job->y_panels)
+            albert__linear_store_strip_panel_avx512(job, strip, j0, cols, row0 / nr);
+        else
+            albert__linear_store_strip_avx512(job, strip, j0, cols, row0, nt_used);
     }
 }
 #endif
@@ -2233,8 +2265,11 @@ static void albert__linear_scalar_task(void *arg, int index, int count)
 /* y[m x n] = act(x[m x k] . W^T + b) + residual, with W [n x k] row-major (PyTorch Linear order).
    b and residual ([m x n]) may be NULL; act 0 = none (else an albert_activation, applied before the residual
    is added). y must not alias x; it may alias residual. */
-static void albert__linear(albert__pool *pool, const float *x, int m, int k, const float *w, const float *b, int n,
-                           int act, const float *residual, float *y)
+/* The linear layer; x_panels: x already packed (albert__linear_to_panels' output), y_panels: output packed for the
+   next layer instead of y (both AVX-512 only, for m > ALBERT__DOT_MAX_ROWS: albert__linear_panels_fit). */
+static void albert__linear_with_panels(albert__pool *pool, const float *x, float *x_panels, int m, int k,
+                                       const float *w, const float *b, int n, int act, const float *residual, float *y,
+                                       float *y_panels)
 {
     albert__linear_job job;
     int n_threads = albert__pool_threads(pool);
@@ -2250,6 +2285,7 @@ static void albert__linear(albert__pool *pool, const float *x, int m, int k, con
     job.act = act;
     job.residual = residual;
     job.y = y;
+    job.y_panels = y_panels;
     job.isa = albert__pool_isa(pool);
     if (job.isa == ALBERT__ISA_AVX512) {
         job.mr = ALBERT__MR_F32_AVX512;
@@ -2290,6 +2326,12 @@ static void albert__linear(albert__pool *pool, const float *x, int m, int k, con
         int tile_tasks, row0;
         job.task_blocks = albert__linear_task_blocks(n_blocks, job.mr, n_threads);
         tile_tasks = (n_blocks + job.task_blocks - 1) / job.task_blocks;
+        if (x_panels) {   /* packed already: all rows in one round */
+            job.xp = x_panels;
+            job.chunk_rows = m;
+            albert__pool_run(pool, albert__linear_tiles_task, &job, tile_tasks);
+            return;
+        }
         job.xp = pool->pack;
         for (row0 = 0; row0 < m; row0 += chunk_max) {
             job.chunk_row0 = row0;
@@ -2298,6 +2340,29 @@ static void albert__linear(albert__pool *pool, const float *x, int m, int k, con
             albert__pool_run(pool, albert__linear_tiles_task, &job, tile_tasks);
         }
     }
+}
+
+static void albert__linear(albert__pool *pool, const float *x, int m, int k, const float *w, const float *b, int n,
+                           int act, const float *residual, float *y)
+{
+    albert__linear_with_panels(pool, x, NULL, m, k, w, b, n, act, residual, y, NULL);
+}
+
+/* Whether two f32 linear layers x[m x k] -> [m x n] -> ... can hand over their activations as packed panels
+   (albert__linear_with_panels): with AVX-512 and enough rows for the tiles. The first layer's output then goes
+   straight into the layout the second one packs its x into: [round64(m) / 64][n][64], so the first skips the
+   transposes of its store and the second its packing (the feed-forward block: ~1/2 of both). */
+static int albert__linear_panels_fit(const albert__pool *pool, int m, int k)
+{
+#ifdef ALBERT__X86_SIMD
+    return albert__pool_isa(pool) == ALBERT__ISA_AVX512 && m > ALBERT__DOT_MAX_ROWS && k > 0 &&
+           (size_t)k * ALBERT__NR_F32_AVX512 <= ALBERT__PACK_FLOATS;
+#else
+    (void)pool;
+    (void)m;
+    (void)k;
+    return 0;
+#endif
 }
 
 #ifdef ALBERT__X86_SIMD
@@ -3568,7 +3633,7 @@ struct albert_context {
     float *x;            /* [T x H] the hidden state between layers */
     float *q, *k, *v;    /* [T x H] */
     float *attn;         /* [T x H] attention context, then the attention block's output */
-    float *ffn;          /* [min(T, ALBERT__FFN_ROWS) x I] */
+    float *ffn;          /* [round64(min(T, ALBERT__FFN_ROWS)) x I]: rows, or W2's packed x (albert__linear_panels_fit) */
     float *kernel_scratch;
     void *float_block;   /* the allocation that holds the float buffers above, each 64-byte aligned */
     size_t memory;       /* bytes allocated for the context (albert_context_memory) */
@@ -3666,7 +3731,7 @@ ALBERT_DEF albert_result albert_context_create(const albert_model *model, const 
     buffers[3] = &ctx->k, floats[3] = T * H;
     buffers[4] = &ctx->v, floats[4] = T * H;
     buffers[5] = &ctx->attn, floats[5] = T * H;
-    buffers[6] = &ctx->ffn, floats[6] = (T < ALBERT__FFN_ROWS ? T : ALBERT__FFN_ROWS) * I;
+    buffers[6] = &ctx->ffn, floats[6] = ((T < ALBERT__FFN_ROWS ? T : ALBERT__FFN_ROWS) + 63) / 64 * 64 * I;
     buffers[7] = &ctx->kernel_scratch;
     floats[7] = albert__kernel_scratch_floats(
         (int)(T < (size_t)c->max_position_embeddings ? T : (size_t)c->max_position_embeddings),
@@ -3791,6 +3856,15 @@ static void albert__layer_forward(albert_context *ctx, const albert__layer *l, c
     for (r0 = 0; r0 < T; r0 += ALBERT__FFN_ROWS) {
         int rows = T - r0 < ALBERT__FFN_ROWS ? T - r0 : ALBERT__FFN_ROWS;
         size_t at = (size_t)r0 * H;
+        if (l->ffn_w.dtype == ALBERT__F32 && l->ffn_out_w.dtype == ALBERT__F32 &&
+            albert__linear_panels_fit(ctx->pool, rows, l->ffn_w.cols)) {   /* the intermediate as W2's packed x */
+            albert__linear_with_panels(ctx->pool, ctx->q + at, NULL, rows, l->ffn_w.cols, (const float *)l->ffn_w.data,
+                                       l->ffn_b, l->ffn_w.rows, (int)c->hidden_act, NULL, NULL, ctx->ffn);
+            albert__linear_with_panels(ctx->pool, NULL, ctx->ffn, rows, l->ffn_out_w.cols,
+                                       (const float *)l->ffn_out_w.data, l->ffn_out_b, l->ffn_out_w.rows, 0, ctx->q + at,
+                                       ctx->x + at, NULL);
+            continue;
+        }
         albert__dense(ctx->pool, ctx->q + at, rows, &l->ffn_w, l->ffn_b, (int)c->hidden_act, NULL, ctx->ffn);
         albert__dense(ctx->pool, ctx->ffn, rows, &l->ffn_out_w, l->ffn_out_b, 0, ctx->q + at, ctx->x + at);
     }

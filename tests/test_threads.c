@@ -322,7 +322,7 @@ static void test_context_memory(void **state)
             albert_context *ctx;
             albert_context_params p = albert_context_default_params();
             size_t T = (size_t)token_counts[i], S = T < (size_t)c->max_position_embeddings ? T : (size_t)c->max_position_embeddings;
-            size_t activations = 4 * T * (E + 5 * H) + 4 * (T < 128 ? T : 128) * I + 12 * T, packed = (size_t)4 << 20;
+            size_t activations = 4 * T * (E + 5 * H) + 4 * ((T < 128 ? T : 128) + 63) / 64 * 64 * I + 12 * T, packed = (size_t)4 << 20;
             size_t attention = 4 * (hd * ((S + 63) / 64 * 64) + 66 * S + S * hd64) * (size_t)threads, memory;
             p.max_tokens = (int32_t)T;
             p.n_threads = threads;
