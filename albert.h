@@ -1684,6 +1684,18 @@ ALBERT__AVX512 static int albert__activate16(__m512 *v, int act)
     return 1;
 }
 
+/* The activation on 16 lanes, through the scalar version for an activation without a vector one (mish). */
+ALBERT__AVX512 static __m512 albert__activate16_any(__m512 y, int act)
+{
+    if (!albert__activate16(&y, act)) {
+        float v[16];
+        _mm512_storeu_ps(v, y);
+        albert__activate_array_scalar(v, 16, act);
+        y = _mm512_loadu_ps(v);
+    }
+    return y;
+}
+
 ALBERT__AVX512 static void albert__activate_array_avx512(float *x, int n, int act)
 {
     int i = 0;
@@ -2018,10 +2030,8 @@ static void albert__linear_store_tile(const albert__linear_job *job, float *tile
 ALBERT__AVX512 static void albert__linear_store_strip_avx512(const albert__linear_job *job, const float *strip, int j0,
                                                             int cols, int row0, int nt_used)
 {
-    int nr = job->nr, act = job->act == ALBERT_ACT_LINEAR ? 0 : job->act, vector_act = 1, g, c0, i, t;
+    int nr = job->nr, act = job->act == ALBERT_ACT_LINEAR ? 0 : job->act, g, c0, i, t;
     __m512 r[16];
-    r[0] = _mm512_setzero_ps();
-    if (act) vector_act = albert__activate16(&r[0], act);
     for (g = 0; g < nt_used; g += 16) {
         int tokens = nt_used - g < 16 ? nt_used - g : 16;
         for (c0 = 0; c0 < cols; c0 += 16) {
@@ -2034,14 +2044,7 @@ ALBERT__AVX512 static void albert__linear_store_strip_avx512(const albert__linea
             for (t = 0; t < tokens; t++) {
                 size_t at = (size_t)(row0 + g + t) * job->n + j0 + c0;
                 __m512 y = _mm512_add_ps(r[t], bias);
-                if (act && vector_act) {
-                    albert__activate16(&y, act);
-                } else if (act) { /* an activation without a vector version (mish) */
-                    float v[16];
-                    _mm512_storeu_ps(v, y);
-                    albert__activate_array_scalar(v, 16, act);
-                    y = _mm512_loadu_ps(v);
-                }
+                if (act) y = albert__activate16_any(y, act);
                 if (job->residual) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(used, job->residual + at));
                 _mm512_mask_storeu_ps(job->y + at, used, y);
             }
@@ -2055,22 +2058,13 @@ ALBERT__AVX512 static void albert__linear_store_strip_avx512(const albert__linea
 ALBERT__AVX512 static void albert__linear_store_strip_panel_avx512(const albert__linear_job *job, const float *strip,
                                                                   int j0, int cols, int panel)
 {
-    int nr = job->nr, act = job->act == ALBERT_ACT_LINEAR ? 0 : job->act, vector_act = 1, c, t;
+    int nr = job->nr, act = job->act == ALBERT_ACT_LINEAR ? 0 : job->act, c, t;
     float *out = job->y_panels + (size_t)panel * job->n * nr + (size_t)j0 * nr;
-    __m512 probe = _mm512_setzero_ps();
-    if (act) vector_act = albert__activate16(&probe, act);
     for (c = 0; c < cols; c++) {
         __m512 bias = _mm512_set1_ps(job->b ? job->b[j0 + c] : 0.0f);
         for (t = 0; t < nr; t += 16) {
             __m512 y = _mm512_add_ps(_mm512_load_ps(strip + (size_t)c * nr + t), bias);
-            if (act && vector_act) {
-                albert__activate16(&y, act);
-            } else if (act) {
-                float v[16];
-                _mm512_storeu_ps(v, y);
-                albert__activate_array_scalar(v, 16, act);
-                y = _mm512_loadu_ps(v);
-            }
+            if (act) y = albert__activate16_any(y, act);
             _mm512_store_ps(out + (size_t)c * nr + t, y);
         }
     }
@@ -2779,6 +2773,15 @@ ALBERT__AVX512 static void albert__transpose_rows_avx512(const float *in, size_t
         acc[r][2] = _mm512_fmadd_ps(av, b2, acc[r][2]);       \
         acc[r][3] = _mm512_fmadd_ps(av, b3, acc[r][3]);       \
     }
+/* acc += the 6 rows' values at t (t < count) times row t of b (4 vectors from b_row, an expression of t). */
+#define ALBERT__TILE_ACCUMULATE(count, b_row)                                                   \
+    for (t = 0; t < (count); t++) {                                                             \
+        const float *br = (b_row);                                                              \
+        __m512 b0 = _mm512_load_ps(br), b1 = _mm512_load_ps(br + 16);                           \
+        __m512 b2 = _mm512_load_ps(br + 32), b3 = _mm512_load_ps(br + 48);                      \
+        ALBERT__TILE_FMA(0) ALBERT__TILE_FMA(1) ALBERT__TILE_FMA(2)                             \
+        ALBERT__TILE_FMA(3) ALBERT__TILE_FMA(4) ALBERT__TILE_FMA(5)                             \
+    }
 #define ALBERT__TILE_ZERO()                                                              \
     acc[0][0] = acc[0][1] = acc[0][2] = acc[0][3] = _mm512_setzero_ps();                 \
     acc[1][0] = acc[1][1] = acc[1][2] = acc[1][3] = acc[0][0];                           \
@@ -2806,13 +2809,7 @@ ALBERT__AVX512 static void albert__attention_scores_avx512(int rows, int S, int 
             __m512 acc[6][4];
             for (r = 0; r < 6; r++) ar[r] = q + (size_t)(i0 + (r < used ? r : used - 1)) * ldq;
             ALBERT__TILE_ZERO();
-            for (t = 0; t < hd; t++) {
-                const float *kr = panel + (size_t)t * 64;
-                __m512 b0 = _mm512_load_ps(kr), b1 = _mm512_load_ps(kr + 16);
-                __m512 b2 = _mm512_load_ps(kr + 32), b3 = _mm512_load_ps(kr + 48);
-                ALBERT__TILE_FMA(0) ALBERT__TILE_FMA(1) ALBERT__TILE_FMA(2)
-                ALBERT__TILE_FMA(3) ALBERT__TILE_FMA(4) ALBERT__TILE_FMA(5)
-            }
+            ALBERT__TILE_ACCUMULATE(hd, panel + (size_t)t * 64)
             /* constant indices only, so that acc stays in registers; keys past S get -inf (not stored) */
 #define ALBERT__SCORES_STORE(r)                                                                              \
     if (r < used) {                                                                                          \
@@ -2877,13 +2874,7 @@ ALBERT__AVX512 static void albert__attention_values_avx512(int rows, int S, int 
             __m512 acc[6][4];
             for (r = 0; r < 6; r++) ar[r] = p + (size_t)(i0 + (r < used ? r : used - 1)) * ldp;
             ALBERT__TILE_ZERO();
-            for (t = 0; t < S; t++) {
-                const float *vr = v + (size_t)t * ldv + j0;
-                __m512 b0 = _mm512_load_ps(vr), b1 = _mm512_load_ps(vr + 16);
-                __m512 b2 = _mm512_load_ps(vr + 32), b3 = _mm512_load_ps(vr + 48);
-                ALBERT__TILE_FMA(0) ALBERT__TILE_FMA(1) ALBERT__TILE_FMA(2)
-                ALBERT__TILE_FMA(3) ALBERT__TILE_FMA(4) ALBERT__TILE_FMA(5)
-            }
+            ALBERT__TILE_ACCUMULATE(S, v + (size_t)t * ldv + j0)
 #define ALBERT__VALUES_STORE(r)                                                 \
     if (r < used) {                                                             \
         float *orow = out + (size_t)(i0 + r) * ldo + j0;                        \
@@ -2901,6 +2892,7 @@ ALBERT__AVX512 static void albert__attention_values_avx512(int rows, int S, int 
 }
 #undef ALBERT__TILE64_MASKS
 #undef ALBERT__TILE_FMA
+#undef ALBERT__TILE_ACCUMULATE
 #undef ALBERT__TILE_ZERO
 
 /* One head of one sequence: q, k, v, out [S x hd] with row stride ld (the head's columns of the [S x H] arrays);
