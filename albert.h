@@ -259,6 +259,9 @@ ALBERT_API albert_result albert_model_load_memory(const void *data, size_t size,
 ALBERT_API void albert_model_free(albert_model *model);
 ALBERT_API const albert_config *albert_model_config(const albert_model *model);
 ALBERT_API const char *albert_result_string(albert_result result);
+/* The library's version, ALBERT_VERSION_STRING ("major.minor.patch") of the albert.h that was compiled, as a
+   static string: lets a program linked against a prebuilt libalbert.a / albert.o report what it runs. */
+ALBERT_API const char *albert_version(void);
 /* The classifier's name for label i (from id2label), or NULL. */
 ALBERT_API const char *albert_label_name(const albert_model *model, int32_t label);
 
@@ -321,6 +324,7 @@ ALBERT_API const char *albert_token_piece(const albert_model *model, int32_t id,
 #ifndef ALBERT__IMPLEMENTED
 #define ALBERT__IMPLEMENTED
 
+#include <errno.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
@@ -351,6 +355,8 @@ ALBERT_API const char *albert_token_piece(const albert_model *model, int32_t id,
 /* ---------------------------------------------------------------------------------------------- */
 /* Errors                                                                                         */
 /* ---------------------------------------------------------------------------------------------- */
+ALBERT_DEF const char *albert_version(void) { return ALBERT_VERSION_STRING; }
+
 ALBERT_DEF const char *albert_result_string(albert_result result)
 {
     switch (result) {
@@ -917,17 +923,21 @@ ALBERT_DEF albert_result albert_model_load(const char *path, albert_model **mode
     {
         struct stat st;
         void *p;
-        int fd = open(path, O_RDONLY);
+        int fd;
+        memset(&st, 0, sizeof st);
+        fd = open(path, O_RDONLY);
         if (fd < 0) {
+            int os_error = errno;
             albert_model_free(m);
-            return albert__fail(error, ALBERT_ERR_IO, "%s: cannot open", path);
+            return albert__fail(error, ALBERT_ERR_IO, "%s: cannot open (%s)", path, strerror(os_error));
         }
         if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
             (unsigned long long)st.st_size > (unsigned long long)SIZE_MAX) {
             close(fd);
             albert_model_free(m);
             return albert__fail(error, st.st_size == 0 ? ALBERT_ERR_MAGIC : ALBERT_ERR_IO,
-                                "%s: not a readable, non-empty regular file", path);
+                                "%s: not a readable, non-empty regular file (%s)", path,
+                                S_ISDIR(st.st_mode) ? "a directory" : st.st_size == 0 ? "empty" : "not a regular file");
         }
         p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         close(fd);
@@ -943,7 +953,11 @@ ALBERT_DEF albert_result albert_model_load(const char *path, albert_model **mode
     {
         FILE *f = fopen(path, "rb");
         long n;
-        if (!f) { albert_model_free(m); return albert__fail(error, ALBERT_ERR_IO, "%s: cannot open", path); }
+        if (!f) {
+            int os_error = errno;
+            albert_model_free(m);
+            return albert__fail(error, ALBERT_ERR_IO, "%s: cannot open (%s)", path, strerror(os_error));
+        }
         if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0 ||
             !(m->file_owned = ALBERT_MALLOC((size_t)n)) || fread(m->file_owned, 1, (size_t)n, f) != (size_t)n) {
             fclose(f);

@@ -1,34 +1,239 @@
-/* albert-cli - quick tests of an albert.h model file from the command line.
+/* albert-cli - an albert.h model file from the command line: inspect, tokenize, encode, embed a corpus, search.
 
      albert-cli info MODEL
-     albert-cli tokenize MODEL "text" ["pair"]
-     albert-cli encode MODEL (--ids 2,48,25,3 [--type-ids 0,0,0,0] | --text "..." [--text-pair "..."])
-                       [--layer K] [--pooled] [--out FILE] [--threads N]
-     albert-cli fill-mask MODEL "The capital of France is [MASK]." [--top K]
-     albert-cli sop MODEL "first segment" "second segment"
-     albert-cli classify MODEL "text"
-*/
+     albert-cli tokenize MODEL [TEXT|-] [PAIR]
+     albert-cli encode MODEL (--ids 2,48,25,3 | --text TEXT | --file PATH) [options]
+     albert-cli embed MODEL [FILE|-] [options]           one vector per line of FILE, in batches
+     albert-cli search MODEL QUERY FILE [--top K]        FILE's lines ranked by cosine similarity to QUERY
+     albert-cli fill-mask MODEL TEXT [--top K]
+     albert-cli sop MODEL TEXT_A TEXT_B
+     albert-cli classify MODEL TEXT
+
+   `albert-cli COMMAND --help` describes each command. Exit status: 0 success, 1 a failure (file, model, input),
+   2 a usage error (unknown option, bad or repeated value, wrong number of arguments).
+
+   Every subcommand parses its arguments with parse_args() below: a table of options (flags, strings, integers
+   with a range), each given at most once; `--name value` or `--name=value`; `--` ends the options; `-` is a
+   positional argument (standard input). */
 #define ALBERT_IMPLEMENTATION
 #include "albert.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void usage(void)
+#define CLI_NAME "albert-cli"
+
+/* ================================================================ strict option parser */
+
+typedef enum opt_kind { OPT_FLAG, OPT_STRING, OPT_INT } opt_kind;
+
+typedef struct cli_option {
+    const char *name;      /* "--layer" */
+    opt_kind kind;
+    long min, max;         /* OPT_INT: the accepted range */
+    void *value;           /* OPT_FLAG: int * (set to 1); OPT_STRING: const char **; OPT_INT: int * */
+    int seen;              /* set by parse_args */
+} cli_option;
+
+#define OPT_FLAG_(name, p) { name, OPT_FLAG, 0, 0, p, 0 }
+#define OPT_STR_(name, p) { name, OPT_STRING, 0, 0, p, 0 }
+#define OPT_INT_(name, lo, hi, p) { name, OPT_INT, lo, hi, p, 0 }
+
+typedef struct cli_command {
+    const char *name;        /* "encode" */
+    const char *usage;       /* the --help text (first line: the synopsis) */
+    cli_option *options;
+    int n_options;
+    const char **positional; /* out: the positional arguments */
+    int min_positional, max_positional;
+    int n_positional;        /* out */
+} cli_command;
+
+/* Parses s as a base-10 integer in [min, max]: the whole string, no spaces, no overflow. 0, or -1 with a
+   message. */
+static int parse_integer(const char *cmd, const char *what, const char *s, long min, long max, long *out)
 {
-    fprintf(stderr,
-            "usage:\n"
-            "  albert-cli info MODEL\n"
-            "  albert-cli tokenize MODEL TEXT [PAIR]\n"
-            "  albert-cli encode MODEL (--ids 2,48,25,3 [--type-ids 0,0,0,0] | --text TEXT [--text-pair TEXT])\n"
-            "                    [--layer K] [--pooled] [--out FILE] [--threads N]\n"
-            "  albert-cli fill-mask MODEL TEXT [--top K]\n"
-            "  albert-cli sop MODEL TEXT_A TEXT_B\n"
-            "  albert-cli classify MODEL TEXT\n");
+    char *end;
+    long v;
+    if (*s == 0 || !(s[0] == '-' || s[0] == '+' || (s[0] >= '0' && s[0] <= '9'))) {
+        fprintf(stderr, CLI_NAME " %s: %s: \"%s\" is not an integer\n", cmd, what, s);
+        return -1;
+    }
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (end == s || *end != 0) {
+        fprintf(stderr, CLI_NAME " %s: %s: \"%s\" is not an integer\n", cmd, what, s);
+        return -1;
+    }
+    if (errno == ERANGE || v < min || v > max) {
+        fprintf(stderr, CLI_NAME " %s: %s: %s is out of range (%ld..%ld)\n", cmd, what, s, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
 }
+
+static void print_synopsis(const cli_command *c)
+{
+    const char *nl = strchr(c->usage, '\n');
+    fprintf(stderr, "%.*s\n", nl ? (int)(nl - c->usage) : (int)strlen(c->usage), c->usage);
+}
+
+/* Parses argv[first..argc). Returns 0 (parsed), 1 (--help printed to stdout: exit 0) or 2 (a message printed to
+   stderr: exit 2). */
+static int parse_args(cli_command *c, int argc, char **argv, int first)
+{
+    int i, j, only_positional = 0;
+    c->n_positional = 0;
+    for (j = 0; j < c->n_options; j++) c->options[j].seen = 0;
+    for (i = first; i < argc; i++) {
+        const char *a = argv[i], *value = NULL, *eq;
+        size_t name_len;
+        cli_option *o = NULL;
+        if (only_positional || a[0] != '-' || a[1] == 0) {   /* "-" is standard input */
+            if (c->n_positional >= c->max_positional) {
+                fprintf(stderr, CLI_NAME " %s: unexpected argument \"%s\"\n", c->name, a);
+                print_synopsis(c);
+                return 2;
+            }
+            c->positional[c->n_positional++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) { only_positional = 1; continue; }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(c->usage, stdout);
+            return 1;
+        }
+        eq = strchr(a, '=');
+        name_len = eq ? (size_t)(eq - a) : strlen(a);
+        for (j = 0; j < c->n_options; j++)
+            if (strlen(c->options[j].name) == name_len && !strncmp(c->options[j].name, a, name_len)) o = &c->options[j];
+        if (!o) {
+            fprintf(stderr, CLI_NAME " %s: unknown option %.*s (see " CLI_NAME " %s --help)\n", c->name, (int)name_len, a,
+                    c->name);
+            return 2;
+        }
+        if (o->seen) {
+            fprintf(stderr, CLI_NAME " %s: %s given more than once\n", c->name, o->name);
+            return 2;
+        }
+        o->seen = 1;
+        if (o->kind == OPT_FLAG) {
+            if (eq) { fprintf(stderr, CLI_NAME " %s: %s takes no value\n", c->name, o->name); return 2; }
+            *(int *)o->value = 1;
+            continue;
+        }
+        if (eq) value = eq + 1;
+        else if (i + 1 < argc) value = argv[++i];
+        else { fprintf(stderr, CLI_NAME " %s: %s needs a value\n", c->name, o->name); return 2; }
+        if (o->kind == OPT_STRING) {
+            *(const char **)o->value = value;
+        } else {
+            long v;
+            if (parse_integer(c->name, o->name, value, o->min, o->max, &v) != 0) return 2;
+            *(int *)o->value = (int)v;
+        }
+    }
+    if (c->n_positional < c->min_positional) {
+        fprintf(stderr, CLI_NAME " %s: missing arguments\n", c->name);
+        print_synopsis(c);
+        return 2;
+    }
+    return 0;
+}
+
+/* parse_args for a subcommand whose arguments start at argv[2]; `return` its result unless 0. */
+#define PARSE_OR_RETURN(cmd, argc, argv)                                  \
+    do {                                                                  \
+        int parse_result_ = parse_args(&(cmd), (argc), (argv), 2);        \
+        if (parse_result_ == 1) return 0;                                 \
+        if (parse_result_ != 0) return 2;                                 \
+    } while (0)
+
+/* ================================================================ input text */
+
+/* A malloc'd, NUL-terminated buffer. */
+typedef struct text_buf {
+    char *data;
+    size_t len;
+} text_buf;
+
+/* Reads a whole file ("-" = standard input) into *out. 0, or -1 with a message naming the file and the reason. */
+static int read_all(const char *path, text_buf *out)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    const char *name = strcmp(path, "-") ? path : "standard input";
+    size_t cap = 1 << 16, n = 0, got;
+    char *buf;
+    out->data = NULL;
+    out->len = 0;
+    if (!f) {
+        fprintf(stderr, CLI_NAME ": %s: cannot open (%s)\n", path, strerror(errno));
+        return -1;
+    }
+    buf = (char *)malloc(cap + 1);
+    for (;;) {
+        if (!buf) { fprintf(stderr, CLI_NAME ": %s: out of memory\n", name); break; }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap) break;
+        if (cap > ((size_t)-1) / 4) { free(buf); buf = NULL; continue; }
+        {
+            char *bigger = (char *)realloc(buf, cap * 2 + 1);
+            if (!bigger) free(buf);
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    if (buf && ferror(f)) {
+        fprintf(stderr, CLI_NAME ": %s: cannot read (%s)\n", name, strerror(errno));
+        free(buf);
+        buf = NULL;
+    }
+    if (f != stdin) fclose(f);
+    if (!buf) return -1;
+    buf[n] = 0;
+    out->data = buf;
+    out->len = n;
+    return 0;
+}
+
+/* The text of a command: TEXT itself, or (TEXT "-" or --file PATH) the contents of stdin / PATH without one
+   trailing newline. 0, 1 (failure) or 2 (usage). */
+static int take_text(const char *cmd, const char *what, const char *arg, const char *file, text_buf *out)
+{
+    out->data = NULL;
+    out->len = 0;
+    if (arg && file) {
+        fprintf(stderr, CLI_NAME " %s: give the %s as an argument or with a file option, not both\n", cmd, what);
+        return 2;
+    }
+    if (!arg && !file) { fprintf(stderr, CLI_NAME " %s: no %s given\n", cmd, what); return 2; }
+    if (arg && strcmp(arg, "-")) {
+        out->len = strlen(arg);
+        out->data = (char *)malloc(out->len + 1);
+        if (!out->data) { fprintf(stderr, CLI_NAME ": out of memory\n"); return 1; }
+        memcpy(out->data, arg, out->len + 1);
+        return 0;
+    }
+    if (read_all(file ? file : "-", out) != 0) return 1;
+    if (out->len && out->data[out->len - 1] == '\n') out->data[--out->len] = 0;
+    if (out->len && out->data[out->len - 1] == '\r') out->data[--out->len] = 0;
+    return 0;
+}
+
+/* ================================================================ model */
+
+typedef struct cli {
+    albert_model *model;
+    albert_context *ctx;
+    const albert_config *config;
+    const char *path;
+} cli;
 
 static const char *activation_name(albert_activation a)
 {
@@ -49,53 +254,30 @@ static const char *activation_name(albert_activation a)
     return "?";
 }
 
-/* Parses "1,2,3" into a malloc'd array; returns the count or -1. */
-static int parse_ids(const char *s, int32_t **out)
-{
-    int n = 1, i = 0;
-    const char *p;
-    int32_t *ids;
-    for (p = s; *p; p++) n += *p == ',';
-    ids = (int32_t *)malloc(sizeof(int32_t) * (size_t)n);
-    if (!ids) return -1;
-    p = s;
-    while (i < n) {
-        char *end;
-        long v;
-        errno = 0;
-        v = strtol(p, &end, 10);
-        if (end == p || errno || v < INT32_MIN || v > INT32_MAX || (*end != ',' && *end != 0)) {
-            free(ids);
-            return -1;
-        }
-        ids[i++] = (int32_t)v;
-        p = *end ? end + 1 : end;
-    }
-    *out = ids;
-    return n;
-}
-
-typedef struct cli {
-    albert_model *model;
-    albert_context *ctx;
-    const albert_config *config;
-} cli;
-
+/* Loads the model; with need_context > 0 also a context for that many tokens per call (1: the model's
+   max_position_embeddings). 0, or -1 with a message. */
 static int open_model(cli *c, const char *path, int n_threads, int need_context)
 {
     albert_error err;
     albert_context_params params = albert_context_default_params();
+    albert_result r;
     memset(c, 0, sizeof *c);
+    c->path = path;
     if (albert_model_load(path, &c->model, &err) != ALBERT_OK) {
-        fprintf(stderr, "albert-cli: %s\n", err.message);
+        fprintf(stderr, CLI_NAME ": %s\n", err.message);
         return -1;
     }
     c->config = albert_model_config(c->model);
     if (!need_context) return 0;
+    if (c->config->hidden_size == 0) {
+        fprintf(stderr, CLI_NAME ": %s: the file holds only a tokenizer (no model to run)\n", path);
+        albert_model_free(c->model);
+        return -1;
+    }
     params.n_threads = n_threads;
-    if (albert_context_create(c->model, &params, &c->ctx) != ALBERT_OK) {
-        fprintf(stderr, "albert-cli: %s: cannot create a context (%s)\n", path,
-                c->config->hidden_size ? "out of memory or threads" : "the file holds only a tokenizer");
+    if (need_context > 1) params.max_tokens = need_context;
+    if ((r = albert_context_create(c->model, &params, &c->ctx)) != ALBERT_OK) {
+        fprintf(stderr, CLI_NAME ": %s: cannot create a context: %s\n", path, albert_result_string(r));
         albert_model_free(c->model);
         return -1;
     }
@@ -108,8 +290,22 @@ static void close_model(cli *c)
     albert_model_free(c->model);
 }
 
-/* Tokenizes text (+ pair) into freshly allocated ids / type ids. Returns the count or -1. */
-static int tokenize(cli *c, const char *text, const char *pair, int32_t **ids, int32_t **types, int32_t **offsets)
+/* --layer K against the model: -L-1 .. L. 0, or 2 with a message. */
+static int check_layer(const char *cmd, const cli *c, int layer)
+{
+    int L = c->config->num_hidden_layers;
+    if (layer < -L - 1 || layer > L) {
+        fprintf(stderr, CLI_NAME " %s: --layer: %d is outside %d..%d for %s (%d layers)\n", cmd, layer, -L - 1, L,
+                c->path, L);
+        return 2;
+    }
+    return 0;
+}
+
+/* Tokenizes text (+ pair) into freshly allocated ids / type ids (and offsets if asked), truncated to max_tokens
+   (0 = no limit). Returns the count or -1 with a message. */
+static int tokenize(cli *c, const text_buf *text, const text_buf *pair, int max_tokens, int32_t **ids, int32_t **types,
+                    int32_t **offsets)
 {
     albert_tokens t;
     albert_result r;
@@ -121,10 +317,14 @@ static int tokenize(cli *c, const char *text, const char *pair, int32_t **ids, i
         t.type_ids = (int32_t *)malloc(sizeof(int32_t) * (size_t)capacity);
         t.offsets = (int32_t *)malloc(sizeof(int32_t) * 2 * (size_t)capacity);
         if (!t.ids || !t.type_ids || !t.offsets) {
-            fprintf(stderr, "albert-cli: out of memory\n");
+            free(t.ids);
+            free(t.type_ids);
+            free(t.offsets);
+            fprintf(stderr, CLI_NAME ": out of memory\n");
             return -1;
         }
-        r = albert_tokenize(c->model, text, strlen(text), pair, pair ? strlen(pair) : 0, 0, &t);
+        r = albert_tokenize(c->model, text->data, text->len, pair ? pair->data : NULL, pair ? pair->len : 0, max_tokens,
+                            &t);
         if (r != ALBERT_ERR_CAPACITY) break;
         free(t.ids);
         free(t.type_ids);
@@ -132,7 +332,7 @@ static int tokenize(cli *c, const char *text, const char *pair, int32_t **ids, i
         capacity = t.n_tokens > capacity ? t.n_tokens : capacity * 2;
     }
     if (r != ALBERT_OK) {
-        fprintf(stderr, "albert-cli: cannot tokenize: %s\n", albert_result_string(r));
+        fprintf(stderr, CLI_NAME ": %s: cannot tokenize: %s\n", c->path, albert_result_string(r));
         free(t.ids);
         free(t.type_ids);
         free(t.offsets);
@@ -153,12 +353,30 @@ static void print_piece(const albert_model *m, int32_t id)
     else printf("<%ld>", (long)id);
 }
 
+/* Flushes stdout; 0, or 1 with a message (a full disk, a closed pipe). */
+static int finish_stdout(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, CLI_NAME ": cannot write the output (%s)\n", strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+/* ================================================================ info */
+
 static int cmd_info(int argc, char **argv)
 {
+    const char *pos[1];
+    cli_command cmd = { "info",
+                        "usage: albert-cli info MODEL\n"
+                        "\n"
+                        "Prints the model file's configuration, heads and tokenizer.\n",
+                        NULL, 0, pos, 1, 1, 0 };
     cli c;
     const albert_config *k;
-    if (argc != 3) { usage(); return 2; }
-    if (open_model(&c, argv[2], 1, 0)) return 1;
+    PARSE_OR_RETURN(cmd, argc, argv);
+    if (open_model(&c, pos[0], 1, 0)) return 1;
     k = c.config;
     if (k->hidden_size == 0) {
         printf("tokenizer-only model file\nvocab_size %ld\n", (long)k->vocab_size);
@@ -179,70 +397,199 @@ static int cmd_info(int argc, char **argv)
                              : k->tokenizer == ALBERT_TOKENIZER_WORDPIECE  ? "wordpiece"
                                                                            : "none");
     close_model(&c);
-    return 0;
+    return finish_stdout();
 }
+
+/* ================================================================ tokenize */
 
 static int cmd_tokenize(int argc, char **argv)
 {
-    cli c;
+    const char *pos[3], *file = NULL, *pair_file = NULL;
+    int max_tokens = 0, n, i, rc;
+    cli_option opts[] = { OPT_STR_("--file", &file), OPT_STR_("--pair-file", &pair_file),
+                          OPT_INT_("--max-tokens", 0, INT32_MAX, &max_tokens) };
+    cli_command cmd = { "tokenize",
+                        "usage: albert-cli tokenize MODEL [TEXT|-] [PAIR] [--file PATH] [--pair-file PATH] [--max-tokens N]\n"
+                        "\n"
+                        "Prints the token ids (first line) and pieces (second line) of TEXT, or of the pair TEXT + PAIR,\n"
+                        "as HuggingFace's tokenizer encode() gives them: [CLS] TEXT [SEP] (PAIR [SEP]).\n"
+                        "\n"
+                        "  TEXT, PAIR          the texts; \"-\" reads the text from standard input\n"
+                        "  --file PATH         read TEXT from a file (\"-\": standard input); one trailing newline is dropped\n"
+                        "  --pair-file PATH    read PAIR from a file\n"
+                        "  --max-tokens N      truncate to at most N tokens, specials included (longest first for pairs,\n"
+                        "                      as HF's truncation=True); 0 = no limit (default)\n",
+                        opts, 3, pos, 1, 3, 0 };
+    text_buf text, pair = { NULL, 0 };
     int32_t *ids = NULL, *types = NULL;
-    int n, i;
-    if (argc != 4 && argc != 5) { usage(); return 2; }
-    if (open_model(&c, argv[2], 1, 0)) return 1;
-    n = tokenize(&c, argv[3], argc == 5 ? argv[4] : NULL, &ids, &types, NULL);
-    if (n < 0) { close_model(&c); return 1; }
-    for (i = 0; i < n; i++) printf("%s%ld", i ? " " : "", (long)ids[i]);
-    printf("\n");
-    for (i = 0; i < n; i++) {
-        if (i) printf(" ");
-        print_piece(c.model, ids[i]);
+    cli c;
+    PARSE_OR_RETURN(cmd, argc, argv);
+    if (max_tokens == 1 || (max_tokens == 2 && (cmd.n_positional == 3 || pair_file))) {
+        fprintf(stderr, CLI_NAME " tokenize: --max-tokens: %d leaves no room for the text\n", max_tokens);
+        return 2;
     }
-    printf("\n");
+    if (file && cmd.n_positional == 3) {
+        fprintf(stderr, CLI_NAME " tokenize: with --file, the pair comes from --pair-file\n");
+        return 2;
+    }
+    if ((rc = take_text("tokenize", "text", cmd.n_positional >= 2 ? pos[1] : NULL, file, &text)) != 0) return rc;
+    if ((cmd.n_positional == 3 || pair_file) &&
+        (rc = take_text("tokenize", "pair", cmd.n_positional == 3 ? pos[2] : NULL, pair_file, &pair)) != 0) {
+        free(text.data);
+        return rc;
+    }
+    if (open_model(&c, pos[0], 1, 0)) { free(text.data); free(pair.data); return 1; }
+    n = tokenize(&c, &text, pair.data ? &pair : NULL, max_tokens, &ids, &types, NULL);
+    rc = 1;
+    if (n >= 0) {
+        for (i = 0; i < n; i++) printf("%s%ld", i ? " " : "", (long)ids[i]);
+        printf("\n");
+        for (i = 0; i < n; i++) {
+            if (i) printf(" ");
+            print_piece(c.model, ids[i]);
+        }
+        printf("\n");
+        rc = finish_stdout();
+    }
     free(ids);
     free(types);
+    free(text.data);
+    free(pair.data);
     close_model(&c);
+    return rc;
+}
+
+/* ================================================================ encode */
+
+/* Parses "1,2,3" (commas or spaces) into a malloc'd array; returns the count or -1. */
+static int parse_ids(const char *s, int32_t **out)
+{
+    int n = 0, cap = 16;
+    const char *p = s;
+    int32_t *ids = (int32_t *)malloc(sizeof(int32_t) * (size_t)cap);
+    if (!ids) return -1;
+    for (;;) {
+        char *end;
+        long v;
+        while (*p == ' ' || *p == '\t') p++;
+        if (!(*p == '-' || (*p >= '0' && *p <= '9'))) break;
+        errno = 0;
+        v = strtol(p, &end, 10);
+        if (end == p || errno || v < INT32_MIN || v > INT32_MAX) break;
+        if (n == cap) {
+            int32_t *bigger = (int32_t *)realloc(ids, sizeof(int32_t) * (size_t)cap * 2);
+            if (!bigger) break;
+            ids = bigger;
+            cap *= 2;
+        }
+        ids[n++] = (int32_t)v;
+        p = end;
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p == 0) { *out = ids; return n; }
+        if (*p == ',') p++;
+    }
+    free(ids);
+    return -1;
+}
+
+static int write_floats(const char *path, const float *a, size_t n, const float *b, size_t nb)
+{
+    FILE *f = fopen(path, "wb");
+    int ok;
+    if (!f) { fprintf(stderr, CLI_NAME ": %s: cannot open for writing (%s)\n", path, strerror(errno)); return 1; }
+    ok = fwrite(a, sizeof(float), n, f) == n;
+    if (ok && b) ok = fwrite(b, sizeof(float), nb, f) == nb;
+    if (fclose(f) != 0) ok = 0;
+    if (!ok) { fprintf(stderr, CLI_NAME ": %s: cannot write (%s)\n", path, strerror(errno)); return 1; }
     return 0;
 }
 
 static int cmd_encode(int argc, char **argv)
 {
-    const char *ids_arg = NULL, *types_arg = NULL, *text = NULL, *pair = NULL, *out_path = NULL;
-    int32_t *ids = NULL, *types = NULL, layer = -1;
-    int n = 0, n_types, pooled = 0, threads = 0, i, j, rc = 1;
+    const char *pos[1], *ids_arg = NULL, *types_arg = NULL, *text_arg = NULL, *pair_arg = NULL, *file = NULL,
+                       *pair_file = NULL, *out_path = NULL;
+    int layer = -1, pooled = 0, threads = 0, max_tokens = 0, n = 0, i, j, rc = 1, H;
+    cli_option opts[] = { OPT_STR_("--ids", &ids_arg),         OPT_STR_("--type-ids", &types_arg),
+                          OPT_STR_("--text", &text_arg),       OPT_STR_("--text-pair", &pair_arg),
+                          OPT_STR_("--file", &file),           OPT_STR_("--pair-file", &pair_file),
+                          OPT_INT_("--layer", -1000000, 1000000, &layer), OPT_FLAG_("--pooled", &pooled),
+                          OPT_STR_("--out", &out_path),        OPT_INT_("--threads", 0, 256, &threads),
+                          OPT_INT_("--max-tokens", 0, INT32_MAX, &max_tokens) };
+    cli_command cmd = { "encode",
+                        "usage: albert-cli encode MODEL (--ids IDS [--type-ids IDS] | --text TEXT | --file PATH)\n"
+                        "                         [--text-pair TEXT | --pair-file PATH] [--layer K] [--pooled]\n"
+                        "                         [--max-tokens N] [--out FILE] [--threads N]\n"
+                        "\n"
+                        "Runs the encoder on one input and prints its hidden states, one line of H numbers per token.\n"
+                        "\n"
+                        "  --ids IDS           token ids, e.g. 2,48,25,3 (commas or spaces); no tokenizer needed\n"
+                        "  --type-ids IDS      token-type ids, as many as --ids (default all 0)\n"
+                        "  --text TEXT         a text, tokenized with the model file's tokenizer (\"-\": standard input)\n"
+                        "  --file PATH         the text from a file (\"-\": standard input); one trailing newline dropped\n"
+                        "  --text-pair TEXT, --pair-file PATH   a second segment (token type 1)\n"
+                        "  --max-tokens N      truncate the text (pair: longest first) to N tokens; 0 = up to the\n"
+                        "                      model's max_position_embeddings (default; longer inputs are an error)\n"
+                        "  --layer K           which layer: 0 = the embeddings after the E->H projection, 1..L after\n"
+                        "                      layer k, negative from the end (-1 = last, the default; -L-1 = 0)\n"
+                        "  --pooled            also print the pooler output (tanh(W h[CLS] + b), as HF's pooler_output)\n"
+                        "  --out FILE          write raw little-endian float32 instead of text: the [tokens x H] hidden\n"
+                        "                      states row-major, then (with --pooled) the H pooled values\n"
+                        "  --threads N         worker threads (0 = one per online core, the default)\n",
+                        opts, 11, pos, 1, 1, 0 };
+    int32_t *ids = NULL, *types = NULL;
     float *hidden = NULL, *pool = NULL;
+    text_buf text = { NULL, 0 }, pair = { NULL, 0 };
     albert_batch batch;
     albert_outputs outs;
     cli c;
-    if (argc < 3) { usage(); return 2; }
-    for (i = 3; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--pooled")) { pooled = 1; continue; }
-        if (i + 1 >= argc) { usage(); return 2; }
-        if (!strcmp(a, "--ids")) ids_arg = argv[++i];
-        else if (!strcmp(a, "--type-ids")) types_arg = argv[++i];
-        else if (!strcmp(a, "--text")) text = argv[++i];
-        else if (!strcmp(a, "--text-pair")) pair = argv[++i];
-        else if (!strcmp(a, "--layer")) layer = (int32_t)atoi(argv[++i]);
-        else if (!strcmp(a, "--out")) out_path = argv[++i];
-        else if (!strcmp(a, "--threads")) threads = atoi(argv[++i]);
-        else { usage(); return 2; }
+    PARSE_OR_RETURN(cmd, argc, argv);
+    if (!!ids_arg + !!text_arg + !!file != 1) {
+        fprintf(stderr, CLI_NAME " encode: give exactly one of --ids, --text, --file\n");
+        return 2;
     }
-    if (!!ids_arg == !!text) { fprintf(stderr, "albert-cli: give either --ids or --text\n"); return 2; }
-    if (open_model(&c, argv[2], threads, 1)) return 1;
+    if (ids_arg && (pair_arg || pair_file || max_tokens)) {
+        fprintf(stderr, CLI_NAME " encode: --ids takes no pair and no --max-tokens\n");
+        return 2;
+    }
+    if (types_arg && !ids_arg) { fprintf(stderr, CLI_NAME " encode: --type-ids goes with --ids\n"); return 2; }
+    if (pair_arg && pair_file) { fprintf(stderr, CLI_NAME " encode: give --text-pair or --pair-file, not both\n"); return 2; }
+    if (max_tokens == 1 || (max_tokens == 2 && (pair_arg || pair_file))) {
+        fprintf(stderr, CLI_NAME " encode: --max-tokens: %d leaves no room for the text\n", max_tokens);
+        return 2;
+    }
     if (ids_arg) {
-        if ((n = parse_ids(ids_arg, &ids)) < 0) { fprintf(stderr, "albert-cli: bad --ids\n"); goto done; }
-        if (types_arg) {
-            if ((n_types = parse_ids(types_arg, &types)) != n) {
-                fprintf(stderr, "albert-cli: --type-ids must have as many entries as --ids\n");
-                goto done;
-            }
+        int n_types;
+        if ((n = parse_ids(ids_arg, &ids)) < 0) { fprintf(stderr, CLI_NAME " encode: --ids: \"%s\" is not a list of integers\n", ids_arg); return 2; }
+        if (types_arg && (n_types = parse_ids(types_arg, &types)) != n) {
+            fprintf(stderr, CLI_NAME " encode: --type-ids must be a list of as many integers as --ids\n");
+            free(ids);
+            free(types);
+            return 2;
         }
-    } else if ((n = tokenize(&c, text, pair, &ids, &types, NULL)) < 0) {
-        goto done;
+    } else {
+        if ((rc = take_text("encode", "text", text_arg, file, &text)) != 0) return rc;
+        if ((pair_arg || pair_file) && (rc = take_text("encode", "pair", pair_arg, pair_file, &pair)) != 0) {
+            free(text.data);
+            return rc;
+        }
+        rc = 1;
     }
-    hidden = (float *)malloc(sizeof(float) * (size_t)n * (size_t)c.config->hidden_size);
-    pool = (float *)malloc(sizeof(float) * (size_t)c.config->hidden_size);
-    if (!hidden || !pool) { fprintf(stderr, "albert-cli: out of memory\n"); goto done; }
+    if (open_model(&c, pos[0], threads, 1)) goto early;
+    if ((rc = check_layer("encode", &c, layer)) != 0) goto done;
+    rc = 1;
+    if (!ids_arg) {
+        int limit = c.config->max_position_embeddings;
+        if (max_tokens && max_tokens < limit) limit = max_tokens;
+        if (c.config->tokenizer == ALBERT_TOKENIZER_NONE) {
+            fprintf(stderr, CLI_NAME ": %s has no tokenizer (use --ids)\n", pos[0]);
+            goto done;
+        }
+        if ((n = tokenize(&c, &text, pair.data ? &pair : NULL, max_tokens ? limit : 0, &ids, &types, NULL)) < 0) goto done;
+    }
+    H = c.config->hidden_size;
+    hidden = (float *)malloc(sizeof(float) * ((size_t)n + 1) * (size_t)H);
+    pool = (float *)malloc(sizeof(float) * (size_t)H);
+    if (!hidden || !pool) { fprintf(stderr, CLI_NAME ": out of memory\n"); goto done; }
     memset(&batch, 0, sizeof batch);
     memset(&outs, 0, sizeof outs);
     batch.batch_size = 1;
@@ -253,37 +600,36 @@ static int cmd_encode(int argc, char **argv)
     outs.hidden = hidden;
     outs.pooled = pooled ? pool : NULL;
     if (albert_encode_batch(c.ctx, &batch, &outs) != ALBERT_OK) {
-        fprintf(stderr, "albert-cli: %s\n", albert_context_last_error(c.ctx));
+        fprintf(stderr, CLI_NAME ": %s\n", albert_context_last_error(c.ctx));
         goto done;
     }
-    if (out_path) {   /* raw little-endian float32: the hidden states, then the pooled vector if asked */
-        FILE *f = fopen(out_path, "wb");
-        int ok = f && fwrite(hidden, sizeof(float), (size_t)n * c.config->hidden_size, f) ==
-                          (size_t)n * c.config->hidden_size;
-        if (ok && pooled) ok = fwrite(pool, sizeof(float), (size_t)c.config->hidden_size, f) == (size_t)c.config->hidden_size;
-        if (f && fclose(f) != 0) ok = 0;
-        if (!ok) { fprintf(stderr, "albert-cli: cannot write %s\n", out_path); goto done; }
+    if (out_path) {
+        rc = write_floats(out_path, hidden, (size_t)n * (size_t)H, pooled ? pool : NULL, (size_t)H);
     } else {
         for (i = 0; i < n; i++) {
-            for (j = 0; j < c.config->hidden_size; j++)
-                printf(j ? " %.6g" : "%.6g", (double)hidden[(size_t)i * c.config->hidden_size + j]);
+            for (j = 0; j < H; j++) printf(j ? " %.6g" : "%.6g", (double)hidden[(size_t)i * H + j]);
             printf("\n");
         }
         if (pooled) {
             printf("pooled:");
-            for (j = 0; j < c.config->hidden_size; j++) printf(" %.6g", (double)pool[j]);
+            for (j = 0; j < H; j++) printf(" %.6g", (double)pool[j]);
             printf("\n");
         }
+        rc = finish_stdout();
     }
-    rc = 0;
 done:
+    close_model(&c);
+early:
     free(ids);
     free(types);
     free(hidden);
     free(pool);
-    close_model(&c);
+    free(text.data);
+    free(pair.data);
     return rc;
 }
+
+/* ================================================================ heads */
 
 /* Index of the k largest values of x[n] into top[k] (k small). */
 static void top_k(const float *x, int n, int k, int *top)
@@ -323,30 +669,54 @@ static int run_heads(cli *c, int32_t *ids, int32_t *types, int n, float **mlm, f
     batch.token_type_ids = types;
     if (mlm) {
         *mlm = (float *)malloc(sizeof(float) * (size_t)n * (size_t)c->config->vocab_size);
-        if (!*mlm) { fprintf(stderr, "albert-cli: out of memory\n"); return -1; }
+        if (!*mlm) { fprintf(stderr, CLI_NAME ": out of memory\n"); return -1; }
         outs.mlm_logits = *mlm;
     }
     outs.sop_logits = sop;
     outs.class_logits = cls;
     if (albert_encode_batch(c->ctx, &batch, &outs) != ALBERT_OK) {
-        fprintf(stderr, "albert-cli: %s\n", albert_context_last_error(c->ctx));
+        fprintf(stderr, CLI_NAME ": %s\n", albert_context_last_error(c->ctx));
         return -1;
     }
     return 0;
 }
 
+/* Loads the model with a context and tokenizes text (+ pair) truncated to the model's length. 0, or 1. */
+static int open_and_tokenize(cli *c, const char *path, int threads, const text_buf *text, const text_buf *pair,
+                             int32_t **ids, int32_t **types, int *n)
+{
+    if (open_model(c, path, threads, 1)) return 1;
+    if (c->config->tokenizer == ALBERT_TOKENIZER_NONE) {
+        fprintf(stderr, CLI_NAME ": %s has no tokenizer\n", path);
+        close_model(c);
+        return 1;
+    }
+    *n = tokenize(c, text, pair, c->config->max_position_embeddings, ids, types, NULL);
+    if (*n < 0) { close_model(c); return 1; }
+    return 0;
+}
+
 static int cmd_fill_mask(int argc, char **argv)
 {
-    cli c;
+    const char *pos[2], *file = NULL;
+    int k = 5, threads = 0, n, i, j, found = 0, rc = 1, top[64];
+    cli_option opts[] = { OPT_STR_("--file", &file), OPT_INT_("--top", 1, 64, &k),
+                          OPT_INT_("--threads", 0, 256, &threads) };
+    cli_command cmd = { "fill-mask",
+                        "usage: albert-cli fill-mask MODEL (TEXT|-|--file PATH) [--top K] [--threads N]\n"
+                        "\n"
+                        "For each [MASK] in TEXT, the K most likely tokens (1..64, default 5) with their probabilities\n"
+                        "(the masked-LM head). \"-\" or --file PATH (\"-\": standard input) reads the text.\n",
+                        opts, 3, pos, 1, 2, 0 };
     int32_t *ids = NULL, *types = NULL;
     float *logits = NULL;
-    int n, i, j, k = 5, found = 0, rc = 1, top[64];
-    if (argc != 4 && !(argc == 6 && !strcmp(argv[4], "--top"))) { usage(); return 2; }
-    if (argc == 6) k = atoi(argv[5]);
-    if (k < 1 || k > 64) { fprintf(stderr, "albert-cli: --top must be 1..64\n"); return 2; }
-    if (open_model(&c, argv[2], 0, 1)) return 1;
-    if (!c.config->has_mlm) { fprintf(stderr, "albert-cli: %s has no masked-LM head\n", argv[2]); goto done; }
-    if ((n = tokenize(&c, argv[3], NULL, &ids, &types, NULL)) < 0) goto done;
+    text_buf text;
+    cli c;
+    PARSE_OR_RETURN(cmd, argc, argv);
+    if ((rc = take_text("fill-mask", "text", cmd.n_positional == 2 ? pos[1] : NULL, file, &text)) != 0) return rc;
+    rc = 1;
+    if (open_and_tokenize(&c, pos[0], threads, &text, NULL, &ids, &types, &n)) { free(text.data); return 1; }
+    if (!c.config->has_mlm) { fprintf(stderr, CLI_NAME ": %s has no masked-LM head\n", pos[0]); goto done; }
     if (run_heads(&c, ids, types, n, &logits, NULL, NULL)) goto done;
     for (i = 0; i < n; i++) {
         float *row;
@@ -354,81 +724,149 @@ static int cmd_fill_mask(int argc, char **argv)
         found++;
         row = logits + (size_t)i * c.config->vocab_size;
         softmax(row, c.config->vocab_size);
-        top_k(row, c.config->vocab_size, k, top);
+        top_k(row, c.config->vocab_size, k < c.config->vocab_size ? k : c.config->vocab_size, top);
         printf("mask at token %d:\n", i);
-        for (j = 0; j < k; j++) {
+        for (j = 0; j < k && j < c.config->vocab_size; j++) {
             printf("  %8.5f  %6d  ", (double)row[top[j]], top[j]);
             print_piece(c.model, top[j]);
             printf("\n");
         }
     }
-    if (!found) { fprintf(stderr, "albert-cli: the text has no [MASK]\n"); goto done; }
-    rc = 0;
+    if (!found) { fprintf(stderr, CLI_NAME ": the text has no [MASK]\n"); goto done; }
+    rc = finish_stdout();
 done:
     free(ids);
     free(types);
     free(logits);
+    free(text.data);
     close_model(&c);
     return rc;
 }
 
 static int cmd_sop(int argc, char **argv)
 {
-    cli c;
+    const char *pos[3], *file = NULL, *pair_file = NULL;
+    int threads = 0, n, rc;
+    cli_option opts[] = { OPT_STR_("--file", &file), OPT_STR_("--pair-file", &pair_file),
+                          OPT_INT_("--threads", 0, 256, &threads) };
+    cli_command cmd = { "sop",
+                        "usage: albert-cli sop MODEL (TEXT_A|--file PATH) (TEXT_B|--pair-file PATH) [--threads N]\n"
+                        "\n"
+                        "The sentence-order head's verdict on TEXT_A followed by TEXT_B: logits and probabilities of\n"
+                        "\"in order\" (label 0) and \"swapped\" (label 1). \"-\" reads a text from standard input.\n",
+                        opts, 3, pos, 1, 3, 0 };
     int32_t *ids = NULL, *types = NULL;
     float logits[2];
-    int n, rc = 1;
-    if (argc != 5) { usage(); return 2; }
-    if (open_model(&c, argv[2], 0, 1)) return 1;
-    if (!c.config->has_sop) { fprintf(stderr, "albert-cli: %s has no sentence-order head\n", argv[2]); goto done; }
-    if ((n = tokenize(&c, argv[3], argv[4], &ids, &types, NULL)) < 0) goto done;
+    text_buf a, b;
+    cli c;
+    const char *arg_a = NULL, *arg_b = NULL;
+    PARSE_OR_RETURN(cmd, argc, argv);
+    /* positionals fill TEXT_A unless --file gives it */
+    if (cmd.n_positional >= 2) {
+        if (file) arg_b = pos[1]; else arg_a = pos[1];
+    }
+    if (cmd.n_positional == 3) {
+        if (file) { fprintf(stderr, CLI_NAME " sop: too many texts\n"); return 2; }
+        arg_b = pos[2];
+    }
+    if ((rc = take_text("sop", "first text", arg_a, file, &a)) != 0) return rc;
+    if ((rc = take_text("sop", "second text", arg_b, pair_file, &b)) != 0) { free(a.data); return rc; }
+    if (open_and_tokenize(&c, pos[0], threads, &a, &b, &ids, &types, &n)) { free(a.data); free(b.data); return 1; }
+    rc = 1;
+    if (!c.config->has_sop) { fprintf(stderr, CLI_NAME ": %s has no sentence-order head\n", pos[0]); goto done; }
     if (run_heads(&c, ids, types, n, NULL, logits, NULL)) goto done;
     printf("logits %.6g %.6g\n", (double)logits[0], (double)logits[1]);
     softmax(logits, 2);
     printf("in order (label 0): %.5f\nswapped  (label 1): %.5f\n", (double)logits[0], (double)logits[1]);
-    rc = 0;
+    rc = finish_stdout();
 done:
     free(ids);
     free(types);
+    free(a.data);
+    free(b.data);
     close_model(&c);
     return rc;
 }
 
 static int cmd_classify(int argc, char **argv)
 {
-    cli c;
+    const char *pos[2], *file = NULL;
+    int threads = 0, n, i, rc;
+    cli_option opts[] = { OPT_STR_("--file", &file), OPT_INT_("--threads", 0, 256, &threads) };
+    cli_command cmd = { "classify",
+                        "usage: albert-cli classify MODEL (TEXT|-|--file PATH) [--threads N]\n"
+                        "\n"
+                        "The classifier head's probabilities (softmax of the logits) with the label names.\n",
+                        opts, 2, pos, 1, 2, 0 };
     int32_t *ids = NULL, *types = NULL;
     float *logits = NULL;
-    int n, i, rc = 1;
-    if (argc != 4) { usage(); return 2; }
-    if (open_model(&c, argv[2], 0, 1)) return 1;
-    if (!c.config->has_classifier) { fprintf(stderr, "albert-cli: %s has no classifier head\n", argv[2]); goto done; }
-    if ((n = tokenize(&c, argv[3], NULL, &ids, &types, NULL)) < 0) goto done;
+    text_buf text;
+    cli c;
+    PARSE_OR_RETURN(cmd, argc, argv);
+    if ((rc = take_text("classify", "text", cmd.n_positional == 2 ? pos[1] : NULL, file, &text)) != 0) return rc;
+    if (open_and_tokenize(&c, pos[0], threads, &text, NULL, &ids, &types, &n)) { free(text.data); return 1; }
+    rc = 1;
+    if (!c.config->has_classifier) { fprintf(stderr, CLI_NAME ": %s has no classifier head\n", pos[0]); goto done; }
     logits = (float *)malloc(sizeof(float) * (size_t)c.config->num_labels);
-    if (!logits || run_heads(&c, ids, types, n, NULL, NULL, logits)) goto done;
+    if (!logits) { fprintf(stderr, CLI_NAME ": out of memory\n"); goto done; }
+    if (run_heads(&c, ids, types, n, NULL, NULL, logits)) goto done;
     softmax(logits, c.config->num_labels);
     for (i = 0; i < c.config->num_labels; i++) {
         const char *label = albert_label_name(c.model, i);
         printf("%8.5f  %s\n", (double)logits[i], label ? label : "?");
     }
-    rc = 0;
+    rc = finish_stdout();
 done:
     free(ids);
     free(types);
     free(logits);
+    free(text.data);
     close_model(&c);
     return rc;
 }
 
+/* ================================================================ main */
+
+static const char main_usage[] =
+    "usage: albert-cli COMMAND MODEL ... (albert-cli COMMAND --help for each command)\n"
+    "\n"
+    "  info MODEL                          the model file's configuration, heads and tokenizer\n"
+    "  tokenize MODEL [TEXT|-] [PAIR]      token ids and pieces\n"
+    "  encode MODEL (--ids|--text|--file)  hidden states of one input (any layer), the pooler output\n"
+    "  fill-mask MODEL TEXT                the masked-LM head's best tokens for each [MASK]\n"
+    "  sop MODEL TEXT_A TEXT_B             the sentence-order head\n"
+    "  classify MODEL TEXT                 the classifier head\n"
+    "\n"
+    "  --help                              this text\n"
+    "  --version                           the version of albert-cli and of albert.h\n"
+    "\n"
+    "Texts: \"-\" as TEXT or --file PATH reads a text from standard input or a file. Exit status: 0 success,\n"
+    "1 failure (file, model, input), 2 usage error.\n";
+
+typedef struct cli_subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} cli_subcommand;
+
 int main(int argc, char **argv)
 {
-    if (argc < 2) { usage(); return 2; }
-    if (!strcmp(argv[1], "info")) return cmd_info(argc, argv);
-    if (!strcmp(argv[1], "tokenize")) return cmd_tokenize(argc, argv);
-    if (!strcmp(argv[1], "encode")) return cmd_encode(argc, argv);
-    if (!strcmp(argv[1], "fill-mask")) return cmd_fill_mask(argc, argv);
-    if (!strcmp(argv[1], "sop")) return cmd_sop(argc, argv);
-    if (!strcmp(argv[1], "classify")) return cmd_classify(argc, argv);
-    usage();
+    static const cli_subcommand commands[] = {
+        { "info", cmd_info },           { "tokenize", cmd_tokenize }, { "encode", cmd_encode },
+        { "fill-mask", cmd_fill_mask }, { "sop", cmd_sop },           { "classify", cmd_classify },
+    };
+    size_t i;
+    if (argc < 2) { fputs(main_usage, stderr); return 2; }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        fputs(main_usage, stdout);
+        return finish_stdout();
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf(CLI_NAME " %s (albert.h %s, model format %d)\n", ALBERT_VERSION_STRING, albert_version(),
+               ALBERT_FORMAT_VERSION);
+        return finish_stdout();
+    }
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc, argv);
+    fprintf(stderr, CLI_NAME ": unknown command \"%s\" (see " CLI_NAME " --help)\n", argv[1]);
     return 2;
 }

@@ -754,10 +754,12 @@ static void test_bad_command_lines(void **state)
     (void)state;
     ws_init(&ws);
     assert_int_equal(run_convert(&ws, "--help"), 0);
-    assert_int_equal(run_convert(&ws, "data/models/tiny"), 1);
-    assert_int_equal(run_convert(&ws, "--dtype q4 data/models/tiny '%s'", ws.out), 1);
-    assert_int_equal(run_convert(&ws, "--format onnx data/models/tiny '%s'", ws.out), 1);
-    assert_int_equal(run_convert(&ws, "--bogus data/models/tiny '%s'", ws.out), 1);
+    assert_int_equal(run_convert(&ws, "data/models/tiny"), 2);
+    assert_int_equal(run_convert(&ws, "--dtype q4 data/models/tiny '%s'", ws.out), 2);
+    assert_int_equal(run_convert(&ws, "--format onnx data/models/tiny '%s'", ws.out), 2);
+    assert_int_equal(run_convert(&ws, "--bogus data/models/tiny '%s'", ws.out), 2);
+    assert_int_equal(run_convert(&ws, "--version"), 0);
+    assert_int_equal(run_convert(&ws, "--dtype f16 --dtype f32 data/models/tiny '%s'", ws.out), 2);
     expect_failure(&ws, "data/models/does-not-exist", "no such file or folder");
     ws_free(&ws);
 }

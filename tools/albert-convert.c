@@ -65,23 +65,37 @@ static void usage(FILE *to)
           "  --dtype T           weight matrices in OUT as f32 (default), f16, or int8 (per-row scaled);\n"
           "                      biases, LayerNorms and position/type embeddings stay f32\n"
           "  -q, --quiet         no notes and no summary (warnings and errors still go to stderr)\n"
-          "  -h, --help          this text\n", to);
+          "  -h, --help          this text (to standard output)\n"
+          "  --version           the converter's version and the model file format it writes\n"
+          "\n"
+          "Exit status: 0 converted, 1 the conversion failed (OUT is not written), 2 a usage error.\n", to);
 }
 
 static int parse_options(int argc, char **argv, options *o)
 {
-    int i, positional = 0;
+    int i, positional = 0, seen_format = 0, seen_dtype = 0;
     memset(o, 0, sizeof(*o));
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) { usage(stdout); exit(0); }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) { usage(stdout); exit(fflush(stdout) == 0 ? 0 : 1); }
+        else if (strcmp(a, "--version") == 0) {
+            printf("albert-convert %s (model format %d)\n", ALBERT_VERSION_STRING, ALBERT_FORMAT_VERSION);
+            exit(fflush(stdout) == 0 ? 0 : 1);
+        }
         else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) o->quiet = 1;
         else if (strcmp(a, "--no-tokenizer") == 0) o->no_tokenizer = 1;
         else if (strcmp(a, "--tokenizer-only") == 0) o->tokenizer_only = 1;
         else if (strcmp(a, "--config") == 0 || strcmp(a, "--vocab") == 0 || strcmp(a, "--format") == 0 ||
                  strcmp(a, "--dtype") == 0) {
             if (!value) { fprintf(stderr, "albert-convert: %s needs a value\n", a); return -1; }
+            if ((strcmp(a, "--config") == 0 && o->config_path) || (strcmp(a, "--vocab") == 0 && o->vocab_path) ||
+                (strcmp(a, "--format") == 0 && seen_format) || (strcmp(a, "--dtype") == 0 && seen_dtype)) {
+                fprintf(stderr, "albert-convert: %s given more than once\n", a);
+                return -1;
+            }
+            if (strcmp(a, "--format") == 0) seen_format = 1;
+            if (strcmp(a, "--dtype") == 0) seen_dtype = 1;
             i++;
             if (strcmp(a, "--config") == 0) o->config_path = value;
             else if (strcmp(a, "--vocab") == 0) o->vocab_path = value;
@@ -1413,7 +1427,7 @@ int main(int argc, char **argv)
     char err[CK_ERR_LEN];
     int result;
 
-    if (parse_options(argc, argv, &o) != 0) return 1;
+    if (parse_options(argc, argv, &o) != 0) return 2;
     quiet = o.quiet;
     memset(&cv, 0, sizeof(cv));
     cv.options = &o;
