@@ -93,7 +93,16 @@
        92  u32    tokenizer kind             an albert_tokenizer_kind value (0 = none)
        96  u32    tokenizer flags            ALBERT_TOKENIZER_* bits
       100  i32[8] special token ids: pad, unk, cls, sep, mask, bos, eos, reserved (-1 = none)
-      132  ...    reserved, must be zero (up to byte 256)
+      132  ...    reserved, must be zero (up to byte 140)
+      140  u32    default sentence pooling   an albert_pooling value 0..4 (0 = mean): what ALBERT_POOLING_DEFAULT
+                                             uses (sentence-transformers' 1_Pooling); POOLER needs the pooler
+      144  u32    sentence flags             bit 0: L2-normalize the default sentence vector (2_Normalize); other
+                                             bits zero
+      148  u32    max_seq_length             sentence-transformers' max_seq_length: albert_encode_text truncates to
+                                             it for a default sentence vector (0 = none; <= max_position_embeddings)
+      152  u32    extra tokenizer flags      ALBERT_TOKENIZER2_* bits (0 = none)
+      156  u32    reserved, zero
+      160  ...    reserved, must be zero (up to byte 256)
 
      Directory entry (80 bytes each)
         0  u8[32] name, NUL-padded, at least one NUL
@@ -201,6 +210,11 @@ typedef struct albert_config {
     albert_tokenizer_kind tokenizer;
     uint32_t tokenizer_flags;
     int32_t pad_id, unk_id, cls_id, sep_id, mask_id;
+    /* what ALBERT_POOLING_DEFAULT means for this model (sentence-transformers' modules; a file that says
+       nothing: ALBERT_POOLING_MEAN, no normalization, no length limit) */
+    int32_t sentence_pooling;                    /* an albert_pooling value, never ALBERT_POOLING_DEFAULT */
+    int32_t sentence_normalize;                  /* 1 = the default sentence vector is L2-normalized */
+    int32_t max_seq_length;                      /* texts truncated to this many tokens for it (0 = no limit) */
 } albert_config;
 
 typedef struct albert_error {
@@ -242,14 +256,20 @@ typedef struct albert_outputs {
     float *class_logits;      /* [B x num_labels] classifier logits (needs the classifier head) */
     float *sentence;          /* [B x H] one vector per sequence from the hidden states of `layer`, pooled as
                                  `pooling` says, L2-normalized if `normalize` */
-    int32_t pooling;          /* an albert_pooling value */
-    int32_t normalize;        /* 1 = scale each sentence vector to unit length */
+    int32_t pooling;          /* an albert_pooling value; ALBERT_POOLING_DEFAULT = the model's own */
+    int32_t normalize;        /* 1 = scale each sentence vector to unit length (always, if the model's default
+                                 pooling says so and pooling is ALBERT_POOLING_DEFAULT) */
 } albert_outputs;
 
 typedef enum albert_pooling {
-    ALBERT_POOLING_MEAN = 0,  /* mean over the real tokens (attention_mask 1), specials included */
-    ALBERT_POOLING_CLS = 1,   /* the first token's hidden state */
-    ALBERT_POOLING_POOLER = 2 /* tanh(W h[CLS] + b) with the pooler's weights (needs the pooler) */
+    ALBERT_POOLING_MEAN = 0,          /* mean over the real tokens (attention_mask 1), specials included */
+    ALBERT_POOLING_CLS = 1,           /* the first token's hidden state */
+    ALBERT_POOLING_POOLER = 2,        /* tanh(W h[CLS] + b) with the pooler's weights (needs the pooler) */
+    ALBERT_POOLING_MAX = 3,           /* per dimension the largest value over the real tokens */
+    ALBERT_POOLING_MEAN_SQRT_LEN = 4, /* sum over the real tokens / sqrt(number of real tokens) */
+    ALBERT_POOLING_DEFAULT = 5        /* the model file's own: config sentence_pooling, sentence_normalize and
+                                         max_seq_length (sentence-transformers' Pooling / Normalize modules);
+                                         a file that says nothing: MEAN, not normalized */
 } albert_pooling;
 
 /* ---- model ---- */
@@ -304,7 +324,8 @@ ALBERT_API albert_result albert_tokenize(const albert_model *model, const char *
 ALBERT_API albert_result albert_sentencepiece_encode(const albert_model *model, const char *text, size_t text_len,
                                                      albert_tokens *tokens);
 /* Text to outputs in one call: tokenizes text (+ text_pair) into *tokens (truncated to tokens->capacity, the
-   context's max_tokens and max_position_embeddings), then runs albert_encode_batch on those tokens with
+   context's max_tokens and max_position_embeddings, and for a sentence vector with ALBERT_POOLING_DEFAULT to
+   the model's max_seq_length), then runs albert_encode_batch on those tokens with
    *outputs, whose buffers must hold tokens->capacity tokens. tokens->type_ids is needed for a pair. */
 ALBERT_API albert_result albert_encode_text(albert_context *context, const char *text, size_t text_len,
                                             const char *text_pair, size_t pair_len, albert_tokens *tokens,
@@ -526,8 +547,10 @@ static albert_result albert__parse_header(albert_model *m, albert_error *e)
     if (albert__read_u32(h + 36) != ALBERT__HEADER_SIZE)
         return albert__fail(e, ALBERT_ERR_FORMAT, "header size %lu, expected %u",
                             (unsigned long)albert__read_u32(h + 36), ALBERT__HEADER_SIZE);
-    for (i = 132; i < ALBERT__HEADER_SIZE; i++)
+    for (i = 132; i < ALBERT__HEADER_SIZE; i++) {
+        if (i >= 140 && i < 156) continue;   /* sentence defaults, extra tokenizer flags (albert__parse_sentence) */
         if (h[i] != 0) return albert__fail(e, ALBERT_ERR_FORMAT, "reserved header byte %lu is not zero", (unsigned long)i);
+    }
 
     dir_offset = albert__read_u64(h + 24);
     n = albert__read_u32(h + 32);
@@ -610,6 +633,30 @@ static albert_result albert__parse_header(albert_model *m, albert_error *e)
     if (!(eps > 0.0f && eps < 1.0f))
         return albert__fail(e, ALBERT_ERR_FORMAT, "layer_norm_eps %g is not in (0, 1)", (double)eps);
     c->layer_norm_eps = eps;
+    return ALBERT_OK;
+}
+
+/* Header bytes 140..155: the default sentence vector (sentence-transformers) and the extra tokenizer flags. */
+static albert_result albert__parse_sentence(albert_model *m, albert_error *e)
+{
+    const uint8_t *h = m->file;
+    albert_config *c = &m->config;
+    uint32_t pooling = albert__read_u32(h + 140), flags = albert__read_u32(h + 144);
+    uint32_t max_len = albert__read_u32(h + 148), tok2 = albert__read_u32(h + 152);
+    if (pooling > ALBERT_POOLING_MEAN_SQRT_LEN)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "unknown default sentence pooling %lu", (unsigned long)pooling);
+    if (flags & ~1u) return albert__fail(e, ALBERT_ERR_FORMAT, "unknown sentence flags 0x%lx", (unsigned long)flags);
+    if (c->hidden_size == 0 && (pooling || flags || max_len))
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer-only file (hidden_size 0) with sentence settings");
+    if (pooling == ALBERT_POOLING_POOLER && !c->has_pooler)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "the default sentence pooling is the pooler, which the file lacks");
+    if (max_len > (uint32_t)c->max_position_embeddings)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "max_seq_length %lu is more than max_position_embeddings %ld",
+                            (unsigned long)max_len, (long)c->max_position_embeddings);
+    if (tok2 != 0) return albert__fail(e, ALBERT_ERR_FORMAT, "unknown extra tokenizer flags 0x%lx", (unsigned long)tok2);
+    c->sentence_pooling = (int32_t)pooling;
+    c->sentence_normalize = (int32_t)(flags & 1u);
+    c->max_seq_length = (int32_t)max_len;
     return ALBERT_OK;
 }
 
@@ -862,6 +909,7 @@ static albert_result albert__model_init(albert_model *m, albert_error *e)
     if ((r = albert__parse_header(m, e)) != ALBERT_OK) return r;
     if ((r = albert__parse_directory(m, e)) != ALBERT_OK) return r;
     if (m->config.hidden_size > 0 && (r = albert__bind_weights(m, e)) != ALBERT_OK) return r;
+    if ((r = albert__parse_sentence(m, e)) != ALBERT_OK) return r;
     if (m->config.tokenizer != ALBERT_TOKENIZER_NONE &&
         (r = albert__tokenizer_load(m, &m->tokenizer, e)) != ALBERT_OK)
         return r;
@@ -3910,28 +3958,51 @@ static void albert__pooler(albert_context *ctx, const albert_batch *b, float *po
     albert__dense(ctx->pool, ctx->q, b->batch_size, &m->pooler_w, m->pooler_b, ALBERT_ACT_TANH, NULL, pooled);
 }
 
-/* Sentence vectors from ctx->x (the hidden states of the chosen layer). */
+/* The pooling and normalization a request means (ALBERT_POOLING_DEFAULT: the model file's). */
+static int32_t albert__sentence_pooling(const albert_model *m, const albert_outputs *o, int32_t *normalize)
+{
+    if (o->pooling == ALBERT_POOLING_DEFAULT) {
+        *normalize = o->normalize || m->config.sentence_normalize;
+        return m->config.sentence_pooling;
+    }
+    *normalize = o->normalize;
+    return o->pooling;
+}
+
+/* Sentence vectors from ctx->x (the hidden states of the chosen layer). Mean, max and mean-sqrt-len as
+   sentence-transformers' Pooling module computes them: over the real tokens (a sequence without any: 0, and
+   -1e9 for max, as its masked fill gives). */
 static void albert__sentence_vectors(albert_context *ctx, const albert_batch *b, const albert_outputs *o)
 {
-    int32_t H = ctx->model->config.hidden_size, s, t, j;
+    int32_t H = ctx->model->config.hidden_size, s, t, j, normalize;
+    int32_t pooling = albert__sentence_pooling(ctx->model, o, &normalize);
     for (s = 0; s < b->batch_size; s++) {
         float *v = o->sentence + (size_t)s * H;
-        if (o->pooling == ALBERT_POOLING_MEAN) {   /* over the real tokens */
+        if (pooling == ALBERT_POOLING_MEAN || pooling == ALBERT_POOLING_MEAN_SQRT_LEN || pooling == ALBERT_POOLING_MAX) {
             const float *rows = ctx->x + (size_t)ctx->seq_first[s] * H;
             int32_t n = 0, count = ctx->seq_first[s + 1] - ctx->seq_first[s];
-            for (j = 0; j < H; j++) v[j] = 0.0f;
+            int is_max = pooling == ALBERT_POOLING_MAX;
+            for (j = 0; j < H; j++) v[j] = is_max ? -1e9f : 0.0f;
             for (t = 0; t < count; t++) {
+                const float *row = rows + (size_t)t * H;
                 if (!ctx->packed && b->attention_mask && !b->attention_mask[(size_t)s * b->seq_len + t]) continue;
-                for (j = 0; j < H; j++) v[j] += rows[(size_t)t * H + j];
+                if (is_max) {
+                    for (j = 0; j < H; j++) v[j] = row[j] > v[j] ? row[j] : v[j];
+                } else {
+                    for (j = 0; j < H; j++) v[j] += row[j];
+                }
                 n++;
             }
-            for (j = 0; j < H; j++) v[j] = n ? v[j] / (float)n : 0.0f;
-        } else if (o->pooling == ALBERT_POOLING_CLS) {
+            if (!is_max) {
+                float div = pooling == ALBERT_POOLING_MEAN ? (float)n : sqrtf((float)n);
+                for (j = 0; j < H; j++) v[j] = n ? v[j] / div : 0.0f;
+            }
+        } else if (pooling == ALBERT_POOLING_CLS) {
             albert__first_token(ctx, s, v);
         }
     }
-    if (o->pooling == ALBERT_POOLING_POOLER) albert__pooler(ctx, b, o->sentence);
-    if (o->normalize) {
+    if (pooling == ALBERT_POOLING_POOLER) albert__pooler(ctx, b, o->sentence);
+    if (normalize) {
         for (s = 0; s < b->batch_size; s++) {
             float *v = o->sentence + (size_t)s * H;
             double sum = 0.0;
@@ -3993,7 +4064,7 @@ static albert_result albert__check_batch(albert_context *ctx, const albert_batch
     if ((o->hidden || o->sentence) && (*layer < 0 || *layer > L))
         return albert__ctx_fail(ctx, ALBERT_ERR_LAYER, "layer %ld is outside %ld..%ld", (long)o->layer,
                                 (long)-(L + 1), (long)L);
-    if (o->sentence && (o->pooling < ALBERT_POOLING_MEAN || o->pooling > ALBERT_POOLING_POOLER))
+    if (o->sentence && (o->pooling < ALBERT_POOLING_MEAN || o->pooling > ALBERT_POOLING_DEFAULT))
         return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "unknown pooling %ld", (long)o->pooling);
     if (o->sentence && o->pooling == ALBERT_POOLING_POOLER && !c->has_pooler)
         return albert__ctx_fail(ctx, ALBERT_ERR_NO_HEAD, "the model has no pooler");
@@ -6318,6 +6389,9 @@ ALBERT_DEF albert_result albert_encode_text(albert_context *ctx, const char *tex
     limit = tokens->capacity;
     if (limit > ctx->max_tokens) limit = ctx->max_tokens;
     if (limit > c->max_position_embeddings) limit = c->max_position_embeddings;
+    if (outputs->sentence && outputs->pooling == ALBERT_POOLING_DEFAULT && c->max_seq_length > 0 &&
+        limit > c->max_seq_length)
+        limit = c->max_seq_length;   /* what sentence-transformers' encode() truncates to */
     r = albert_tokenize(ctx->model, text, text_len, text_pair, pair_len, limit, tokens);
     if (r != ALBERT_OK) return albert__ctx_fail(ctx, r, "cannot tokenize the text: %s", albert_result_string(r));
     memset(&batch, 0, sizeof batch);

@@ -235,6 +235,10 @@ static void blob__encode_header(uint8_t *h, const blob_config *c, uint64_t file_
     blob__put_u32(h + 92, c->tokenizer_kind);
     blob__put_u32(h + 96, c->tokenizer_flags);
     for (i = 0; i < 8; i++) blob__put_u32(h + 100 + 4 * i, (uint32_t)c->special_ids[i]);
+    blob__put_u32(h + 140, c->sentence_pooling);
+    blob__put_u32(h + 144, c->sentence_flags);
+    blob__put_u32(h + 148, c->max_seq_length);
+    blob__put_u32(h + 152, c->tokenizer_flags2);
 }
 
 /* fsync the folder holding path, so the rename itself is durable (best effort). */

@@ -47,7 +47,7 @@ int64_t ck_numel(const ck_tensor *t);
 /* ---------------------------------------------------------------- blob writer */
 enum { BLOB_F32 = 0, BLOB_F16 = 1, BLOB_Q8 = 2, BLOB_U8 = 3, BLOB_I32 = 4, BLOB_U32 = 5 };
 
-typedef struct blob_config {       /* header fields, albert.h byte offsets 40..131 */
+typedef struct blob_config {       /* header fields, albert.h byte offsets 40..155 */
     uint32_t vocab_size, embedding_size, hidden_size, num_hidden_layers, num_attention_heads;
     uint32_t intermediate_size, num_hidden_groups, inner_group_num, max_position_embeddings, type_vocab_size;
     uint32_t hidden_act;           /* albert_activation */
@@ -56,6 +56,10 @@ typedef struct blob_config {       /* header fields, albert.h byte offsets 40..1
     uint32_t tokenizer_kind;       /* albert_tokenizer_kind */
     uint32_t tokenizer_flags;
     int32_t special_ids[8];        /* pad, unk, cls, sep, mask, bos, eos, reserved; -1 = none */
+    uint32_t sentence_pooling;     /* byte 140: default sentence pooling (albert_pooling 0..4) */
+    uint32_t sentence_flags;       /* byte 144: bit 0 normalize */
+    uint32_t max_seq_length;       /* byte 148: 0 = none */
+    uint32_t tokenizer_flags2;     /* byte 152: ALBERT_TOKENIZER2_* bits */
 } blob_config;
 
 typedef struct blob_writer blob_writer;
