@@ -93,7 +93,11 @@
        92  u32    tokenizer kind             an albert_tokenizer_kind value (0 = none)
        96  u32    tokenizer flags            ALBERT_TOKENIZER_* bits
       100  i32[8] special token ids: pad, unk, cls, sep, mask, bos, eos, reserved (-1 = none)
-      132  ...    reserved, must be zero (up to byte 140)
+      132  u32    head kind                  an albert_head value: 0 = as v0.1 (cls.* present = sequence classifier),
+                                             1 sequence classification, 2 token classification, 3 question
+                                             answering, 4 multiple choice (see "Tensors" for what each needs)
+      136  u32    problem type               an albert_problem_type value (only with head kind 1; else 0):
+                                             0 unspecified, 1 regression, 2 single_label, 3 multi_label
       140  u32    default sentence pooling   an albert_pooling value 0..4 (0 = mean): what ALBERT_POOLING_DEFAULT
                                              uses (sentence-transformers' 1_Pooling); POOLER needs the pooler
       144  u32    sentence flags             bit 0: L2-normalize the default sentence vector (2_Normalize); other
@@ -124,6 +128,11 @@
         mlm.dense.w [E,H] mlm.dense.b [E] mlm.norm.w [E] mlm.norm.b [E] mlm.bias [V]   (optional; decoder = emb.word)
         sop.w [2,H] sop.b [2]                                           (optional)
         cls.w [num_labels,H] cls.b [num_labels] cls.labels u8 (NUL-terminated label names, in order)   (optional)
+                            head kind 0/1: applied to the pooler output (needs the pooler); kind 2: applied to every
+                            token's last hidden state (pooler optional); kind 4: num_labels = 1, applied to the
+                            pooler output of each choice (needs the pooler). Kind 3 has no cls.*
+        qa.w [2,H] qa.b [2]                                             (head kind 3 only, num_labels = 2:
+                                                                         start and end logits of every token)
         tok.* and uni.*     the tokenizer section: vocabulary, scores, tries, charsmap, Unicode tables; their
                             layouts are described where the implementation reads them (Unicode part,
                             WordPiece part, tokenizer part)
@@ -200,6 +209,25 @@ typedef enum albert_tokenizer_kind {
 #define ALBERT_TOKENIZER_STRIP_ACCENTS (1u << 3)  /* BertTokenizer strip_accents (default: follows lower case) */
 #define ALBERT_TOKENIZER_CHINESE_CHARS (1u << 4)  /* BertTokenizer tokenize_chinese_chars */
 
+/* Which task head the model file carries (header byte 132), as HF's AlbertFor... classes. */
+typedef enum albert_head {
+    ALBERT_HEAD_NONE = 0,                    /* encoder only (plus pooler / MLM / SOP as present) */
+    ALBERT_HEAD_SEQUENCE_CLASSIFICATION = 1, /* AlbertForSequenceClassification: class_logits [B x num_labels] */
+    ALBERT_HEAD_TOKEN_CLASSIFICATION = 2,    /* AlbertForTokenClassification: token_logits [B x S x num_labels] */
+    ALBERT_HEAD_QUESTION_ANSWERING = 3,      /* AlbertForQuestionAnswering: token_logits [B x S x 2] (start, end) */
+    ALBERT_HEAD_MULTIPLE_CHOICE = 4          /* AlbertForMultipleChoice: class_logits [B x 1], one row per choice */
+} albert_head;
+
+/* A sequence classifier's problem_type (header byte 136): which function HF's text-classification pipeline
+   applies to the logits (albert_classify): regression -> none, multi_label or 1 label -> sigmoid,
+   single_label or several labels -> softmax. */
+typedef enum albert_problem_type {
+    ALBERT_PROBLEM_UNSPECIFIED = 0,   /* the pipeline's rule by num_labels: 1 -> sigmoid, more -> softmax */
+    ALBERT_PROBLEM_REGRESSION = 1,
+    ALBERT_PROBLEM_SINGLE_LABEL = 2,
+    ALBERT_PROBLEM_MULTI_LABEL = 3
+} albert_problem_type;
+
 typedef struct albert_config {
     int32_t vocab_size, embedding_size, hidden_size, num_hidden_layers, num_attention_heads;
     int32_t intermediate_size, num_hidden_groups, inner_group_num, max_position_embeddings, type_vocab_size;
@@ -215,6 +243,8 @@ typedef struct albert_config {
     int32_t sentence_pooling;                    /* an albert_pooling value, never ALBERT_POOLING_DEFAULT */
     int32_t sentence_normalize;                  /* 1 = the default sentence vector is L2-normalized */
     int32_t max_seq_length;                      /* texts truncated to this many tokens for it (0 = no limit) */
+    albert_head head;                            /* the task head (a v0.1 file with cls.* reads as SEQUENCE_...) */
+    albert_problem_type problem_type;            /* sequence classification only */
 } albert_config;
 
 typedef struct albert_error {
@@ -253,12 +283,16 @@ typedef struct albert_outputs {
     float *pooled;            /* [B x H] pooler output tanh(W h[CLS] + b) (needs the pooler) */
     float *mlm_logits;        /* [B x S x V] masked-LM logits (needs the MLM head) */
     float *sop_logits;        /* [B x 2] sentence-order logits (needs the SOP head) */
-    float *class_logits;      /* [B x num_labels] classifier logits (needs the classifier head) */
+    float *class_logits;      /* [B x num_labels] classifier logits (sequence classification, or multiple choice:
+                                 [B x 1], one score per sequence = per choice) */
     float *sentence;          /* [B x H] one vector per sequence from the hidden states of `layer`, pooled as
                                  `pooling` says, L2-normalized if `normalize` */
     int32_t pooling;          /* an albert_pooling value; ALBERT_POOLING_DEFAULT = the model's own */
     int32_t normalize;        /* 1 = scale each sentence vector to unit length (always, if the model's default
                                  pooling says so and pooling is ALBERT_POOLING_DEFAULT) */
+    float *token_logits;      /* [B x S x num_labels] per-token head: token classifier logits, or for question
+                                 answering start and end logits of each token ([.. x 2]); rows of padding
+                                 positions as HF computes them (0 with skip_padding) */
 } albert_outputs;
 
 typedef enum albert_pooling {
@@ -498,6 +532,7 @@ struct albert_model {
     const float *mlm_dense_b, *mlm_norm_w, *mlm_norm_b, *mlm_bias;
     const float *sop_w, *sop_b;
     const float *cls_w, *cls_b;
+    const float *qa_w, *qa_b;      /* question answering [2,H], [2] */
     const char *labels;            /* num_labels NUL-terminated names, or NULL */
     struct albert__tokenizer *tokenizer;
 };
@@ -516,7 +551,7 @@ static albert_result albert__parse_header(albert_model *m, albert_error *e)
     const uint8_t *h = m->file;
     albert_config *c = &m->config;
     uint64_t declared_size, dir_offset;
-    uint32_t n, kind, flags, act, i;
+    uint32_t n, kind, flags, act, i, head, problem;
     float eps;
     const uint32_t known_flags = ALBERT_TOKENIZER_LOWER_CASE | ALBERT_TOKENIZER_REMOVE_SPACE |
                                  ALBERT_TOKENIZER_KEEP_ACCENTS | ALBERT_TOKENIZER_STRIP_ACCENTS |
@@ -547,7 +582,7 @@ static albert_result albert__parse_header(albert_model *m, albert_error *e)
     if (albert__read_u32(h + 36) != ALBERT__HEADER_SIZE)
         return albert__fail(e, ALBERT_ERR_FORMAT, "header size %lu, expected %u",
                             (unsigned long)albert__read_u32(h + 36), ALBERT__HEADER_SIZE);
-    for (i = 132; i < ALBERT__HEADER_SIZE; i++) {
+    for (i = 140; i < ALBERT__HEADER_SIZE; i++) {
         if (i >= 140 && i < 156) continue;   /* sentence defaults, extra tokenizer flags (albert__parse_sentence) */
         if (h[i] != 0) return albert__fail(e, ALBERT_ERR_FORMAT, "reserved header byte %lu is not zero", (unsigned long)i);
     }
@@ -578,6 +613,16 @@ static albert_result albert__parse_header(albert_model *m, albert_error *e)
     kind = albert__read_u32(h + 92);
     flags = albert__read_u32(h + 96);
     for (i = 0; i < 8; i++) special[i] = (int32_t)albert__read_u32(h + 100 + 4 * i);
+    head = albert__read_u32(h + 132);
+    problem = albert__read_u32(h + 136);
+    if (head > ALBERT_HEAD_MULTIPLE_CHOICE)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "unknown head kind %lu (header byte 132)", (unsigned long)head);
+    if (problem > ALBERT_PROBLEM_MULTI_LABEL)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "unknown problem type %lu (header byte 136)", (unsigned long)problem);
+    if (problem && head != ALBERT_HEAD_SEQUENCE_CLASSIFICATION)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "a problem type (header byte 136) without a sequence classifier");
+    c->head = (albert_head)head;
+    c->problem_type = (albert_problem_type)problem;
 
     /* sizes: a u32 read as int32 is negative when >= 2^31, so "> 0 and <= limit" bounds both */
 #define ALBERT__CHECK_RANGE(field, lo, hi)                                                                    \
@@ -607,7 +652,7 @@ static albert_result albert__parse_header(albert_model *m, albert_error *e)
             return albert__fail(e, ALBERT_ERR_FORMAT, "file has neither an encoder (hidden_size 0) nor a tokenizer");
         if (c->embedding_size || c->num_hidden_layers || c->num_attention_heads || c->intermediate_size ||
             c->num_hidden_groups || c->inner_group_num || c->max_position_embeddings || c->type_vocab_size ||
-            act || eps != 0.0f || c->num_labels)
+            act || eps != 0.0f || c->num_labels || head)
             return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer-only file (hidden_size 0) with encoder settings");
         c->hidden_act = ALBERT_ACT_LINEAR;
         c->layer_norm_eps = 0.0f;
@@ -791,6 +836,41 @@ static albert_result albert__head_present(const albert_model *m, const char *hea
     return ALBERT_OK;
 }
 
+/* The task head (header byte 132) against the tensors: cls.* for kinds 0, 1, 2, 4; qa.* for kind 3. Sets the
+   effective config.head (a v0.1 file with cls.* is a sequence classifier). */
+static albert_result albert__bind_head(albert_model *m, albert_error *e)
+{
+    static const char *const qa[] = {"qa.w", "qa.b"};
+    albert_config *c = &m->config;
+    int32_t has_qa = 0, H = c->hidden_size;
+    albert_result r;
+    static const char *const kind_names[] = {"", "sequence-classification", "token-classification",
+                                             "question-answering", "multiple-choice"};
+    if ((r = albert__head_present(m, "question-answering", 2, qa, &has_qa, e)) != ALBERT_OK) return r;
+    if (c->head == ALBERT_HEAD_NONE && c->has_classifier) c->head = ALBERT_HEAD_SEQUENCE_CLASSIFICATION;
+    if (c->head == ALBERT_HEAD_QUESTION_ANSWERING) {
+        if (!has_qa) return albert__fail(e, ALBERT_ERR_FORMAT, "head kind 3 (question answering) without qa.w / qa.b");
+        if (c->has_classifier || albert__find_tensor(m, "cls.labels"))
+            return albert__fail(e, ALBERT_ERR_FORMAT, "a question-answering model file with cls.* tensors");
+        if (c->num_labels != 2)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "question answering needs num_labels 2 (start, end), not %ld",
+                                (long)c->num_labels);
+        if ((r = albert__bind(m, "qa.w", 2, H, 1, &m->qa_w, e)) || (r = albert__bind(m, "qa.b", 2, 0, 1, &m->qa_b, e)))
+            return r;
+        return ALBERT_OK;
+    }
+    if (has_qa) return albert__fail(e, ALBERT_ERR_FORMAT, "qa.w / qa.b in a file whose head kind is not 3");
+    if (c->head != ALBERT_HEAD_NONE && !c->has_classifier)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "head kind %d (%s) without cls.w / cls.b", (int)c->head,
+                            kind_names[c->head]);
+    if (c->has_classifier != (c->num_labels > 0))
+        return albert__fail(e, ALBERT_ERR_FORMAT, "num_labels is %ld but the classifier is %s", (long)c->num_labels,
+                            c->has_classifier ? "present" : "missing");
+    if (c->head == ALBERT_HEAD_MULTIPLE_CHOICE && c->num_labels != 1)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "a multiple-choice head has num_labels 1, not %ld", (long)c->num_labels);
+    return ALBERT_OK;
+}
+
 static albert_result albert__bind_weights(albert_model *m, albert_error *e)
 {
     const albert_config *c = &m->config;
@@ -865,9 +945,7 @@ static albert_result albert__bind_weights(albert_model *m, albert_error *e)
         if (m->config.has_sop &&
             ((r = albert__bind(m, "sop.w", 2, H, 1, &m->sop_w, e)) || (r = albert__bind(m, "sop.b", 2, 0, 1, &m->sop_b, e))))
             return r;
-        if (m->config.has_classifier != (c->num_labels > 0))
-            return albert__fail(e, ALBERT_ERR_FORMAT, "num_labels is %ld but the classifier is %s", (long)c->num_labels,
-                                m->config.has_classifier ? "present" : "missing");
+        if ((r = albert__bind_head(m, e)) != ALBERT_OK) return r;
         if (m->config.has_classifier &&
             ((r = albert__bind(m, "cls.w", c->num_labels, H, 1, &m->cls_w, e)) ||
              (r = albert__bind(m, "cls.b", c->num_labels, 0, 1, &m->cls_b, e))))
@@ -885,8 +963,11 @@ static albert_result albert__bind_weights(albert_model *m, albert_error *e)
                 m->labels = (const char *)t->data;
             }
         }
-        if ((m->config.has_sop || m->config.has_classifier) && !m->config.has_pooler)
-            return albert__fail(e, ALBERT_ERR_FORMAT, "the sentence-order and classifier heads need the pooler");
+        if (m->config.has_sop && !m->config.has_pooler)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "the sentence-order head needs the pooler");
+        if (m->config.has_classifier && !m->config.has_pooler && m->config.head != ALBERT_HEAD_TOKEN_CLASSIFICATION)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "the %s head needs the pooler",
+                                m->config.head == ALBERT_HEAD_MULTIPLE_CHOICE ? "multiple-choice" : "classifier");
     }
     return ALBERT_OK;
 }
@@ -4058,7 +4139,7 @@ static albert_result albert__check_batch(albert_context *ctx, const albert_batch
                                     (long)b->token_type_ids[i], (unsigned long)i, (long)c->type_vocab_size - 1);
     }
     if (!o->hidden && !o->all_hidden && !o->pooled && !o->mlm_logits && !o->sop_logits && !o->class_logits &&
-        !o->sentence)
+        !o->sentence && !o->token_logits)
         return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "no output requested");
     *layer = o->layer < 0 ? L + 1 + o->layer : o->layer;
     if ((o->hidden || o->sentence) && (*layer < 0 || *layer > L))
@@ -4072,8 +4153,12 @@ static albert_result albert__check_batch(albert_context *ctx, const albert_batch
     if (o->mlm_logits && !c->has_mlm) return albert__ctx_fail(ctx, ALBERT_ERR_NO_HEAD, "the model has no masked-LM head");
     if (o->sop_logits && !c->has_sop)
         return albert__ctx_fail(ctx, ALBERT_ERR_NO_HEAD, "the model has no sentence-order head");
-    if (o->class_logits && !c->has_classifier)
-        return albert__ctx_fail(ctx, ALBERT_ERR_NO_HEAD, "the model has no classifier head");
+    if (o->class_logits && !(c->has_classifier && c->head != ALBERT_HEAD_TOKEN_CLASSIFICATION))
+        return albert__ctx_fail(ctx, ALBERT_ERR_NO_HEAD, c->has_classifier || c->head == ALBERT_HEAD_QUESTION_ANSWERING
+                                                             ? "the model's head is per token: use token_logits"
+                                                             : "the model has no classifier head");
+    if (o->token_logits && c->head != ALBERT_HEAD_TOKEN_CLASSIFICATION && c->head != ALBERT_HEAD_QUESTION_ANSWERING)
+        return albert__ctx_fail(ctx, ALBERT_ERR_NO_HEAD, "the model has no token-classification or question-answering head");
     return ALBERT_OK;
 }
 
@@ -4131,7 +4216,8 @@ ALBERT_DEF albert_result albert_encode_batch(albert_context *ctx, const albert_b
     }
     /* how far the layers must run */
     last_needed = (out->hidden || out->sentence) ? layer : 0;
-    if (out->all_hidden || out->pooled || out->mlm_logits || out->sop_logits || out->class_logits) last_needed = L;
+    if (out->all_hidden || out->pooled || out->mlm_logits || out->sop_logits || out->class_logits || out->token_logits)
+        last_needed = L;
 
     albert__embed(ctx, batch);
     albert__dense(ctx->pool, ctx->emb, T, &m->proj_w, m->proj_b, 0, NULL, ctx->x);
@@ -4152,6 +4238,12 @@ ALBERT_DEF albert_result albert_encode_batch(albert_context *ctx, const albert_b
         if (out->class_logits)
             albert__linear(ctx->pool, pooled, batch->batch_size, H, m->cls_w, m->cls_b, c->num_labels, 0, NULL,
                            out->class_logits);
+    }
+    if (out->token_logits) {   /* classifier or qa_outputs on every token's last hidden state */
+        const float *w = c->head == ALBERT_HEAD_QUESTION_ANSWERING ? m->qa_w : m->cls_w;
+        const float *bias = c->head == ALBERT_HEAD_QUESTION_ANSWERING ? m->qa_b : m->cls_b;
+        albert__linear(ctx->pool, ctx->x, T, H, w, bias, c->num_labels, 0, NULL, out->token_logits);
+        if (ctx->packed) albert__unpack_rows(ctx, batch, out->token_logits, (size_t)c->num_labels);
     }
     if (out->mlm_logits) {
         albert__dense(ctx->pool, ctx->x, T, &m->mlm_dense_w, m->mlm_dense_b, (int)c->hidden_act, NULL, ctx->emb);
@@ -4186,6 +4278,7 @@ static void albert__encode_groups(albert_context *ctx, const albert_batch *batch
         if (o.mlm_logits) o.mlm_logits += rows * (size_t)c->vocab_size;
         if (o.sop_logits) o.sop_logits += (size_t)s0 * 2;
         if (o.class_logits) o.class_logits += (size_t)s0 * (size_t)c->num_labels;
+        if (o.token_logits) o.token_logits += rows * (size_t)c->num_labels;
         (void)albert_encode_batch(ctx, &sub, &o);   /* checked as part of the whole batch: cannot fail */
     }
 }

@@ -237,7 +237,9 @@ static void blob_load(blob_view *b, const char *path)
     b->directory_offset = get_u64(b->bytes + 24);
     b->n_entries = header_u32(b, 32);
     assert_int_equal(header_u32(b, 36), 256);
-    for (i = 132; i < 256; i++) assert_int_equal(b->bytes[i], 0);
+    assert_true(header_u32(b, 132) <= 4);   /* head kind */
+    assert_true(header_u32(b, 136) <= 3);   /* problem type */
+    for (i = 140; i < 256; i++) assert_int_equal(b->bytes[i], 0);
     assert_int_equal(b->directory_offset % 8, 0);
     assert_true(b->directory_offset >= 256);
     assert_true(b->directory_offset + (uint64_t)b->n_entries * 80 <= b->size);
@@ -452,11 +454,11 @@ static void test_unknown_tensor_warns(void **state)
     (void)state;
     ws_init(&ws);
     copy_model(&ws, "tiny");
-    st_edit_header(&ws, "{", "{\"qa_outputs.weight\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+    st_edit_header(&ws, "{", "{\"lm_head.weight\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
                              "\"albert.embeddings.position_ids\":{\"dtype\":\"I64\",\"shape\":[1,1],\"data_offsets\":[0,8]},");
     assert_int_equal(run_convert(&ws, "'%s' '%s'", ws.model, ws.out), 0);
     log = read_log(&ws);
-    assert_non_null(strstr(log, "not used: qa_outputs.weight"));
+    assert_non_null(strstr(log, "not used: lm_head.weight"));
     assert_null(strstr(log, "position_ids"));
     free(log);
     ws_free(&ws);
@@ -481,6 +483,7 @@ static void test_classifier_head(void **state)
     assert_int_equal(run_convert(&ws, "'%s' '%s'", ws.model, ws.out), 0);
     blob_load(&b, ws.out);
     assert_int_equal(header_u32(&b, 88), 3);
+    assert_int_equal(header_u32(&b, 132), 1);   /* no architectures with a classifier: sequence classification */
     w = blob_find(&b, "cls.w");
     assert_non_null(w);
     assert_int_equal(w->dims[0], 3);
@@ -495,15 +498,15 @@ static void test_classifier_head(void **state)
     ws_free(&ws);
 }
 
-/* id2label disagreeing with the tensor: a warning and generic names; a token-classification model's classifier is
-   not taken as a sequence classifier. */
+/* id2label disagreeing with the tensor is an error (HF's from_pretrained fails on it too); a classifier named by
+   AlbertForTokenClassification is converted as a token classifier (header byte 132 = 2), with its labels. */
 static void test_classifier_label_mismatch_and_token_classification(void **state)
 {
     workspace ws;
     blob_view b;
     char config[256], *log;
     const blob_entry_view *labels;
-    static const char names[] = "LABEL_0\0LABEL_1\0LABEL_2";
+    static const char names[] = "A\0B\0C";
     (void)state;
     ws_init(&ws);
     copy_model(&ws, "tiny");
@@ -511,26 +514,23 @@ static void test_classifier_label_mismatch_and_token_classification(void **state
                              "\"classifier.bias\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[384,396]},");
     path_in(config, sizeof(config), ws.model, "config.json");
     edit_text_file(config, "{", "{\"id2label\": {\"0\": \"A\", \"1\": \"B\"},");
-    assert_int_equal(run_convert(&ws, "'%s' '%s'", ws.model, ws.out), 0);
+    assert_int_not_equal(run_convert(&ws, "'%s' '%s'", ws.model, ws.out), 0);
     log = read_log(&ws);
-    assert_non_null(strstr(log, "names 2 labels but classifier.weight has 3 rows"));
+    assert_non_null(strstr(log, "names 2 labels (id2label / num_labels) but classifier.weight has 3 rows"));
     free(log);
+    assert_false(tu_file_exists(ws.out));
+
+    edit_text_file(config, "\"1\": \"B\"", "\"1\": \"B\", \"2\": \"C\"");
+    edit_text_file(config, "\"AlbertForMaskedLM\"", "\"AlbertForTokenClassification\"");
+    assert_int_equal(run_convert(&ws, "'%s' '%s'", ws.model, ws.out), 0);
     blob_load(&b, ws.out);
     assert_int_equal(header_u32(&b, 88), 3);
+    assert_int_equal(header_u32(&b, 132), 2);
+    assert_non_null(blob_find(&b, "cls.w"));
     labels = blob_find(&b, "cls.labels");
     assert_non_null(labels);
     assert_int_equal(labels->size, sizeof(names));
     assert_memory_equal(b.bytes + labels->offset, names, sizeof(names));
-    blob_free(&b);
-
-    edit_text_file(config, "\"AlbertForMaskedLM\"", "\"AlbertForTokenClassification\"");
-    assert_int_equal(run_convert(&ws, "'%s' '%s'", ws.model, ws.out), 0);
-    log = read_log(&ws);
-    assert_non_null(strstr(log, "not used: classifier.weight (the classifier of AlbertForTokenClassification"));
-    free(log);
-    blob_load(&b, ws.out);
-    assert_int_equal(header_u32(&b, 88), 0);
-    assert_null(blob_find(&b, "cls.w"));
     blob_free(&b);
     ws_free(&ws);
 }

@@ -564,7 +564,9 @@ typedef struct model_config {
     int32_t config_labels;       /* labels named by id2label / num_labels in the config (0 = none) */
     char *label_names;           /* config_labels NUL-terminated names, in id order */
     size_t label_names_size;
-    char other_classifier[64];   /* an HF architecture whose classifier.* is not a sequence classifier, or "" */
+    int arch_head;               /* the task head `architectures` names (ALBERT_HEAD_*), 0 = none / encoder only */
+    char arch_name[64];          /* that architecture, for messages */
+    uint32_t problem_type;       /* from "problem_type" (ALBERT_PROBLEM_*) */
 } model_config;
 
 static int read_text_file(const char *path, char **text, size_t *size, char *err)
@@ -725,6 +727,62 @@ static int read_labels(const char *path, const json_document *doc, model_config 
     return 0;
 }
 
+/* HF architectures -> the task head (ALBERT_HEAD_*; 0 = encoder-only classes). */
+static const struct { const char *name; int head; } known_architectures[] = {
+    {"AlbertModel", 0}, {"AlbertForMaskedLM", 0}, {"AlbertForPreTraining", 0},
+    {"AlbertForSequenceClassification", ALBERT_HEAD_SEQUENCE_CLASSIFICATION},
+    {"AlbertForTokenClassification", ALBERT_HEAD_TOKEN_CLASSIFICATION},
+    {"AlbertForQuestionAnswering", ALBERT_HEAD_QUESTION_ANSWERING},
+    {"AlbertForMultipleChoice", ALBERT_HEAD_MULTIPLE_CHOICE}
+};
+
+/* "architectures" (which AlbertFor... class saved the checkpoint) and "problem_type". */
+static int read_head(const char *path, const json_document *doc, model_config *mc, char *err)
+{
+    const json_value *root = json_root(doc), *list = json_get(doc, root, "architectures"), *v;
+    size_t k, n_known = sizeof(known_architectures) / sizeof(known_architectures[0]);
+    if (list && list->type != JSON_NULL && list->type != JSON_ARRAY) {
+        snprintf(err, CK_ERR_LEN, "%s: \"architectures\" must be a list of class names", path);
+        return -1;
+    }
+    for (v = list && list->type == JSON_ARRAY ? json_first(doc, list) : NULL; v; v = json_next(doc, v)) {
+        if (v->type != JSON_STRING) {
+            snprintf(err, CK_ERR_LEN, "%s: \"architectures\" must be a list of class names", path);
+            return -1;
+        }
+        for (k = 0; k < n_known; k++) if (strcmp(v->string, known_architectures[k].name) == 0) break;
+        if (k == n_known) {
+            snprintf(err, CK_ERR_LEN, "%s: unknown architecture \"%.60s\" (albert-convert reads AlbertModel, "
+                     "AlbertForMaskedLM, AlbertForPreTraining, AlbertForSequenceClassification, "
+                     "AlbertForTokenClassification, AlbertForQuestionAnswering, AlbertForMultipleChoice)", path, v->string);
+            return -1;
+        }
+        if (known_architectures[k].head == 0) continue;
+        if (mc->arch_head && mc->arch_head != known_architectures[k].head) {
+            snprintf(err, CK_ERR_LEN, "%s: \"architectures\" names two task heads, %s and %s: keep the one the "
+                     "checkpoint was trained as", path, mc->arch_name, v->string);
+            return -1;
+        }
+        mc->arch_head = known_architectures[k].head;
+        snprintf(mc->arch_name, sizeof(mc->arch_name), "%s", v->string);
+    }
+    v = json_get(doc, root, "problem_type");
+    if (v && v->type != JSON_NULL) {
+        if (v->type == JSON_STRING && strcmp(v->string, "regression") == 0) mc->problem_type = ALBERT_PROBLEM_REGRESSION;
+        else if (v->type == JSON_STRING && strcmp(v->string, "single_label_classification") == 0)
+            mc->problem_type = ALBERT_PROBLEM_SINGLE_LABEL;
+        else if (v->type == JSON_STRING && strcmp(v->string, "multi_label_classification") == 0)
+            mc->problem_type = ALBERT_PROBLEM_MULTI_LABEL;
+        else {
+            snprintf(err, CK_ERR_LEN, "%s: unknown problem_type \"%.40s\" (HF's are regression, "
+                     "single_label_classification, multi_label_classification)", path,
+                     v->type == JSON_STRING ? v->string : json_type_name(v->type));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int read_config(const char *path, model_config *mc, char *err)
 {
     json_document doc;
@@ -797,13 +855,7 @@ static int read_config(const char *path, model_config *mc, char *err)
     }
     if (read_labels(path, &doc, mc, err) != 0) goto fail;
 
-    /* classifier.* of these heads is applied per token / per choice, not to the pooled sequence vector */
-    v = json_get(&doc, root, "architectures");
-    for (v = json_first(&doc, v); v; v = json_next(&doc, v)) {
-        if (v->type == JSON_STRING && (strcmp(v->string, "AlbertForTokenClassification") == 0 ||
-                                       strcmp(v->string, "AlbertForMultipleChoice") == 0))
-            snprintf(mc->other_classifier, sizeof(mc->other_classifier), "%s", v->string);
-    }
+    if (read_head(path, &doc, mc, err) != 0) goto fail;
     json_free(&doc);
     return 0;
 
@@ -816,8 +868,8 @@ fail:
 
 /* ================================================================ name mapping: checkpoint -> blob */
 
-enum { HEAD_NONE, HEAD_POOLER, HEAD_MLM, HEAD_SOP, HEAD_CLASSIFIER, HEAD_COUNT };
-static const char *const head_names[HEAD_COUNT] = {"encoder", "pooler", "MLM", "SOP", "classifier"};
+enum { HEAD_NONE, HEAD_POOLER, HEAD_MLM, HEAD_SOP, HEAD_CLASSIFIER, HEAD_QA, HEAD_COUNT };
+static const char *const head_names[HEAD_COUNT] = {"encoder", "pooler", "MLM", "SOP", "classifier", "question-answering"};
 
 typedef struct planned_tensor {
     char blob_name[32];
@@ -904,6 +956,8 @@ static int build_plan(const blob_config *c, plan *p)
     failed |= plan_add(p, "sop.b", "sop_classifier.classifier.bias", HEAD_SOP, 1, 2, 0);
     failed |= plan_add(p, "cls.w", "classifier.weight", HEAD_CLASSIFIER, 2, -1, H);
     failed |= plan_add(p, "cls.b", "classifier.bias", HEAD_CLASSIFIER, 1, -1, 0);
+    failed |= plan_add(p, "qa.w", "qa_outputs.weight", HEAD_QA, 2, 2, H);
+    failed |= plan_add(p, "qa.b", "qa_outputs.bias", HEAD_QA, 1, 2, 0);
     return failed ? -1 : 0;
 }
 
@@ -1035,12 +1089,6 @@ static int match_tensors(conversion *cv, char *err)
             continue;
         }
         target = plan_find(&cv->plan, name);
-        if (target && target->head == HEAD_CLASSIFIER && cv->config.other_classifier[0]) {
-            warn("not used: %s (the classifier of %s; only sequence classification heads are converted)", t->name,
-                 cv->config.other_classifier);
-            cv->n_unused++;
-            continue;
-        }
         if (!target) {
             warn("not used: %s", t->name);
             cv->n_unused++;
@@ -1084,6 +1132,91 @@ static int check_alias(conversion *cv, const ck_tensor *alias, const planned_ten
                  target->source->name);
         return -1;
     }
+    return 0;
+}
+
+static void drop_head(conversion *cv, const char *hf_weight, const char *hf_bias, const char *why)
+{
+    planned_tensor *t[2];
+    int i;
+    t[0] = plan_find(&cv->plan, hf_weight);
+    t[1] = plan_find(&cv->plan, hf_bias);
+    for (i = 0; i < 2; i++) {
+        if (!t[i]->source) continue;
+        warn("not used: %s (%s)", t[i]->source->name, why);
+        t[i]->source = NULL;
+        cv->n_unused++;
+    }
+}
+
+/* Which task head the checkpoint carries (header byte 132): the one `architectures` names, else the one its
+   tensors show; two candidates or a named head without its tensors is an error, not a guess. Sets num_labels,
+   the head kind and the problem type. Runs after the shapes were checked. */
+static int decide_head(conversion *cv, char *err)
+{
+    const char *path = cv->checkpoint.path, *config = cv->src.config;
+    model_config *mc = &cv->config;
+    planned_tensor *cls_w = plan_find(&cv->plan, "classifier.weight"), *qa_w = plan_find(&cv->plan, "qa_outputs.weight");
+    int has_cls = cls_w->source != NULL, has_qa = qa_w->source != NULL;
+    int has_pooler = plan_find(&cv->plan, "pooler.weight")->source != NULL, head = mc->arch_head;
+    int64_t rows = has_cls ? cls_w->source->dims[0] : 0;
+    char why[128];
+
+    if (head) {
+        int needs_qa = head == ALBERT_HEAD_QUESTION_ANSWERING;
+        if (needs_qa ? !has_qa : !has_cls) {
+            snprintf(err, CK_ERR_LEN, "%s: %s names %s, but the checkpoint has no %s (a checkpoint of another class "
+                     "saved with this config?)", path, config, mc->arch_name,
+                     needs_qa ? "qa_outputs.weight / qa_outputs.bias" : "classifier.weight / classifier.bias");
+            return -1;
+        }
+        snprintf(why, sizeof(why), "%s names %s", base_name(config), mc->arch_name);
+        if (needs_qa) drop_head(cv, "classifier.weight", "classifier.bias", why);
+        else drop_head(cv, "qa_outputs.weight", "qa_outputs.bias", why);
+    } else if (has_cls && has_qa) {
+        snprintf(err, CK_ERR_LEN, "%s: two candidate heads, classifier.* and qa_outputs.*, and %s has no "
+                 "\"architectures\" saying which (add e.g. \"architectures\": [\"AlbertForQuestionAnswering\"])",
+                 path, config);
+        return -1;
+    } else if (has_qa) {
+        head = ALBERT_HEAD_QUESTION_ANSWERING;
+    } else if (has_cls && !has_pooler) {
+        head = ALBERT_HEAD_TOKEN_CLASSIFICATION;   /* AlbertForTokenClassification is the one without a pooler */
+        note("a classifier without the pooler and no \"architectures\" in %s: a token classifier "
+             "(AlbertForTokenClassification)", config);
+    } else if (has_cls && rows == 1 && !mc->problem_type) {
+        snprintf(err, CK_ERR_LEN, "%s: two candidate heads: classifier.weight [1, H] with the pooler is "
+                 "AlbertForSequenceClassification with one label or AlbertForMultipleChoice, and %s has no "
+                 "\"architectures\" saying which", path, config);
+        return -1;
+    } else if (has_cls) {
+        head = ALBERT_HEAD_SEQUENCE_CLASSIFICATION;
+    }
+
+    if ((head == ALBERT_HEAD_SEQUENCE_CLASSIFICATION || head == ALBERT_HEAD_MULTIPLE_CHOICE) && !has_pooler) {
+        snprintf(err, CK_ERR_LEN, "%s: the %s head needs the pooler (albert.pooler.*), which is missing", path,
+                 head == ALBERT_HEAD_MULTIPLE_CHOICE ? "multiple-choice" : "sequence-classification");
+        return -1;
+    }
+    if (head == ALBERT_HEAD_MULTIPLE_CHOICE && rows != 1) {
+        snprintf(err, CK_ERR_LEN, "%s: classifier.weight has %lld rows; AlbertForMultipleChoice's has 1 (one score per "
+                 "choice)", path, (long long)rows);
+        return -1;
+    }
+    if (head == ALBERT_HEAD_SEQUENCE_CLASSIFICATION || head == ALBERT_HEAD_TOKEN_CLASSIFICATION) {
+        mc->blob.num_labels = (uint32_t)rows;
+        if (mc->config_labels && mc->config_labels != rows) {
+            snprintf(err, CK_ERR_LEN, "%s names %d labels (id2label / num_labels) but classifier.weight has %lld rows",
+                     config, (int)mc->config_labels, (long long)rows);
+            return -1;
+        }
+    } else {   /* one score per choice, or start + end: no label names */
+        mc->blob.num_labels = head == ALBERT_HEAD_QUESTION_ANSWERING ? 2 : head == ALBERT_HEAD_MULTIPLE_CHOICE ? 1 : 0;
+        free(mc->label_names);
+        mc->label_names = NULL;
+    }
+    mc->blob.head_kind = (uint32_t)head;
+    mc->blob.problem_type = head == ALBERT_HEAD_SEQUENCE_CLASSIFICATION ? mc->problem_type : 0;
     return 0;
 }
 
@@ -1147,20 +1280,9 @@ static int validate_plan(conversion *cv, char *err)
             snprintf(err, CK_ERR_LEN, "%s: classifier.weight has %lld rows (at most 2^20 labels)", path, (long long)cls_w->source->dims[0]);
             return -1;
         }
-        if (!plan_find(&cv->plan, "pooler.weight")->source) {
-            snprintf(err, CK_ERR_LEN, "%s: a classifier head needs the pooler (albert.pooler.*), which is missing", path);
-            return -1;
-        }
         cls_w->dims[0] = cls_b->dims[0] = cls_w->source->dims[0];
-        cv->config.blob.num_labels = (uint32_t)cls_w->source->dims[0];
-        if (cv->config.config_labels && cv->config.config_labels != cls_w->source->dims[0]) {
-            warn("%s names %d labels but classifier.weight has %lld rows: the labels are called LABEL_0, LABEL_1, ...",
-                 cv->src.config, (int)cv->config.config_labels, (long long)cls_w->source->dims[0]);
-            free(cv->config.label_names);
-            cv->config.label_names = NULL;
-        }
     }
-    return 0;
+    return decide_head(cv, err);
 }
 
 /* The weight matrices that --dtype applies to (albert.h reads these in f32, f16 or q8). */
@@ -1250,7 +1372,9 @@ static int write_weights(conversion *cv, char *err)
             if (write_f32(cv, t->blob_name, t->ndim, t->source->dims, cv->buffer, err) != 0) return -1;
         }
     }
-    if (cv->config.blob.num_labels && write_labels(cv, err) != 0) return -1;
+    if ((cv->config.blob.head_kind == ALBERT_HEAD_SEQUENCE_CLASSIFICATION ||
+         cv->config.blob.head_kind == ALBERT_HEAD_TOKEN_CLASSIFICATION) && write_labels(cv, err) != 0)
+        return -1;
     free(cv->buffer);
     cv->buffer = NULL;
     return 0;
@@ -1362,7 +1486,11 @@ static void print_summary(const conversion *cv)
         if (!present[h]) continue;
         if (heads[0]) strcat(heads, ", ");
         strcat(heads, head_names[h]);
-        if (h == HEAD_CLASSIFIER) sprintf(heads + strlen(heads), " (%u labels)", c->num_labels);
+        if (h == HEAD_CLASSIFIER) {
+            static const char *const kinds[] = {"", "sequence", "token", "", "multiple choice"};
+            sprintf(heads + strlen(heads), " (%s, %u label%s)", kinds[c->head_kind < 5 ? c->head_kind : 0],
+                    c->num_labels, c->num_labels == 1 ? "" : "s");
+        }
     }
     printf("wrote %s (%s) from %s (%s)\n", out, file_size, cv->src.weights, format_name(cv->src.format));
     printf("  model: vocab %u, embedding %u, hidden %u, layers %u (groups %u x inner %u), heads %u, intermediate %u, "

@@ -239,6 +239,8 @@ static void blob__encode_header(uint8_t *h, const blob_config *c, uint64_t file_
     blob__put_u32(h + 144, c->sentence_flags);
     blob__put_u32(h + 148, c->max_seq_length);
     blob__put_u32(h + 152, c->tokenizer_flags2);
+    blob__put_u32(h + 132, c->head_kind);
+    blob__put_u32(h + 136, c->problem_type);
 }
 
 /* fsync the folder holding path, so the rename itself is durable (best effort). */

@@ -60,6 +60,8 @@ typedef struct blob_config {       /* header fields, albert.h byte offsets 40..1
     uint32_t sentence_flags;       /* byte 144: bit 0 normalize */
     uint32_t max_seq_length;       /* byte 148: 0 = none */
     uint32_t tokenizer_flags2;     /* byte 152: ALBERT_TOKENIZER2_* bits */
+    uint32_t head_kind;            /* byte 132: albert_head (0 = no task head) */
+    uint32_t problem_type;         /* byte 136: albert_problem_type (sequence classification only) */
 } blob_config;
 
 typedef struct blob_writer blob_writer;
