@@ -1509,6 +1509,35 @@ static void print_summary(const conversion *cv)
     }
 }
 
+/* A sentence-transformers folder (modules.json next to the weights): its pooling, Normalize and max_seq_length
+   become the model file's default sentence vector. */
+static int read_sentence_transformers(conversion *cv, st_settings *st, char *err)
+{
+    blob_config *c = &cv->config.blob;
+    static const char *const pooling_names[5] = {"mean", "CLS", "pooler", "max", "mean-sqrt-len"};
+    if (cv->src.n_search == 0 || st_read_folder(cv->src.search[0], c->hidden_size, st, err) != 0) return -1;
+    if (!st->present) return 0;
+    if (st->modules.transformer_path[0] && strcmp(st->modules.transformer_path, ".") != 0) {
+        snprintf(err, CK_ERR_LEN, "%s/modules.json: the Transformer lives in %s/: give that folder as SRC (and copy "
+                 "modules.json, the Pooling folder and sentence_bert_config.json next to it)", cv->src.search[0],
+                 st->modules.transformer_path);
+        return -1;
+    }
+    c->sentence_pooling = st->pooling;
+    c->sentence_flags = st->modules.normalize ? 1u : 0u;
+    c->max_seq_length = st->max_seq_length;
+    if (c->max_seq_length > c->max_position_embeddings) {
+        warn("max_seq_length %u is more than max_position_embeddings %u: using %u", c->max_seq_length,
+             c->max_position_embeddings, c->max_position_embeddings);
+        c->max_seq_length = c->max_position_embeddings;
+    }
+    if (!st->modules.has_pooling) warn("%s/modules.json has no Pooling module: the default sentence vector is the mean",
+                                       cv->src.search[0]);
+    note("sentence-transformers folder: %s pooling%s, max_seq_length %u%s", pooling_names[st->pooling],
+         st->modules.normalize ? ", normalized" : "", c->max_seq_length, st->lower_case ? ", lower-cased input" : "");
+    return 0;
+}
+
 static int same_file(const char *a, const char *b)
 {
     struct stat sa, sb;
@@ -1518,6 +1547,7 @@ static int same_file(const char *a, const char *b)
 static int convert(conversion *cv, char *err)
 {
     const options *o = cv->options;
+    st_settings st;
     int i;
 
     if (is_folder(o->out)) { snprintf(err, CK_ERR_LEN, "%s: is a folder; OUT must be a file path", o->out); return -1; }
@@ -1527,6 +1557,7 @@ static int convert(conversion *cv, char *err)
         return -1;
     }
 
+    memset(&st, 0, sizeof(st));
     if (o->tokenizer_only) {
         memset(&cv->config, 0, sizeof(cv->config));
         for (i = 0; i < 8; i++) cv->config.blob.special_ids[i] = -1;
@@ -1538,12 +1569,14 @@ static int convert(conversion *cv, char *err)
         if (build_plan(&cv->config.blob, &cv->plan) != 0) { snprintf(err, CK_ERR_LEN, "out of memory"); return -1; }
         if (open_checkpoint(cv, err) != 0) return -1;
         if (match_tensors(cv, err) != 0 || validate_plan(cv, err) != 0) return -1;
+        if (read_sentence_transformers(cv, &st, err) != 0) return -1;
     }
 
     cv->writer = blob_open(o->out, err);
     if (!cv->writer) return -1;
     if (!o->tokenizer_only && write_weights(cv, err) != 0) return -1;
     if (write_tokenizer(cv, err) != 0) return -1;
+    if (st.lower_case && cv->src.tokenizer) cv->config.blob.tokenizer_flags |= ALBERT_TOKENIZER_LOWER_CASE;
     if (blob_finish(cv->writer, &cv->config.blob, err) != 0) return -1;
     return 0;
 }

@@ -86,6 +86,30 @@ int tok_add_wordpiece(blob_writer *w, const char *vocab_path, blob_config *cfg, 
 /* The Unicode tables the header's tokenizers need (uni.* tensors); called whenever a tokenizer is added. */
 int tok_add_unicode_tables(blob_writer *w, char *err);
 
+/* ---------------------------------------------------------------- st_config.c (sentence-transformers) */
+typedef struct st_modules {
+    char transformer_path[256];    /* modules.json's first module (the Transformer): "" = the folder itself */
+    int has_pooling, normalize;
+    char pooling_path[256];        /* e.g. "1_Pooling" */
+} st_modules;
+
+typedef struct st_settings {
+    int present;                   /* 1: the folder has modules.json */
+    st_modules modules;
+    uint32_t pooling;              /* albert_pooling value (mean when there is no Pooling module) */
+    uint32_t max_seq_length;       /* 0 = none */
+    int lower_case;                /* sentence_bert_config.json do_lower_case */
+} st_settings;
+
+/* Reads folder/modules.json (absent: 0 with out->present 0), the Pooling module's config.json and
+   sentence_bert_config.json. -1 with a message naming the module for anything the library cannot run. */
+int st_read_folder(const char *folder, uint32_t hidden_size, st_settings *out, char *err);
+/* The three parsers over bytes (name is used in messages); used by st_read_folder and the fuzzer. */
+int st_parse_modules(const char *text, size_t len, const char *name, st_modules *out, char *err);
+int st_parse_pooling(const char *text, size_t len, const char *name, uint32_t hidden_size, uint32_t *pooling, char *err);
+int st_parse_sbert_config(const char *text, size_t len, const char *name, uint32_t *max_seq_length, int *lower_case,
+                          char *err);
+
 /* ---------------------------------------------------------------- ck_torch.c / ck_tf.c */
 /* The same readers over caller-owned bytes (they must outlive the ck_file); used by tests and fuzzing.
    name is used in messages. ck_open_tf_memory takes the .index bytes and the data shards in shard order.
