@@ -106,7 +106,10 @@
                                              it for a default sentence vector (0 = none; <= max_position_embeddings)
       152  u32    extra tokenizer flags      ALBERT_TOKENIZER2_* bits (0 = none)
       156  u32    reserved, zero
-      160  ...    reserved, must be zero (up to byte 256)
+      160  u32    architecture               0 = Google/HF ALBERT, 1 = brightmart albert_zh (an albert_architecture)
+      164  u32    brightmart flags           bit 0: pre-LN (brightmart ln_type "preln"); 0 when architecture is 0
+      168  u32    reserved for brightmart, zero
+      172  ...    reserved, must be zero (up to byte 256)
 
      Directory entry (80 bytes each)
         0  u8[32] name, NUL-padded, at least one NUL
@@ -136,6 +139,13 @@
         tok.* and uni.*     the tokenizer section: vocabulary, scores, tries, charsmap, Unicode tables; their
                             layouts are described where the implementation reads them (Unicode part,
                             WordPiece part, tokenizer part)
+     Architecture 1 (brightmart albert_zh: word vectors projected E -> H first, then + position + token type,
+     LayerNorm over H; pre- or post-LN layers; an [H,H] MLM transform whose decoder goes back through the
+     projection) changes these shapes and adds one tensor:
+        emb.pos [P,H]  emb.type [T,H]  emb.norm.w [H]  emb.norm.b [H]  proj.w [H,E] and no proj.b
+        mlm.dense.w [H,H] mlm.dense.b [H] mlm.norm.w [H] mlm.norm.b [H]
+        bm.mlm.proj.w [E,H]   the MLM decoder's H -> E step (brightmart's word_embeddings_2 as stored, so proj.w is
+                              its transpose); part of the MLM head; logits = (t bm.mlm.proj.w^T) emb.word^T + mlm.bias
      Unknown names are ignored by this version (room for additions); every entry is still validated.
      A tokenizer-only file has hidden_size = 0 (and no encoder tensors): it can tokenize but not encode.
 */
@@ -227,6 +237,10 @@ typedef enum albert_problem_type {
     ALBERT_PROBLEM_SINGLE_LABEL = 2,
     ALBERT_PROBLEM_MULTI_LABEL = 3
 } albert_problem_type;
+typedef enum albert_architecture {
+    ALBERT_ARCH_ALBERT = 0,      /* Google's / HF's ALBERT graph */
+    ALBERT_ARCH_BRIGHTMART = 1   /* brightmart/albert_zh's graph (its non-"google" Chinese checkpoints) */
+} albert_architecture;
 
 typedef struct albert_config {
     int32_t vocab_size, embedding_size, hidden_size, num_hidden_layers, num_attention_heads;
@@ -245,6 +259,8 @@ typedef struct albert_config {
     int32_t max_seq_length;                      /* texts truncated to this many tokens for it (0 = no limit) */
     albert_head head;                            /* the task head (a v0.1 file with cls.* reads as SEQUENCE_...) */
     albert_problem_type problem_type;            /* sequence classification only */
+    albert_architecture architecture;
+    int32_t pre_layer_norm;                      /* 1: LayerNorm before attention and feed-forward (brightmart preln) */
 } albert_config;
 
 typedef struct albert_error {
@@ -276,7 +292,8 @@ typedef struct albert_batch {
 
 /* What to compute: each pointer is an output buffer the caller owns, or NULL for "not needed". */
 typedef struct albert_outputs {
-    int32_t layer;            /* which layer `hidden` holds: 0 = after the E->H projection, L = last;
+    int32_t layer;            /* which layer `hidden` holds: 0 = the embeddings in H (after the E->H projection;
+                                 brightmart: after its embedding LayerNorm), L = last;
                                  negative counts from the end (-1 = last, -2 = second to last) */
     float *hidden;            /* [B x S x H] hidden states of `layer` */
     float *all_hidden;        /* [(L+1) x B x S x H] every layer, as HF's hidden_states */
@@ -528,6 +545,7 @@ struct albert_model {
     const float *position, *token_type, *emb_norm_w, *emb_norm_b, *proj_b;
     albert__layer *layers;         /* [num_hidden_groups x inner_group_num], group-major */
     albert__matrix pooler_w, mlm_dense_w;
+    albert__matrix mlm_proj_w;     /* brightmart: the MLM decoder's H -> E step (data NULL otherwise) */
     const float *pooler_b;
     const float *mlm_dense_b, *mlm_norm_w, *mlm_norm_b, *mlm_bias;
     const float *sop_w, *sop_b;
@@ -551,7 +569,7 @@ static albert_result albert__parse_header(albert_model *m, albert_error *e)
     const uint8_t *h = m->file;
     albert_config *c = &m->config;
     uint64_t declared_size, dir_offset;
-    uint32_t n, kind, flags, act, i, head, problem;
+    uint32_t n, kind, flags, act, i, head, problem, arch, arch_flags;
     float eps;
     const uint32_t known_flags = ALBERT_TOKENIZER_LOWER_CASE | ALBERT_TOKENIZER_REMOVE_SPACE |
                                  ALBERT_TOKENIZER_KEEP_ACCENTS | ALBERT_TOKENIZER_STRIP_ACCENTS |
@@ -584,8 +602,20 @@ static albert_result albert__parse_header(albert_model *m, albert_error *e)
                             (unsigned long)albert__read_u32(h + 36), ALBERT__HEADER_SIZE);
     for (i = 140; i < ALBERT__HEADER_SIZE; i++) {
         if (i >= 140 && i < 156) continue;   /* sentence defaults, extra tokenizer flags (albert__parse_sentence) */
+        if (i >= 160 && i < 168) continue;   /* architecture, brightmart flags (below) */
         if (h[i] != 0) return albert__fail(e, ALBERT_ERR_FORMAT, "reserved header byte %lu is not zero", (unsigned long)i);
     }
+    arch = albert__read_u32(h + 160);
+    arch_flags = albert__read_u32(h + 164);
+    if (arch > ALBERT_ARCH_BRIGHTMART)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "unknown architecture %lu", (unsigned long)arch);
+    if (arch_flags & ~1u)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "unknown brightmart flags 0x%lx", (unsigned long)arch_flags);
+    if (arch_flags && arch != ALBERT_ARCH_BRIGHTMART)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "brightmart flags 0x%lx in a file of architecture %lu",
+                            (unsigned long)arch_flags, (unsigned long)arch);
+    c->architecture = (albert_architecture)arch;
+    c->pre_layer_norm = (int32_t)(arch_flags & 1u);
 
     dir_offset = albert__read_u64(h + 24);
     n = albert__read_u32(h + 32);
@@ -652,7 +682,7 @@ static albert_result albert__parse_header(albert_model *m, albert_error *e)
             return albert__fail(e, ALBERT_ERR_FORMAT, "file has neither an encoder (hidden_size 0) nor a tokenizer");
         if (c->embedding_size || c->num_hidden_layers || c->num_attention_heads || c->intermediate_size ||
             c->num_hidden_groups || c->inner_group_num || c->max_position_embeddings || c->type_vocab_size ||
-            act || eps != 0.0f || c->num_labels || head)
+            act || eps != 0.0f || c->num_labels || head || arch)
             return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer-only file (hidden_size 0) with encoder settings");
         c->hidden_act = ALBERT_ACT_LINEAR;
         c->layer_norm_eps = 0.0f;
@@ -876,6 +906,8 @@ static albert_result albert__bind_weights(albert_model *m, albert_error *e)
     const albert_config *c = &m->config;
     int32_t V = c->vocab_size, E = c->embedding_size, H = c->hidden_size, I = c->intermediate_size;
     int32_t g, i, n_layers = c->num_hidden_groups * c->inner_group_num;
+    int brightmart = c->architecture == ALBERT_ARCH_BRIGHTMART;
+    int32_t W = brightmart ? H : E;   /* width of the position / type tables, the embedding and MLM LayerNorms */
     albert_result r;
     char name[40];
 
@@ -883,11 +915,15 @@ static albert_result albert__bind_weights(albert_model *m, albert_error *e)
     if ((r = albert__bind(m, nm, d0, d1, 1, &m->field, e)) != ALBERT_OK) return r
     if ((r = albert__bind_matrix(m, "emb.word", V, E, 1, &m->word, e)) != ALBERT_OK) return r;
     if ((r = albert__bind_matrix(m, "proj.w", H, E, 1, &m->proj_w, e)) != ALBERT_OK) return r;
-    ALBERT__BIND(position, "emb.pos", c->max_position_embeddings, E);
-    ALBERT__BIND(token_type, "emb.type", c->type_vocab_size, E);
-    ALBERT__BIND(emb_norm_w, "emb.norm.w", E, 0);
-    ALBERT__BIND(emb_norm_b, "emb.norm.b", E, 0);
-    ALBERT__BIND(proj_b, "proj.b", H, 0);
+    ALBERT__BIND(position, "emb.pos", c->max_position_embeddings, W);
+    ALBERT__BIND(token_type, "emb.type", c->type_vocab_size, W);
+    ALBERT__BIND(emb_norm_w, "emb.norm.w", W, 0);
+    ALBERT__BIND(emb_norm_b, "emb.norm.b", W, 0);
+    if (!brightmart) {
+        ALBERT__BIND(proj_b, "proj.b", H, 0);
+    } else if (albert__find_tensor(m, "proj.b")) {
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tensor proj.b in a brightmart file (its projection has no bias)");
+    }
 #undef ALBERT__BIND
 
     m->layers = (albert__layer *)ALBERT_MALLOC(sizeof(albert__layer) * (size_t)n_layers);
@@ -923,11 +959,12 @@ static albert_result albert__bind_weights(albert_model *m, albert_error *e)
     }
     {
         static const char *const pooler[] = {"pooler.w", "pooler.b"};
-        static const char *const mlm[] = {"mlm.dense.w", "mlm.dense.b", "mlm.norm.w", "mlm.norm.b", "mlm.bias"};
+        static const char *const mlm[] = {"mlm.dense.w", "mlm.dense.b", "mlm.norm.w", "mlm.norm.b", "mlm.bias",
+                                          "bm.mlm.proj.w"};
         static const char *const sop[] = {"sop.w", "sop.b"};
         static const char *const cls[] = {"cls.w", "cls.b"};
         if ((r = albert__head_present(m, "pooler", 2, pooler, &m->config.has_pooler, e)) ||
-            (r = albert__head_present(m, "masked-LM", 5, mlm, &m->config.has_mlm, e)) ||
+            (r = albert__head_present(m, "masked-LM", brightmart ? 6 : 5, mlm, &m->config.has_mlm, e)) ||
             (r = albert__head_present(m, "sentence-order", 2, sop, &m->config.has_sop, e)) ||
             (r = albert__head_present(m, "classifier", 2, cls, &m->config.has_classifier, e)))
             return r;
@@ -936,11 +973,12 @@ static albert_result albert__bind_weights(albert_model *m, albert_error *e)
              (r = albert__bind(m, "pooler.b", H, 0, 1, &m->pooler_b, e))))
             return r;
         if (m->config.has_mlm &&
-            ((r = albert__bind_matrix(m, "mlm.dense.w", E, H, 1, &m->mlm_dense_w, e)) ||
-             (r = albert__bind(m, "mlm.dense.b", E, 0, 1, &m->mlm_dense_b, e)) ||
-             (r = albert__bind(m, "mlm.norm.w", E, 0, 1, &m->mlm_norm_w, e)) ||
-             (r = albert__bind(m, "mlm.norm.b", E, 0, 1, &m->mlm_norm_b, e)) ||
-             (r = albert__bind(m, "mlm.bias", V, 0, 1, &m->mlm_bias, e))))
+            ((r = albert__bind_matrix(m, "mlm.dense.w", W, H, 1, &m->mlm_dense_w, e)) ||
+             (r = albert__bind(m, "mlm.dense.b", W, 0, 1, &m->mlm_dense_b, e)) ||
+             (r = albert__bind(m, "mlm.norm.w", W, 0, 1, &m->mlm_norm_w, e)) ||
+             (r = albert__bind(m, "mlm.norm.b", W, 0, 1, &m->mlm_norm_b, e)) ||
+             (r = albert__bind(m, "mlm.bias", V, 0, 1, &m->mlm_bias, e)) ||
+             (brightmart && (r = albert__bind_matrix(m, "bm.mlm.proj.w", E, H, 1, &m->mlm_proj_w, e)))))
             return r;
         if (m->config.has_sop &&
             ((r = albert__bind(m, "sop.w", 2, H, 1, &m->sop_w, e)) || (r = albert__bind(m, "sop.b", 2, 0, 1, &m->sop_b, e))))
@@ -3911,12 +3949,14 @@ static albert_result albert__ctx_fail(albert_context *ctx, albert_result code, c
 /* The forward pass: embeddings -> projection -> shared layers x N -> heads                       */
 /* ---------------------------------------------------------------------------------------------- */
 
-/* word + position + token type embeddings, then LayerNorm, into ctx->emb [T x E]. */
+/* For every computed row: its word vector (gather) and/or + its position and token-type rows (add), in out. */
 typedef struct albert__embed_job {
     const albert_model *model;
     const albert_batch *batch;
     const int32_t *row_source;   /* NULL = every row */
     int32_t n_rows;
+    int gather, add;             /* out = word row [E]; out += position row + token-type row [width] */
+    int32_t width;               /* of out's rows: E, or H when only adding (brightmart) */
     float *out;
 } albert__embed_job;
 
@@ -3925,40 +3965,70 @@ static void albert__embed_rows(void *arg, int index, int count)
     const albert__embed_job *job = (const albert__embed_job *)arg;
     const albert_model *m = job->model;
     const albert_batch *b = job->batch;
-    int32_t E = m->config.embedding_size, n = job->n_rows, j;
+    int32_t W = job->width, n = job->n_rows, j;
     int32_t row = (int32_t)((int64_t)n * index / count), end = (int32_t)((int64_t)n * (index + 1) / count);
     for (; row < end; row++) {
         int32_t source = job->row_source ? job->row_source[row] : row;
         int32_t position = source % b->seq_len;   /* HF counts positions from 0 in every row, pads included */
-        const float *p = m->position + (size_t)position * E;
-        const float *y = m->token_type + (size_t)(b->token_type_ids ? b->token_type_ids[source] : 0) * E;
-        float *o = job->out + (size_t)row * E;
-        albert__matrix_row(&m->word, b->input_ids[source], o);
-        for (j = 0; j < E; j++) o[j] += p[j] + y[j];
+        const float *p = m->position + (size_t)position * W;
+        const float *y = m->token_type + (size_t)(b->token_type_ids ? b->token_type_ids[source] : 0) * W;
+        float *o = job->out + (size_t)row * W;
+        if (job->gather) albert__matrix_row(&m->word, b->input_ids[source], o);
+        if (job->add)
+            for (j = 0; j < W; j++) o[j] += p[j] + y[j];
     }
 }
 
-static void albert__embed(albert_context *ctx, const albert_batch *b)
+static void albert__embed_pass(albert_context *ctx, const albert_batch *b, int gather, int add, int32_t width,
+                               float *out)
 {
-    const albert_model *m = ctx->model;
     albert__embed_job job;
-    job.model = m;
+    job.model = ctx->model;
     job.batch = b;
     job.row_source = ctx->packed ? ctx->row_source : NULL;
     job.n_rows = ctx->n_rows;
-    job.out = ctx->emb;
+    job.gather = gather;
+    job.add = add;
+    job.width = width;
+    job.out = out;
     albert__pool_run(ctx->pool, albert__embed_rows, &job, ctx->n_rows < 64 ? 1 : 4);
-    albert__layer_norm(ctx->pool, ctx->emb, ctx->n_rows, m->config.embedding_size, m->emb_norm_w, m->emb_norm_b,
-                       m->config.layer_norm_eps);
 }
 
-/* One Transformer layer, in place on ctx->x [T x H]. */
+/* The embeddings in H, hidden layer 0, into ctx->x [T x H] (uses ctx->emb [T x E]).
+   ALBERT: LayerNorm over E of word + position + token type, then the E -> H projection.
+   brightmart: the word vector projected to H first (no bias), then + position + token type [H], LayerNorm over H. */
+static void albert__embed(albert_context *ctx, const albert_batch *b)
+{
+    const albert_model *m = ctx->model;
+    const albert_config *c = &m->config;
+    int32_t T = ctx->n_rows;
+    if (c->architecture == ALBERT_ARCH_BRIGHTMART) {
+        albert__embed_pass(ctx, b, 1, 0, c->embedding_size, ctx->emb);
+        albert__dense(ctx->pool, ctx->emb, T, &m->proj_w, NULL, 0, NULL, ctx->x);
+        albert__embed_pass(ctx, b, 0, 1, c->hidden_size, ctx->x);
+        albert__layer_norm(ctx->pool, ctx->x, T, c->hidden_size, m->emb_norm_w, m->emb_norm_b, c->layer_norm_eps);
+        return;
+    }
+    albert__embed_pass(ctx, b, 1, 1, c->embedding_size, ctx->emb);
+    albert__layer_norm(ctx->pool, ctx->emb, T, c->embedding_size, m->emb_norm_w, m->emb_norm_b, c->layer_norm_eps);
+    albert__dense(ctx->pool, ctx->emb, T, &m->proj_w, m->proj_b, 0, NULL, ctx->x);
+}
+
+/* One Transformer layer, in place on ctx->x [T x H].
+   Post-LN (ALBERT; brightmart's default):  a = LN_attn(x + attention(x)),  x = LN_ffn(a + ffn(a)).
+   Pre-LN (brightmart ln_type "preln"):     a = x + attention(LN_attn(x)),  x = a + ffn(LN_ffn(a)). */
 static void albert__layer_forward(albert_context *ctx, const albert__layer *l, const albert_batch *b,
                                   const int32_t *mask)
 {
     const albert_config *c = &ctx->model->config;
-    int T = ctx->n_rows, H = c->hidden_size, heads = c->num_attention_heads, s, r0;
+    int T = ctx->n_rows, H = c->hidden_size, heads = c->num_attention_heads, s, r0, pre_ln = c->pre_layer_norm;
     float eps = c->layer_norm_eps;
+    const float *in = ctx->x, *ffn_in = ctx->q;   /* the attention's and the feed-forward's inputs */
+    if (pre_ln) {   /* LN_attn(x) into attn, free until the attention writes it */
+        memcpy(ctx->attn, ctx->x, sizeof(float) * (size_t)T * H);
+        albert__layer_norm(ctx->pool, ctx->attn, T, H, l->attn_norm_w, l->attn_norm_b, eps);
+        in = ctx->attn;
+    }
     if (l->q_w.dtype == ALBERT__F32 && l->k_w.dtype == ALBERT__F32 && l->v_w.dtype == ALBERT__F32) {
         /* x packed once for the three projections, one job (albert__linear_group) */
         const float *w[3], *bias[3];
@@ -3966,11 +4036,11 @@ static void albert__layer_forward(albert_context *ctx, const albert__layer *l, c
         w[0] = (const float *)l->q_w.data, w[1] = (const float *)l->k_w.data, w[2] = (const float *)l->v_w.data;
         bias[0] = l->q_b, bias[1] = l->k_b, bias[2] = l->v_b;
         y[0] = ctx->q, y[1] = ctx->k, y[2] = ctx->v;
-        albert__linear_group(ctx->pool, ctx->x, T, H, H, 3, w, bias, y);
+        albert__linear_group(ctx->pool, in, T, H, H, 3, w, bias, y);
     } else {
-        albert__dense(ctx->pool, ctx->x, T, &l->q_w, l->q_b, 0, NULL, ctx->q);
-        albert__dense(ctx->pool, ctx->x, T, &l->k_w, l->k_b, 0, NULL, ctx->k);
-        albert__dense(ctx->pool, ctx->x, T, &l->v_w, l->v_b, 0, NULL, ctx->v);
+        albert__dense(ctx->pool, in, T, &l->q_w, l->q_b, 0, NULL, ctx->q);
+        albert__dense(ctx->pool, in, T, &l->k_w, l->k_b, 0, NULL, ctx->k);
+        albert__dense(ctx->pool, in, T, &l->v_w, l->v_b, 0, NULL, ctx->v);
     }
     if (!ctx->packed) {
         albert__attention(ctx->pool, ctx->kernel_scratch, ctx->q, ctx->k, ctx->v, mask, b->batch_size, b->seq_len,
@@ -3984,26 +4054,33 @@ static void albert__layer_forward(albert_context *ctx, const albert__layer *l, c
                                   1, n, heads, H / heads, ctx->attn + first);
         }
     }
-    /* attention output: LayerNorm(x + dense(context)), into q (free now) */
+    /* attention output a = x + dense(context) (post-LN: then LN_attn), into q (free now) */
     albert__dense(ctx->pool, ctx->attn, T, &l->o_w, l->o_b, 0, ctx->x, ctx->q);
-    albert__layer_norm(ctx->pool, ctx->q, T, H, l->attn_norm_w, l->attn_norm_b, eps);
-    /* feed-forward: LayerNorm(a + W2 act(W1 a + b1) + b2), back into x; ALBERT__FFN_ROWS tokens at a time */
+    if (!pre_ln) {
+        albert__layer_norm(ctx->pool, ctx->q, T, H, l->attn_norm_w, l->attn_norm_b, eps);
+    } else {        /* LN_ffn(a) into attn (free again): the feed-forward's input */
+        memcpy(ctx->attn, ctx->q, sizeof(float) * (size_t)T * H);
+        albert__layer_norm(ctx->pool, ctx->attn, T, H, l->ffn_norm_w, l->ffn_norm_b, eps);
+        ffn_in = ctx->attn;
+    }
+    /* feed-forward: a + W2 act(W1 ffn_in + b1) + b2 (post-LN: then LN_ffn), back into x; ALBERT__FFN_ROWS tokens at
+       a time */
     for (r0 = 0; r0 < T; r0 += ALBERT__FFN_ROWS) {
         int rows = T - r0 < ALBERT__FFN_ROWS ? T - r0 : ALBERT__FFN_ROWS;
         size_t at = (size_t)r0 * H;
         if (l->ffn_w.dtype == ALBERT__F32 && l->ffn_out_w.dtype == ALBERT__F32 &&
             albert__linear_panels_fit(ctx->pool, rows, l->ffn_w.cols)) {   /* the intermediate as W2's packed x */
-            albert__linear_with_panels(ctx->pool, ctx->q + at, NULL, rows, l->ffn_w.cols, (const float *)l->ffn_w.data,
+            albert__linear_with_panels(ctx->pool, ffn_in + at, NULL, rows, l->ffn_w.cols, (const float *)l->ffn_w.data,
                                        l->ffn_b, l->ffn_w.rows, (int)c->hidden_act, NULL, NULL, ctx->ffn);
             albert__linear_with_panels(ctx->pool, NULL, ctx->ffn, rows, l->ffn_out_w.cols,
                                        (const float *)l->ffn_out_w.data, l->ffn_out_b, l->ffn_out_w.rows, 0, ctx->q + at,
                                        ctx->x + at, NULL);
             continue;
         }
-        albert__dense(ctx->pool, ctx->q + at, rows, &l->ffn_w, l->ffn_b, (int)c->hidden_act, NULL, ctx->ffn);
+        albert__dense(ctx->pool, ffn_in + at, rows, &l->ffn_w, l->ffn_b, (int)c->hidden_act, NULL, ctx->ffn);
         albert__dense(ctx->pool, ctx->ffn, rows, &l->ffn_out_w, l->ffn_out_b, 0, ctx->q + at, ctx->x + at);
     }
-    albert__layer_norm(ctx->pool, ctx->x, T, H, l->ffn_norm_w, l->ffn_norm_b, eps);
+    if (!pre_ln) albert__layer_norm(ctx->pool, ctx->x, T, H, l->ffn_norm_w, l->ffn_norm_b, eps);
 }
 
 /* The hidden state of sequence s's first computed token ([CLS]) from ctx->x (zeros if it has none). */
@@ -4170,7 +4247,7 @@ ALBERT_DEF albert_result albert_encode_batch(albert_context *ctx, const albert_b
 {
     const albert_model *m;
     const albert_config *c;
-    int32_t layer = 0, L, G, inner, H, E, T, i, j, last_needed;
+    int32_t layer = 0, L, G, inner, H, T, i, j, last_needed;
     const int32_t *mask = NULL;
     albert_result r;
 
@@ -4188,7 +4265,6 @@ ALBERT_DEF albert_result albert_encode_batch(albert_context *ctx, const albert_b
     G = c->num_hidden_groups;
     inner = c->inner_group_num;
     H = c->hidden_size;
-    E = c->embedding_size;
     T = batch->batch_size * batch->seq_len;
 
     /* which rows to compute */
@@ -4220,7 +4296,6 @@ ALBERT_DEF albert_result albert_encode_batch(albert_context *ctx, const albert_b
         last_needed = L;
 
     albert__embed(ctx, batch);
-    albert__dense(ctx->pool, ctx->emb, T, &m->proj_w, m->proj_b, 0, NULL, ctx->x);
     albert__emit_layer(ctx, batch, out, layer, 0);
     for (i = 0; i < last_needed; i++) {
         int32_t group = (int32_t)(((int64_t)i * G) / L);   /* HF: int(i / (L / G)) */
@@ -4245,9 +4320,11 @@ ALBERT_DEF albert_result albert_encode_batch(albert_context *ctx, const albert_b
         albert__linear(ctx->pool, ctx->x, T, H, w, bias, c->num_labels, 0, NULL, out->token_logits);
         if (ctx->packed) albert__unpack_rows(ctx, batch, out->token_logits, (size_t)c->num_labels);
     }
-    if (out->mlm_logits) {
-        albert__dense(ctx->pool, ctx->x, T, &m->mlm_dense_w, m->mlm_dense_b, (int)c->hidden_act, NULL, ctx->emb);
-        albert__layer_norm(ctx->pool, ctx->emb, T, E, m->mlm_norm_w, m->mlm_norm_b, c->layer_norm_eps);
+    if (out->mlm_logits) {   /* transform LN(act(dense h)) in E (brightmart: in H, then its H -> E step), decoder */
+        float *t = m->mlm_proj_w.data ? ctx->attn : ctx->emb;
+        albert__dense(ctx->pool, ctx->x, T, &m->mlm_dense_w, m->mlm_dense_b, (int)c->hidden_act, NULL, t);
+        albert__layer_norm(ctx->pool, t, T, m->mlm_dense_w.rows, m->mlm_norm_w, m->mlm_norm_b, c->layer_norm_eps);
+        if (m->mlm_proj_w.data) albert__dense(ctx->pool, t, T, &m->mlm_proj_w, NULL, 0, NULL, ctx->emb);
         albert__dense(ctx->pool, ctx->emb, T, &m->word, m->mlm_bias, 0, NULL, out->mlm_logits);
         if (ctx->packed) albert__unpack_rows(ctx, batch, out->mlm_logits, (size_t)c->vocab_size);
     }

@@ -388,6 +388,8 @@ static int cmd_info(int argc, char **argv)
                (long)k->num_attention_heads, (long)k->intermediate_size, (long)k->num_hidden_groups,
                (long)k->inner_group_num, (long)k->max_position_embeddings, (long)k->type_vocab_size,
                activation_name(k->hidden_act), (double)k->layer_norm_eps);
+        if (k->architecture == ALBERT_ARCH_BRIGHTMART)
+            printf("architecture brightmart albert_zh (%s)\n", k->pre_layer_norm ? "pre-LN" : "post-LN");
         printf("heads pooler=%s masked-lm=%s sentence-order=%s classifier=%s", k->has_pooler ? "yes" : "no",
                k->has_mlm ? "yes" : "no", k->has_sop ? "yes" : "no", k->has_classifier ? "yes" : "no");
         if (k->has_classifier) printf(" (%ld labels)", (long)k->num_labels);

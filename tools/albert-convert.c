@@ -879,6 +879,7 @@ typedef struct planned_tensor {
     int64_t dims[2];             /* -1: any positive size (the classifier's label count) */
     const ck_tensor *source;     /* the checkpoint tensor, or NULL */
     int identity;                /* proj.w/proj.b synthesised (E == H and no projection in the checkpoint) */
+    int transpose;               /* written transposed (brightmart's word_embeddings_2 [E,H] as proj.w [H,E]) */
 } planned_tensor;
 
 typedef struct plan {
@@ -974,7 +975,8 @@ static planned_tensor *plan_find(plan *p, const char *hf_name)
 static int is_ignored_name(const char *name)
 {
     return ends_with(name, "position_ids") || strstr(name, "global_step") || strstr(name, "adam_m") ||
-           strstr(name, "adam_v") || strstr(name, "Adam") || strstr(name, "beta1_power") ||
+           strstr(name, "adam_v") || strstr(name, "lamb_m") || strstr(name, "lamb_v") || strstr(name, "Adam") ||
+           strstr(name, "beta1_power") ||
            strstr(name, "beta2_power") || strstr(name, "_CHECKPOINTABLE_OBJECT_GRAPH");
 }
 
@@ -1032,6 +1034,7 @@ typedef struct conversion {
     ck_file checkpoint;
     int checkpoint_open;
     plan plan;
+    int brightmart;              /* a brightmart albert_zh checkpoint: TF names mapped by brightmart_plan */
     const ck_tensor *decoder_weight, *decoder_bias;   /* tied aliases, when the checkpoint lists them */
     int n_unused, n_ignored;
     blob_writer *writer;
@@ -1049,11 +1052,7 @@ static int open_checkpoint(conversion *cv, char *err)
     case FORMAT_TORCH: if (ck_open_torch(path, &cv->checkpoint, err) != 0) return -1; break;
     case FORMAT_TF:
         if (ck_open_tf(path, &cv->checkpoint, err) != 0) return -1;
-        cv->checkpoint_open = 1;
-        if (ck_tf_is_brightmart(&cv->checkpoint)) {
-            snprintf(err, CK_ERR_LEN, "%s: brightmart albert_zh graph not supported (use its *_google release)", path);
-            return -1;
-        }
+        cv->brightmart = ck_tf_is_brightmart(&cv->checkpoint);
         break;
     case FORMAT_AUTO: snprintf(err, CK_ERR_LEN, "%s: unknown format", path); return -1;
     }
@@ -1072,7 +1071,8 @@ static int match_tensors(conversion *cv, char *err)
         int known;
         planned_tensor *target;
         if (is_ignored_name(t->name)) { cv->n_ignored++; continue; }
-        known = canonical_name(cv->src.format, t->name, name, sizeof(name));
+        if (cv->brightmart) known = strlen(t->name) < sizeof(name) ? (strcpy(name, t->name), 0) : -1;   /* TF names */
+        else known = canonical_name(cv->src.format, t->name, name, sizeof(name));
         if (known == 1) { cv->n_ignored++; continue; }
         if (known != 0) {
             warn("not used: %s", t->name);
@@ -1238,7 +1238,7 @@ static int validate_plan(conversion *cv, char *err)
         if (t->source) found[t->head]++;
     }
     /* TF writes no projection when E == H (Google's modeling.py skips it): use the identity. */
-    if (c->embedding_size == c->hidden_size) {
+    if (c->embedding_size == c->hidden_size && !cv->brightmart) {
         planned_tensor *w = plan_find(&cv->plan, "encoder.embedding_hidden_mapping_in.weight");
         planned_tensor *b = plan_find(&cv->plan, "encoder.embedding_hidden_mapping_in.bias");
         if (!w->source && !b->source) {
@@ -1251,7 +1251,11 @@ static int validate_plan(conversion *cv, char *err)
         if (t->head == HEAD_NONE && !t->source && !t->identity) {
             char expected[64];
             shape_text(expected, sizeof(expected), t->ndim, t->dims);
-            snprintf(err, CK_ERR_LEN, "%s: missing tensor %s %s (albert.%s)", path, t->hf_name, expected, t->hf_name);
+            if (cv->brightmart)
+                snprintf(err, CK_ERR_LEN, "%s: missing tensor %s %s (a brightmart albert_zh checkpoint)", path,
+                         t->hf_name, expected);
+            else
+                snprintf(err, CK_ERR_LEN, "%s: missing tensor %s %s (albert.%s)", path, t->hf_name, expected, t->hf_name);
             return -1;
         }
     }
@@ -1270,7 +1274,7 @@ static int validate_plan(conversion *cv, char *err)
         planned_tensor *t = &cv->plan.tensors[i];
         if (t->source && check_shape(path, t, err) != 0) return -1;
     }
-    if (cls_w->source) {
+    if (cls_w && cls_w->source) {
         if (cls_b->source->dims[0] != cls_w->source->dims[0]) {
             snprintf(err, CK_ERR_LEN, "%s: classifier.weight has %lld rows but classifier.bias %lld entries", path,
                      (long long)cls_w->source->dims[0], (long long)cls_b->source->dims[0]);
@@ -1282,7 +1286,141 @@ static int validate_plan(conversion *cv, char *err)
         }
         cls_w->dims[0] = cls_b->dims[0] = cls_w->source->dims[0];
     }
-    return decide_head(cv, err);
+    return cv->brightmart ? 0 : decide_head(cv, err);   /* brightmart's plan has no task heads */
+}
+
+/* ================================================================ brightmart albert_zh */
+/* brightmart/albert_zh (github.com/brightmart/albert_zh: modeling.py, run_pretraining.py) trained its own graph,
+   which albert.h runs as architecture 1 (header bytes 160 and 164, see albert.h "THE MODEL FILE"):
+   word_embeddings [V,E] times word_embeddings_2 [E,H] (no bias) BEFORE the position [P,H] and token-type [T,H]
+   embeddings are added, then LayerNorm over H; one shared layer bert/encoder/layer_shared/ with BERT's names,
+   post-LN, or pre-LN when the config's ln_type is not "postln"; the MLM transform is [H,H] and its decoder goes
+   back through word_embeddings_2 before the word table. Its TF checkpoints also hold LAMB / Adam slots and
+   global_step (skipped by is_ignored_name). */
+
+/* brightmart's BertConfig.from_dict: BERT's defaults for the keys a file lacks; vocab_size (BertConfig(vocab_size=
+   None)), embedding_size and ln_type (modeling.py:178, 206) are used without a default, so they must be there. */
+static int read_brightmart_config(const char *path, model_config *mc, char *err)
+{
+    static const char *const required[] = {"vocab_size", "embedding_size", "ln_type"};
+    json_document doc;
+    const json_value *root, *v;
+    blob_config *c = &mc->blob;
+    size_t k;
+    int i;
+
+    memset(mc, 0, sizeof(*mc));
+    for (i = 0; i < 8; i++) c->special_ids[i] = -1;
+    if (parse_json_file(path, &doc, err) != 0) return -1;
+    root = json_root(&doc);
+    for (k = 0; k < sizeof(required) / sizeof(required[0]); k++) {
+        if (!json_get(&doc, root, required[k])) {
+            snprintf(err, CK_ERR_LEN, "%s: a brightmart albert_zh config needs \"%s\" (their modeling.py reads it without "
+                     "a default%s)", path, required[k],
+                     k == 2 ? "; their tiny..xlarge configs say \"postln\", xxlarge \"preln\"" : "");
+            goto fail;
+        }
+    }
+    if (config_int(path, &doc, "vocab_size", 0, 1, 1 << 22, &c->vocab_size, err) ||
+        config_int(path, &doc, "embedding_size", 0, 1, 1 << 16, &c->embedding_size, err) ||
+        config_int(path, &doc, "hidden_size", 768, 1, 1 << 16, &c->hidden_size, err) ||
+        config_int(path, &doc, "num_hidden_layers", 12, 1, 1024, &c->num_hidden_layers, err) ||
+        config_int(path, &doc, "num_attention_heads", 12, 1, 1 << 16, &c->num_attention_heads, err) ||
+        config_int(path, &doc, "intermediate_size", 3072, 1, 1 << 20, &c->intermediate_size, err) ||
+        config_int(path, &doc, "max_position_embeddings", 512, 1, 1 << 20, &c->max_position_embeddings, err) ||
+        config_int(path, &doc, "type_vocab_size", 16, 1, 1 << 16, &c->type_vocab_size, err))
+        goto fail;
+    if (c->hidden_size % c->num_attention_heads != 0) {
+        snprintf(err, CK_ERR_LEN, "%s: num_attention_heads = %u does not divide hidden_size = %u", path,
+                 c->num_attention_heads, c->hidden_size);
+        goto fail;
+    }
+    v = json_get(&doc, root, "hidden_act");   /* their get_activation(): "gelu" is the tanh form */
+    if (v && v->type != JSON_STRING) { snprintf(err, CK_ERR_LEN, "%s: \"hidden_act\" must be a string", path); goto fail; }
+    if (activation_from_name(v ? v->string : "gelu", 1, &c->hidden_act, path, err) != 0) goto fail;
+    v = json_get(&doc, root, "ln_type");      /* "postln" or null: transformer_model; anything else: pre-LN */
+    if (v->type != JSON_NULL && v->type != JSON_STRING) {
+        snprintf(err, CK_ERR_LEN, "%s: \"ln_type\" must be a string (\"postln\" or \"preln\")", path);
+        goto fail;
+    }
+    if (v->type == JSON_STRING && strcmp(v->string, "postln") != 0) {
+        c->brightmart_flags |= 1u;
+        if (strcmp(v->string, "preln") != 0)
+            note("%s: ln_type \"%.40s\" is not \"postln\": pre-LN, as brightmart's modeling.py does", path, v->string);
+    }
+    for (k = 0; k < 2; k++) {   /* Google's keys, which brightmart's graph ignores */
+        const char *key = k ? "inner_group_num" : "num_hidden_groups";
+        uint32_t n = 1;
+        if (json_get(&doc, root, key) && config_int(path, &doc, key, 1, 1, 1 << 16, &n, err) != 0) goto fail;
+        if (n != 1) note("%s: %s = %u is ignored: brightmart's graph shares one layer", path, key, n);
+    }
+    c->num_hidden_groups = c->inner_group_num = 1;
+    c->layer_norm_eps = 1e-12f;   /* tf.contrib.layers.layer_norm's variance_epsilon */
+    c->architecture = 1;
+    json_free(&doc);
+    return 0;
+fail:
+    json_free(&doc);
+    return -1;
+}
+
+/* The blob tensors of a brightmart checkpoint, keyed by their TF names (planned_tensor.hf_name). ck_open_tf reports
+   kernels as [out, in] already; word_embeddings_2 [E,H] is no kernel and is written transposed as proj.w [H,E]. */
+static int brightmart_plan(const blob_config *c, plan *p)
+{
+    static const struct { const char *blob, *tf; int kind; } layer[] = {   /* kind: 0 [H,H] 1 [H] 2 [I,H] 3 [I] 4 [H,I] */
+        {"q.w", "attention/self/query/kernel", 0}, {"q.b", "attention/self/query/bias", 1},
+        {"k.w", "attention/self/key/kernel", 0}, {"k.b", "attention/self/key/bias", 1},
+        {"v.w", "attention/self/value/kernel", 0}, {"v.b", "attention/self/value/bias", 1},
+        {"o.w", "attention/output/dense/kernel", 0}, {"o.b", "attention/output/dense/bias", 1},
+        {"attn_norm.w", "attention/output/LayerNorm/gamma", 1}, {"attn_norm.b", "attention/output/LayerNorm/beta", 1},
+        {"ffn.w", "intermediate/dense/kernel", 2}, {"ffn.b", "intermediate/dense/bias", 3},
+        {"ffn_out.w", "output/dense/kernel", 4}, {"ffn_out.b", "output/dense/bias", 1},
+        {"ffn_norm.w", "output/LayerNorm/gamma", 1}, {"ffn_norm.b", "output/LayerNorm/beta", 1}
+    };
+    static const int ndims[5] = {2, 1, 2, 1, 2};
+    const int64_t V = c->vocab_size, E = c->embedding_size, H = c->hidden_size, I = c->intermediate_size;
+    const int64_t d0[5] = {H, H, I, I, H}, d1[5] = {H, 0, H, 0, I};
+    size_t k;
+    int failed = 0;
+
+    failed |= plan_add(p, "emb.word", "bert/embeddings/word_embeddings", HEAD_NONE, 2, V, E);
+    failed |= plan_add(p, "proj.w", "bert/embeddings/word_embeddings_2", HEAD_NONE, 2, E, H);
+    if (!failed) p->tensors[p->count - 1].transpose = 1;
+    failed |= plan_add(p, "emb.pos", "bert/embeddings/position_embeddings", HEAD_NONE, 2, c->max_position_embeddings, H);
+    failed |= plan_add(p, "emb.type", "bert/embeddings/token_type_embeddings", HEAD_NONE, 2, c->type_vocab_size, H);
+    failed |= plan_add(p, "emb.norm.w", "bert/embeddings/LayerNorm/gamma", HEAD_NONE, 1, H, 0);
+    failed |= plan_add(p, "emb.norm.b", "bert/embeddings/LayerNorm/beta", HEAD_NONE, 1, H, 0);
+    for (k = 0; k < sizeof(layer) / sizeof(layer[0]); k++) {
+        char blob_name[32], tf_name[96];
+        int kind = layer[k].kind;
+        snprintf(blob_name, sizeof(blob_name), "g0.l0.%s", layer[k].blob);
+        snprintf(tf_name, sizeof(tf_name), "bert/encoder/layer_shared/%s", layer[k].tf);
+        failed |= plan_add(p, blob_name, tf_name, HEAD_NONE, ndims[kind], d0[kind], d1[kind]);
+    }
+    failed |= plan_add(p, "pooler.w", "bert/pooler/dense/kernel", HEAD_POOLER, 2, H, H);
+    failed |= plan_add(p, "pooler.b", "bert/pooler/dense/bias", HEAD_POOLER, 1, H, 0);
+    failed |= plan_add(p, "mlm.dense.w", "cls/predictions/transform/dense/kernel", HEAD_MLM, 2, H, H);
+    failed |= plan_add(p, "mlm.dense.b", "cls/predictions/transform/dense/bias", HEAD_MLM, 1, H, 0);
+    failed |= plan_add(p, "mlm.norm.w", "cls/predictions/transform/LayerNorm/gamma", HEAD_MLM, 1, H, 0);
+    failed |= plan_add(p, "mlm.norm.b", "cls/predictions/transform/LayerNorm/beta", HEAD_MLM, 1, H, 0);
+    failed |= plan_add(p, "mlm.bias", "cls/predictions/output_bias", HEAD_MLM, 1, V, 0);
+    /* the decoder's H -> E step: word_embeddings_2 as stored (brightmart_share_projection sets its source) */
+    failed |= plan_add(p, "bm.mlm.proj.w", "bert/embeddings/word_embeddings_2 (MLM decoder)", HEAD_MLM, 2, E, H);
+    failed |= plan_add(p, "sop.w", "cls/seq_relationship/output_weights", HEAD_SOP, 2, 2, H);
+    failed |= plan_add(p, "sop.b", "cls/seq_relationship/output_bias", HEAD_SOP, 1, 2, 0);
+    return failed ? -1 : 0;
+}
+
+/* The MLM decoder reads word_embeddings_2 too: give bm.mlm.proj.w the same source when the checkpoint has the
+   rest of the MLM head (cls/predictions/...). */
+static void brightmart_share_projection(conversion *cv)
+{
+    planned_tensor *decoder = plan_find(&cv->plan, "bert/embeddings/word_embeddings_2 (MLM decoder)");
+    int i, mlm = 0;
+    for (i = 0; i < cv->plan.count; i++)
+        if (cv->plan.tensors[i].head == HEAD_MLM && cv->plan.tensors[i].source) mlm = 1;
+    if (mlm) decoder->source = plan_find(&cv->plan, "bert/embeddings/word_embeddings_2")->source;
 }
 
 /* The weight matrices that --dtype applies to (albert.h reads these in f32, f16 or q8). */
@@ -1290,7 +1428,7 @@ static int is_weight_matrix(const char *name)
 {
     size_t n = strlen(name);
     if (strcmp(name, "emb.word") == 0 || strcmp(name, "proj.w") == 0 || strcmp(name, "pooler.w") == 0 ||
-        strcmp(name, "mlm.dense.w") == 0)
+        strcmp(name, "mlm.dense.w") == 0 || strcmp(name, "bm.mlm.proj.w") == 0)
         return 1;
     if (name[0] != 'g') return 0;   /* g<g>.l<i>.{q,k,v,o,ffn,ffn_out}.w */
     return (n > 4 && (strcmp(name + n - 4, ".q.w") == 0 || strcmp(name + n - 4, ".k.w") == 0 ||
@@ -1313,6 +1451,22 @@ static int write_f32(conversion *cv, const char *name, int ndim, const int64_t *
     }
     cv->n_written++;
     return 0;
+}
+
+/* A [rows, cols] matrix written as its transpose [cols, rows]. */
+static int write_transposed(conversion *cv, const char *name, const int64_t *dims, const float *data, char *err)
+{
+    int64_t rows = dims[0], cols = dims[1], r, k, t_dims[2];
+    float *t = (float *)malloc((size_t)(rows * cols) * sizeof(float) + 1);
+    int result;
+    if (!t) { snprintf(err, CK_ERR_LEN, "out of memory"); return -1; }
+    for (r = 0; r < rows; r++)
+        for (k = 0; k < cols; k++) t[k * rows + r] = data[r * cols + k];
+    t_dims[0] = cols;
+    t_dims[1] = rows;
+    result = write_f32(cv, name, 2, t_dims, t, err);
+    free(t);
+    return result;
 }
 
 /* The label names, "LABEL_<i>" when the config has none. */
@@ -1369,7 +1523,11 @@ static int write_weights(conversion *cv, char *err)
             if (write_f32(cv, t->blob_name, t->ndim, t->dims, cv->buffer, err) != 0) return -1;
         } else if (t->source) {
             if (ck_read_f32(&cv->checkpoint, t->source, cv->buffer, ck_numel(t->source), err) != 0) return -1;
-            if (write_f32(cv, t->blob_name, t->ndim, t->source->dims, cv->buffer, err) != 0) return -1;
+            if (t->transpose) {
+                if (write_transposed(cv, t->blob_name, t->source->dims, cv->buffer, err) != 0) return -1;
+            } else if (write_f32(cv, t->blob_name, t->ndim, t->source->dims, cv->buffer, err) != 0) {
+                return -1;
+            }
         }
     }
     if ((cv->config.blob.head_kind == ALBERT_HEAD_SEQUENCE_CLASSIFICATION ||
@@ -1498,6 +1656,9 @@ static void print_summary(const conversion *cv)
            c->vocab_size, c->embedding_size, c->hidden_size, c->num_hidden_layers, c->num_hidden_groups,
            c->inner_group_num, c->num_attention_heads, c->intermediate_size, c->max_position_embeddings,
            c->type_vocab_size, activation_name(c->hidden_act), (double)c->layer_norm_eps);
+    if (c->architecture == 1)
+        printf("  graph: brightmart albert_zh (projection before the position/type embeddings, %s)\n",
+               c->brightmart_flags & 1u ? "pre-LN" : "post-LN");
     printf("  tensors: %u written (%s of weights), %d not used, %d skipped (buffers, optimizer state)\n",
            cv->n_written, weight_size, cv->n_unused, cv->n_ignored);
     printf("  heads: %s\n", heads[0] ? heads : "none (encoder only)");
@@ -1562,13 +1723,21 @@ static int convert(conversion *cv, char *err)
         memset(&cv->config, 0, sizeof(cv->config));
         for (i = 0; i < 8; i++) cv->config.blob.special_ids[i] = -1;
     } else {
-        if (read_config(cv->src.config, &cv->config, err) != 0) return -1;
-        note("weights %s (%s), config %s%s", cv->src.weights, format_name(cv->src.format), cv->src.config,
+        if (open_checkpoint(cv, err) != 0) return -1;
+        if (cv->brightmart ? read_brightmart_config(cv->src.config, &cv->config, err)
+                           : read_config(cv->src.config, &cv->config, err))
+            return -1;
+        note("weights %s (%s%s), config %s%s", cv->src.weights, format_name(cv->src.format),
+             cv->brightmart ? ", brightmart albert_zh" : "", cv->src.config,
              o->config_path ? "" : " (found next to the weights)");
         if (!cv->src.tokenizer && !o->no_tokenizer) note("no tokenizer found: the model file will take token ids only");
-        if (build_plan(&cv->config.blob, &cv->plan) != 0) { snprintf(err, CK_ERR_LEN, "out of memory"); return -1; }
-        if (open_checkpoint(cv, err) != 0) return -1;
-        if (match_tensors(cv, err) != 0 || validate_plan(cv, err) != 0) return -1;
+        if ((cv->brightmart ? brightmart_plan(&cv->config.blob, &cv->plan) : build_plan(&cv->config.blob, &cv->plan)) != 0) {
+            snprintf(err, CK_ERR_LEN, "out of memory");
+            return -1;
+        }
+        if (match_tensors(cv, err) != 0) return -1;
+        if (cv->brightmart) brightmart_share_projection(cv);
+        if (validate_plan(cv, err) != 0) return -1;
         if (read_sentence_transformers(cv, &st, err) != 0) return -1;
     }
 

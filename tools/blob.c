@@ -241,6 +241,8 @@ static void blob__encode_header(uint8_t *h, const blob_config *c, uint64_t file_
     blob__put_u32(h + 152, c->tokenizer_flags2);
     blob__put_u32(h + 132, c->head_kind);
     blob__put_u32(h + 136, c->problem_type);
+    blob__put_u32(h + 160, c->architecture);
+    blob__put_u32(h + 164, c->brightmart_flags);
 }
 
 /* fsync the folder holding path, so the rename itself is durable (best effort). */

@@ -47,7 +47,7 @@ int64_t ck_numel(const ck_tensor *t);
 /* ---------------------------------------------------------------- blob writer */
 enum { BLOB_F32 = 0, BLOB_F16 = 1, BLOB_Q8 = 2, BLOB_U8 = 3, BLOB_I32 = 4, BLOB_U32 = 5 };
 
-typedef struct blob_config {       /* header fields, albert.h byte offsets 40..155 */
+typedef struct blob_config {       /* header fields, albert.h byte offsets 40..155 and 160..167 */
     uint32_t vocab_size, embedding_size, hidden_size, num_hidden_layers, num_attention_heads;
     uint32_t intermediate_size, num_hidden_groups, inner_group_num, max_position_embeddings, type_vocab_size;
     uint32_t hidden_act;           /* albert_activation */
@@ -62,6 +62,8 @@ typedef struct blob_config {       /* header fields, albert.h byte offsets 40..1
     uint32_t tokenizer_flags2;     /* byte 152: ALBERT_TOKENIZER2_* bits */
     uint32_t head_kind;            /* byte 132: albert_head (0 = no task head) */
     uint32_t problem_type;         /* byte 136: albert_problem_type (sequence classification only) */
+    uint32_t architecture;         /* byte 160: 0 Google/HF ALBERT, 1 brightmart albert_zh */
+    uint32_t brightmart_flags;     /* byte 164: bit 0 pre-LN (architecture 1 only) */
 } blob_config;
 
 typedef struct blob_writer blob_writer;
@@ -135,8 +137,8 @@ int ck_open_tf_memory(const uint8_t *index, size_t index_size, const uint8_t *co
    informational only, ck_open_tf already reports them transposed. */
 int ck_tf_to_hf_name(const char *tf_name, char *hf_name, size_t cap, int *transpose);
 /* 1 if the checkpoint uses brightmart/albert_zh's own graph (bert/embeddings/word_embeddings_2 or
-   bert/encoder/layer_shared/...), which the Google name map cannot load: the converter should say
-   "brightmart albert_zh graph not supported (use its *_google release)". */
+   bert/encoder/layer_shared/...), which the Google name map cannot load: the converter maps it with its own
+   brightmart table (architecture 1 in the model file). */
 int ck_tf_is_brightmart(const ck_file *f);
 
 /* ---------------------------------------------------------------- blob_quant.c */

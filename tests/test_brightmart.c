@@ -1,0 +1,679 @@
+/* test_brightmart.c - brightmart/albert_zh checkpoints (their own graph, architecture 1 in the model file).
+
+   data/brightmart/{postln,preln}/ are copies of ../shared/golden/brightmart/ (see data/brightmart/README.md):
+   random-weight TF checkpoints under brightmart's real variable names (with LAMB / Adam slots and global_step),
+   their albert_config.json, and the outputs of an independent float64 forward that follows brightmart's
+   modeling.py and run_pretraining.py. Each is converted with ../build/albert-convert (the vocabulary is the real
+   brightmart vocab.txt, data/tok/zh/vocab.txt) and every case is run through albert_encode_batch: every layer of
+   hidden_states (index 0 = brightmart's embedding_output), last_hidden_state, pooler_output, SOP logits and the
+   MLM logits (b1_short, the rows stored in cases.txt) must be within 1e-4 absolute; the maximum error per
+   model / output is printed ("# max_err ..."). Also: skip_padding gives the same values on the real tokens,
+   the tokenizer gives the golden ids, a config whose sizes disagree with the tensors (or that lacks ln_type)
+   fails with a clear message and leaves no file, and the loader refuses bad architecture bytes and an
+   incomplete brightmart MLM head.
+   Run with tests/ as the working directory. */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#define ALBERT_IMPLEMENTATION
+#include "albert.h"
+#include "testutil.h"
+
+#define TOLERANCE 1e-4
+#define MAX_CASES 4
+#define VOCAB "data/tok/zh/vocab.txt"
+
+/* ------------------------------------------------------------------------------------------------ helpers */
+
+/* Runs the converter with the given arguments (shell words), its output into log (may be NULL: /dev/null). */
+static int run_convert(const char *log, const char *format, ...)
+{
+    const char *converter = getenv("ALBERT_CONVERT");
+    char args[2048], command[4096];
+    va_list ap;
+    int status;
+    if (!converter || !*converter) converter = "../build/albert-convert";
+    va_start(ap, format);
+    vsnprintf(args, sizeof args, format, ap);
+    va_end(ap);
+    snprintf(command, sizeof command, "'%s' %s >'%s' 2>&1", converter, args, log ? log : "/dev/null");
+    status = system(command);
+    if (status == -1 || !WIFEXITED(status)) return -1;
+    return WEXITSTATUS(status);
+}
+
+/* Number of entries in a folder besides . and .. */
+static int count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) n++;
+    closedir(d);
+    return n;
+}
+
+static double max_abs_error(const float *actual, const float *expected, size_t n)
+{
+    double worst = 0.0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        double e = fabs((double)actual[i] - (double)expected[i]);
+        if (e != e) e = INFINITY;   /* NaN: an output never written (buffers start as NaN) */
+        if (e > worst) worst = e;
+    }
+    return worst;
+}
+
+static float *nan_buffer(size_t n)
+{
+    float *p = (float *)malloc((n ? n : 1) * sizeof(float));
+    size_t i;
+    assert_non_null(p);
+    for (i = 0; i < n; i++) p[i] = NAN;
+    return p;
+}
+
+/* ------------------------------------------------------------------------------------------------ cases */
+
+typedef struct bm_case {
+    char name[32];
+    int batch, seq, n_layers_plus_1, n_logit_rows;
+    int32_t *input_ids, *attention_mask, *token_type_ids, *logits_positions;
+    float *last_hidden_state, *hidden_states, *pooler_output, *sop_logits;
+    float *logits_rows;         /* [n_logit_rows, V]: the MLM logits of sequence 0 at logits_positions */
+    size_t n_last_hidden, n_hidden_states, n_pooler, n_sop, n_logits_rows;
+} bm_case;
+
+typedef struct bm_cases {
+    bm_case cases[MAX_CASES];
+    int n_cases;
+} bm_cases;
+
+static void free_cases(bm_cases *bc)
+{
+    int i;
+    for (i = 0; i < bc->n_cases; i++) {
+        bm_case *c = &bc->cases[i];
+        free(c->input_ids); free(c->attention_mask); free(c->token_type_ids); free(c->logits_positions);
+        free(c->last_hidden_state); free(c->hidden_states); free(c->pooler_output); free(c->sop_logits);
+        free(c->logits_rows);
+    }
+    bc->n_cases = 0;
+}
+
+static bm_case *find_or_add_case(bm_cases *bc, const char *name)
+{
+    int i;
+    for (i = 0; i < bc->n_cases; i++)
+        if (strcmp(bc->cases[i].name, name) == 0) return &bc->cases[i];
+    assert_true(bc->n_cases < MAX_CASES);
+    assert_true(strlen(name) < sizeof bc->cases[0].name);
+    memset(&bc->cases[bc->n_cases], 0, sizeof bc->cases[0]);
+    strcpy(bc->cases[bc->n_cases].name, name);
+    return &bc->cases[bc->n_cases++];
+}
+
+/* Reads data/brightmart/<model>/cases.txt (case tensor dtype ndim dims... file) and every file it names. */
+static void load_cases(const char *model, bm_cases *bc)
+{
+    char path[512], *text, *line, *save = NULL;
+    size_t size;
+    bc->n_cases = 0;
+    snprintf(path, sizeof path, "data/brightmart/%s/cases.txt", model);
+    text = (char *)tu_read_file(path, &size);
+    assert_non_null(text);
+    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char case_name[64], tensor[64], dtype[16], file[256], *p = line;
+        int ndim, dims[4] = {1, 1, 1, 1}, consumed, d;
+        size_t count = 1, file_size;
+        void *data;
+        bm_case *c;
+        if (line[0] == '#' || line[0] == 0) continue;
+        assert_int_equal(sscanf(p, "%63s %63s %15s %d%n", case_name, tensor, dtype, &ndim, &consumed), 4);
+        p += consumed;
+        assert_true(ndim >= 1 && ndim <= 4);
+        for (d = 0; d < ndim; d++) {
+            assert_int_equal(sscanf(p, "%d%n", &dims[d], &consumed), 1);
+            assert_true(dims[d] > 0);
+            p += consumed;
+            count *= (size_t)dims[d];
+        }
+        assert_int_equal(sscanf(p, "%255s", file), 1);
+        snprintf(path, sizeof path, "data/brightmart/%s/%s", model, file);
+        data = tu_read_file(path, &file_size);
+        if (!data) fail_msg("cannot read %s", path);
+        assert_int_equal(file_size, count * 4);   /* int32 and float32 only */
+        c = find_or_add_case(bc, case_name);
+        if (strcmp(dtype, "int32") == 0) {
+            if (strcmp(tensor, "logits_positions") == 0) {
+                c->logits_positions = (int32_t *)data;
+                c->n_logit_rows = dims[0];
+                continue;
+            }
+            assert_int_equal(ndim, 2);
+            c->batch = dims[0];
+            c->seq = dims[1];
+            if (strcmp(tensor, "input_ids") == 0) c->input_ids = (int32_t *)data;
+            else if (strcmp(tensor, "attention_mask") == 0) c->attention_mask = (int32_t *)data;
+            else if (strcmp(tensor, "token_type_ids") == 0) c->token_type_ids = (int32_t *)data;
+            else { free(data); fail_msg("unknown tensor %s in %s", tensor, path); }
+            continue;
+        }
+        assert_string_equal(dtype, "float32");
+        if (strcmp(tensor, "last_hidden_state") == 0) { c->last_hidden_state = (float *)data; c->n_last_hidden = count; }
+        else if (strcmp(tensor, "hidden_states") == 0) {
+            c->hidden_states = (float *)data; c->n_hidden_states = count; c->n_layers_plus_1 = dims[0];
+        }
+        else if (strcmp(tensor, "pooler_output") == 0) { c->pooler_output = (float *)data; c->n_pooler = count; }
+        else if (strcmp(tensor, "sop_logits") == 0) { c->sop_logits = (float *)data; c->n_sop = count; }
+        else if (strcmp(tensor, "logits_rows") == 0) { c->logits_rows = (float *)data; c->n_logits_rows = count; }
+        else { free(data); fail_msg("unknown tensor %s in %s", tensor, path); }
+    }
+    free(text);
+    assert_int_equal(bc->n_cases, 3);   /* b1_short, b3_pad, b1_maxpos */
+}
+
+static void check_case_shapes(const bm_case *c, const albert_config *cfg)
+{
+    size_t tokens = (size_t)c->batch * (size_t)c->seq, H = (size_t)cfg->hidden_size;
+    assert_non_null(c->input_ids);
+    assert_non_null(c->attention_mask);
+    assert_non_null(c->token_type_ids);
+    assert_non_null(c->last_hidden_state);
+    assert_non_null(c->hidden_states);
+    assert_non_null(c->pooler_output);
+    assert_non_null(c->sop_logits);
+    assert_int_equal(c->n_last_hidden, tokens * H);
+    assert_int_equal(c->n_layers_plus_1, cfg->num_hidden_layers + 1);
+    assert_int_equal(c->n_hidden_states, (size_t)(cfg->num_hidden_layers + 1) * tokens * H);
+    assert_int_equal(c->n_pooler, (size_t)c->batch * H);
+    assert_int_equal(c->n_sop, (size_t)c->batch * 2);
+    if (c->logits_rows) {
+        int i;
+        assert_non_null(c->logits_positions);
+        assert_int_equal(c->n_logits_rows, (size_t)c->n_logit_rows * (size_t)cfg->vocab_size);
+        for (i = 0; i < c->n_logit_rows; i++) assert_true(c->logits_positions[i] >= 0 && c->logits_positions[i] < c->seq);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------ fixture */
+
+typedef struct bm_model {
+    char dir[64];
+    char blob[128];
+    albert_model *model;
+    albert_context *ctx;
+    const albert_config *cfg;
+} bm_model;
+
+static void convert_and_load(const char *name, bm_model *bm)
+{
+    char log[160];
+    albert_error err;
+    albert_context_params cp = albert_context_default_params();
+    cp.max_tokens = 512;   /* big batches (run_case_repeated) */
+    memset(bm, 0, sizeof *bm);
+    strcpy(bm->dir, "/tmp/albert_brightmart_XXXXXX");
+    assert_non_null(mkdtemp(bm->dir));
+    snprintf(bm->blob, sizeof bm->blob, "%s/model.albert", bm->dir);
+    snprintf(log, sizeof log, "%s/log.txt", bm->dir);
+    if (run_convert(log, "--vocab " VOCAB " data/brightmart/%s '%s'", name, bm->blob) != 0) {
+        char *text = (char *)tu_read_file(log, NULL);
+        fail_msg("albert-convert data/brightmart/%s failed:\n%s", name, text ? text : "(no log)");
+    }
+    remove(log);
+    if (albert_model_load(bm->blob, &bm->model, &err) != ALBERT_OK) fail_msg("load: %s", err.message);
+    assert_int_equal(albert_context_create(bm->model, &cp, &bm->ctx), ALBERT_OK);
+    bm->cfg = albert_model_config(bm->model);
+}
+
+static void unload(bm_model *bm)
+{
+    albert_context_free(bm->ctx);
+    albert_model_free(bm->model);
+    remove(bm->blob);
+    rmdir(bm->dir);
+}
+
+/* ------------------------------------------------------------------------------------------------ goldens */
+
+typedef struct bm_errors {
+    double embedding, layers, last, pooled, sop, mlm;
+} bm_errors;
+
+static void worst(double *into, double e) { if (e > *into) *into = e; }
+
+/* One case, all outputs in one call; the maxima go into *err. */
+static void run_case(bm_model *bm, const bm_case *c, bm_errors *err)
+{
+    const albert_config *cfg = bm->cfg;
+    size_t tokens = (size_t)c->batch * (size_t)c->seq, H = (size_t)cfg->hidden_size, V = (size_t)cfg->vocab_size;
+    size_t layer_size = tokens * H;
+    albert_batch b;
+    albert_outputs o;
+    float *all = nan_buffer(c->n_hidden_states), *last = nan_buffer(layer_size), *pooled = nan_buffer(c->n_pooler);
+    float *sop = nan_buffer(c->n_sop), *mlm = c->logits_rows ? nan_buffer(tokens * V) : NULL;
+    int l, i;
+
+    memset(&b, 0, sizeof b);
+    memset(&o, 0, sizeof o);
+    b.batch_size = c->batch;
+    b.seq_len = c->seq;
+    b.input_ids = c->input_ids;
+    b.attention_mask = c->attention_mask;
+    b.token_type_ids = c->token_type_ids;
+    o.layer = -1;
+    o.hidden = last;
+    o.all_hidden = all;
+    o.pooled = pooled;
+    o.sop_logits = sop;
+    o.mlm_logits = mlm;
+    if (albert_encode_batch(bm->ctx, &b, &o) != ALBERT_OK) fail_msg("%s: %s", c->name, albert_context_last_error(bm->ctx));
+
+    worst(&err->embedding, max_abs_error(all, c->hidden_states, layer_size));
+    for (l = 1; l < c->n_layers_plus_1; l++)
+        worst(&err->layers, max_abs_error(all + l * layer_size, c->hidden_states + l * layer_size, layer_size));
+    worst(&err->last, max_abs_error(last, c->last_hidden_state, layer_size));
+    worst(&err->pooled, max_abs_error(pooled, c->pooler_output, c->n_pooler));
+    worst(&err->sop, max_abs_error(sop, c->sop_logits, c->n_sop));
+    for (i = 0; mlm && i < c->n_logit_rows; i++)
+        worst(&err->mlm, max_abs_error(mlm + (size_t)c->logits_positions[i] * V, c->logits_rows + (size_t)i * V, V));
+    free(all); free(last); free(pooled); free(sop); free(mlm);
+}
+
+/* skip_padding: the real tokens get the golden values, padding rows 0; pooled / SOP as without it. */
+static double run_case_skip_padding(bm_model *bm, const bm_case *c)
+{
+    size_t tokens = (size_t)c->batch * (size_t)c->seq, H = (size_t)bm->cfg->hidden_size, t;
+    albert_batch b;
+    albert_outputs o;
+    float *last = nan_buffer(tokens * H), *pooled = nan_buffer(c->n_pooler), *sop = nan_buffer(c->n_sop);
+    double e = 0.0;
+    memset(&b, 0, sizeof b);
+    memset(&o, 0, sizeof o);
+    b.batch_size = c->batch;
+    b.seq_len = c->seq;
+    b.input_ids = c->input_ids;
+    b.attention_mask = c->attention_mask;
+    b.token_type_ids = c->token_type_ids;
+    b.skip_padding = 1;
+    o.layer = -1;
+    o.hidden = last;
+    o.pooled = pooled;
+    o.sop_logits = sop;
+    assert_int_equal(albert_encode_batch(bm->ctx, &b, &o), ALBERT_OK);
+    for (t = 0; t < tokens; t++) {
+        if (c->attention_mask[t]) worst(&e, max_abs_error(last + t * H, c->last_hidden_state + t * H, H));
+        else { size_t j; for (j = 0; j < H; j++) assert_true(last[t * H + j] == 0.0f); }
+    }
+    worst(&e, max_abs_error(pooled, c->pooler_output, c->n_pooler));
+    worst(&e, max_abs_error(sop, c->sop_logits, c->n_sop));
+    free(last); free(pooled); free(sop);
+    return e;
+}
+
+/* The case `copies` times in one batch (more than ALBERT__FFN_ROWS and ALBERT__GROUP_TOKENS tokens): with every
+   layer requested it runs as one batch (the feed-forward in several row blocks), without in groups of sequences. */
+static double run_case_repeated(bm_model *bm, const bm_case *c, int copies, int every_layer)
+{
+    size_t n = (size_t)c->batch * (size_t)c->seq, H = (size_t)bm->cfg->hidden_size, layer = n * H, L1;
+    size_t k, l;
+    int32_t *ids = (int32_t *)malloc(n * copies * sizeof(int32_t)), *mask = (int32_t *)malloc(n * copies * sizeof(int32_t));
+    int32_t *types = (int32_t *)malloc(n * copies * sizeof(int32_t));
+    float *last = nan_buffer(layer * copies), *pooled = nan_buffer(c->n_pooler * copies);
+    float *sop = nan_buffer(c->n_sop * copies), *all = NULL;
+    albert_batch b;
+    albert_outputs o;
+    double e = 0.0;
+    assert_true(ids && mask && types);
+    L1 = (size_t)c->n_layers_plus_1;
+    if (every_layer) all = nan_buffer(L1 * layer * copies);
+    for (k = 0; k < (size_t)copies; k++) {
+        memcpy(ids + k * n, c->input_ids, n * sizeof(int32_t));
+        memcpy(mask + k * n, c->attention_mask, n * sizeof(int32_t));
+        memcpy(types + k * n, c->token_type_ids, n * sizeof(int32_t));
+    }
+    memset(&b, 0, sizeof b);
+    memset(&o, 0, sizeof o);
+    b.batch_size = c->batch * copies;
+    b.seq_len = c->seq;
+    b.input_ids = ids;
+    b.attention_mask = mask;
+    b.token_type_ids = types;
+    o.layer = -1;
+    o.hidden = last;
+    o.all_hidden = all;
+    o.pooled = pooled;
+    o.sop_logits = sop;
+    assert_int_equal(albert_encode_batch(bm->ctx, &b, &o), ALBERT_OK);
+    for (k = 0; k < (size_t)copies; k++) {
+        worst(&e, max_abs_error(last + k * layer, c->last_hidden_state, layer));
+        worst(&e, max_abs_error(pooled + k * c->n_pooler, c->pooler_output, c->n_pooler));
+        worst(&e, max_abs_error(sop + k * c->n_sop, c->sop_logits, c->n_sop));
+        for (l = 0; all && l < L1; l++)   /* all_hidden is [(L+1) x copies*B x S x H] */
+            worst(&e, max_abs_error(all + (l * copies + k) * layer, c->hidden_states + l * layer, layer));
+    }
+    free(ids); free(mask); free(types); free(last); free(pooled); free(sop); free(all);
+    return e;
+}
+
+static void check_golden(const char *name, int pre_ln, int layers)
+{
+    bm_model bm;
+    bm_cases bc;
+    bm_errors err;
+    double skip = 0.0, big = 0.0;
+    int i, padded = 0;
+
+    convert_and_load(name, &bm);
+    assert_int_equal(bm.cfg->architecture, ALBERT_ARCH_BRIGHTMART);
+    assert_int_equal(bm.cfg->pre_layer_norm, pre_ln);
+    assert_int_equal(bm.cfg->num_hidden_layers, layers);
+    assert_int_equal(bm.cfg->hidden_act, ALBERT_ACT_GELU_TANH);
+    assert_true(bm.cfg->has_pooler && bm.cfg->has_mlm && bm.cfg->has_sop && !bm.cfg->has_classifier);
+    load_cases(name, &bc);
+    memset(&err, 0, sizeof err);
+    for (i = 0; i < bc.n_cases; i++) {
+        const bm_case *c = &bc.cases[i];
+        int t;
+        check_case_shapes(c, bm.cfg);
+        run_case(&bm, c, &err);
+        for (t = 0; t < c->batch * c->seq; t++) padded |= !c->attention_mask[t];
+        worst(&skip, run_case_skip_padding(&bm, c));
+        if (c->batch * c->seq * 6 <= 512) {   /* what the context holds (cp.max_tokens) */
+            worst(&big, run_case_repeated(&bm, c, 6, 1));
+            worst(&big, run_case_repeated(&bm, c, 6, 0));
+        }
+    }
+    assert_true(padded);                        /* b3_pad exercises the mask */
+    assert_non_null(bc.cases[0].logits_rows);   /* and b1_short the MLM head */
+    printf("# max_err brightmart %s: embedding_output %.3g, layers %.3g, last_hidden_state %.3g, pooler %.3g, "
+           "sop %.3g, mlm %.3g; skip_padding %.3g, big batches %.3g\n", name, err.embedding, err.layers, err.last,
+           err.pooled, err.sop, err.mlm, skip, big);
+    assert_true(err.embedding <= TOLERANCE);
+    assert_true(err.layers <= TOLERANCE);
+    assert_true(err.last <= TOLERANCE);
+    assert_true(err.pooled <= TOLERANCE);
+    assert_true(err.sop <= TOLERANCE);
+    assert_true(err.mlm <= TOLERANCE);
+    assert_true(skip <= TOLERANCE);
+    assert_true(big <= TOLERANCE);
+    free_cases(&bc);
+    unload(&bm);
+}
+
+static void test_golden_postln(void **state) { (void)state; check_golden("postln", 0, 3); }
+static void test_golden_preln(void **state) { (void)state; check_golden("preln", 1, 2); }
+
+/* The real vocabulary tokenizes the golden sentence to the golden ids ([CLS] 中 国 的 首 都 是 [MASK] 京 。 [SEP]). */
+static void test_tokenizer_ids(void **state)
+{
+    static const char text[] = "中国的首都是[MASK]京。";
+    bm_model bm;
+    int32_t *golden, ids[32], types[32];
+    size_t size;
+    albert_tokens tok;
+    (void)state;
+    convert_and_load("postln", &bm);
+    golden = (int32_t *)tu_read_file("data/brightmart/postln/cases/b1_short.input_ids.bin", &size);
+    assert_non_null(golden);
+    assert_int_equal(size, 11 * 4);
+    memset(&tok, 0, sizeof tok);
+    tok.ids = ids;
+    tok.type_ids = types;
+    tok.capacity = 32;
+    assert_int_equal(albert_tokenize(bm.model, text, strlen(text), NULL, 0, 32, &tok), ALBERT_OK);
+    assert_int_equal(tok.n_tokens, 11);
+    assert_memory_equal(ids, golden, 11 * sizeof(int32_t));
+    free(golden);
+    unload(&bm);
+}
+
+/* ------------------------------------------------------------------------------------------------ bad input */
+
+/* A copy of data/brightmart/postln with albert_config.json replaced by config (NULL: kept). */
+static void make_variant(const char *dir, const char *config)
+{
+    static const char *const files[] = {"albert_model.ckpt.index", "albert_model.ckpt.data-00000-of-00001"};
+    char path[256], src[256];
+    size_t i, size;
+    for (i = 0; i < 2; i++) {
+        void *data;
+        snprintf(src, sizeof src, "data/brightmart/postln/%s", files[i]);
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        data = tu_read_file(src, &size);
+        assert_non_null(data);
+        assert_int_equal(tu_write_file(path, data, size), 0);
+        free(data);
+    }
+    snprintf(path, sizeof path, "%s/albert_config.json", dir);
+    assert_int_equal(tu_write_file(path, config, strlen(config)), 0);
+}
+
+static void remove_variant(const char *dir)
+{
+    static const char *const files[] = {"albert_model.ckpt.index", "albert_model.ckpt.data-00000-of-00001",
+                                        "albert_config.json", "log.txt"};
+    char path[256];
+    size_t i;
+    for (i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        remove(path);
+    }
+    assert_int_equal(count_files(dir), 0);
+    rmdir(dir);
+}
+
+/* The converter must fail, name the problem (every string of `expect`), and leave only the files it found. */
+static void expect_convert_error(const char *config, const char *const *expect, int n_expect)
+{
+    char dir[64], log[128], *text;
+    int i;
+    strcpy(dir, "/tmp/albert_brightmart_bad_XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    make_variant(dir, config);
+    snprintf(log, sizeof log, "%s/log.txt", dir);
+    assert_int_equal(run_convert(log, "-q --vocab " VOCAB " '%s' '%s/out.albert'", dir, dir), 1);
+    text = (char *)tu_read_file(log, NULL);
+    assert_non_null(text);
+    printf("# %s", text);
+    assert_non_null(strstr(text, "error"));
+    for (i = 0; i < n_expect; i++)
+        if (!strstr(text, expect[i])) fail_msg("the message does not say \"%s\":\n%s", expect[i], text);
+    free(text);
+    assert_int_equal(count_files(dir), 4);   /* the checkpoint, the config and log.txt: no out.albert, no temp file */
+    remove_variant(dir);
+}
+
+static char *postln_config_with(const char *from, const char *to)
+{
+    char *config = (char *)tu_read_file("data/brightmart/postln/albert_config.json", NULL), *hit, *out;
+    assert_non_null(config);
+    hit = strstr(config, from);
+    assert_non_null(hit);
+    out = (char *)malloc(strlen(config) + strlen(to) + 1);
+    assert_non_null(out);
+    memcpy(out, config, (size_t)(hit - config));
+    strcpy(out + (hit - config), to);
+    strcat(out, hit + strlen(from));
+    free(config);
+    return out;
+}
+
+static void test_config_hidden_size_disagrees(void **state)
+{
+    static const char *const expect[] = {"word_embeddings_2", "[16, 32]", "expected [16, 64]"};
+    char *config = postln_config_with("\"hidden_size\": 32", "\"hidden_size\": 64");
+    (void)state;
+    expect_convert_error(config, expect, 3);
+    free(config);
+}
+
+static void test_config_embedding_size_disagrees(void **state)
+{
+    static const char *const expect[] = {"bert/embeddings/word_embeddings", "[21128, 16]", "expected [21128, 8]"};
+    char *config = postln_config_with("\"embedding_size\": 16", "\"embedding_size\": 8");
+    (void)state;
+    expect_convert_error(config, expect, 3);
+    free(config);
+}
+
+static void test_config_intermediate_size_disagrees(void **state)
+{
+    static const char *const expect[] = {"intermediate/dense", "expected [40, 32]"};
+    char *config = postln_config_with("\"intermediate_size\": 37", "\"intermediate_size\": 40");
+    (void)state;
+    expect_convert_error(config, expect, 2);
+    free(config);
+}
+
+static void test_config_max_position_disagrees(void **state)
+{
+    static const char *const expect[] = {"position_embeddings", "[64, 32]", "expected [512, 32]"};
+    char *config = postln_config_with("\"max_position_embeddings\": 64", "\"max_position_embeddings\": 512");
+    (void)state;
+    expect_convert_error(config, expect, 3);
+    free(config);
+}
+
+static void test_config_without_ln_type(void **state)
+{
+    static const char *const expect[] = {"ln_type", "brightmart"};
+    char *config = postln_config_with(",\n  \"ln_type\": \"postln\"", "");
+    (void)state;
+    expect_convert_error(config, expect, 2);
+    free(config);
+}
+
+/* ------------------------------------------------------------------------------------------------ loader */
+
+static uint8_t *blob_copy(const char *path, size_t *size)
+{
+    void *data = tu_read_file(path, size), *aligned = NULL;
+    assert_non_null(data);
+    assert_int_equal(posix_memalign(&aligned, 64, *size), 0);
+    memcpy(aligned, data, *size);
+    free(data);
+    return (uint8_t *)aligned;
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+
+static void expect_load_error(const uint8_t *b, size_t size, const char *message)
+{
+    albert_model *model = NULL;
+    albert_error err;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(albert_model_load_memory(b, size, &model, &err), ALBERT_ERR_FORMAT);
+    assert_null(model);
+    if (!strstr(err.message, message)) fail_msg("message \"%s\" does not say \"%s\"", err.message, message);
+}
+
+/* Every brightmart header byte is checked: architecture, its flags, the reserved word after them. */
+static void test_loader_header(void **state)
+{
+    bm_model bm;
+    size_t size;
+    uint8_t *b, *good;
+    albert_model *model = NULL;
+    albert_error err;
+    (void)state;
+    convert_and_load("preln", &bm);
+    good = blob_copy(bm.blob, &size);
+    b = blob_copy(bm.blob, &size);   /* 64-byte aligned, as albert_model_load_memory wants */
+    assert_int_equal(good[160], 1);   /* architecture 1 */
+    assert_int_equal(good[164], 1);   /* pre-LN */
+    assert_int_equal(albert_model_load_memory(good, size, &model, &err), ALBERT_OK);
+    albert_model_free(model);
+
+    memcpy(b, good, size); put_u32(b + 160, 2);
+    expect_load_error(b, size, "unknown architecture 2");
+    memcpy(b, good, size); put_u32(b + 164, 3);
+    expect_load_error(b, size, "unknown brightmart flags");
+    memcpy(b, good, size); put_u32(b + 160, 0);   /* pre-LN flag on Google's graph */
+    expect_load_error(b, size, "brightmart flags 0x1 in a file of architecture 0");
+    memcpy(b, good, size); put_u32(b + 160, 0); put_u32(b + 164, 0);   /* the tensors are brightmart-shaped */
+    expect_load_error(b, size, "emb.pos");
+    memcpy(b, good, size); b[168] = 1;
+    expect_load_error(b, size, "reserved header byte 168");
+    memcpy(b, good, size); b[171] = 1;
+    expect_load_error(b, size, "reserved header byte 171");
+    free(b);
+    free(good);
+    unload(&bm);
+}
+
+/* Renames the directory entry `name` in blob b (names are NUL-padded to 32 bytes). */
+static void rename_tensor(uint8_t *b, const char *name, const char *to)
+{
+    uint64_t dir = 0;
+    uint32_t n = 0, i;
+    int k;
+    for (k = 7; k >= 0; k--) dir = dir << 8 | b[24 + k];
+    for (k = 3; k >= 0; k--) n = n << 8 | b[32 + k];
+    for (i = 0; i < n; i++) {
+        uint8_t *e = b + dir + (uint64_t)i * 80;
+        if (strncmp((const char *)e, name, 32) == 0) {
+            assert_true(strlen(to) < 32);
+            memset(e, 0, 32);
+            memcpy(e, to, strlen(to));
+            return;
+        }
+    }
+    fail_msg("no tensor %s", name);
+}
+
+/* The brightmart MLM head needs bm.mlm.proj.w; a projection bias is refused (brightmart has none). */
+static void test_loader_tensors(void **state)
+{
+    bm_model bm;
+    size_t size;
+    uint8_t *b, *good;
+    (void)state;
+    convert_and_load("postln", &bm);
+    good = blob_copy(bm.blob, &size);
+    b = blob_copy(bm.blob, &size);   /* 64-byte aligned, as albert_model_load_memory wants */
+    memcpy(b, good, size);
+    rename_tensor(b, "bm.mlm.proj.w", "bm.mlm.proj.x");
+    expect_load_error(b, size, "masked-LM head is incomplete");
+    memcpy(b, good, size);
+    rename_tensor(b, "sop.b", "proj.b");   /* refused before the (now incomplete) SOP head is looked at */
+    expect_load_error(b, size, "proj.b in a brightmart file");
+    free(b);
+    free(good);
+    unload(&bm);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_golden_postln),
+        cmocka_unit_test(test_golden_preln),
+        cmocka_unit_test(test_tokenizer_ids),
+        cmocka_unit_test(test_config_hidden_size_disagrees),
+        cmocka_unit_test(test_config_embedding_size_disagrees),
+        cmocka_unit_test(test_config_intermediate_size_disagrees),
+        cmocka_unit_test(test_config_max_position_disagrees),
+        cmocka_unit_test(test_config_without_ln_type),
+        cmocka_unit_test(test_loader_header),
+        cmocka_unit_test(test_loader_tensors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
