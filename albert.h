@@ -384,6 +384,84 @@ ALBERT_API albert_result albert_encode_text(albert_context *context, const char 
 /* The text of a vocabulary entry (not NUL-terminated; *length bytes), or NULL for an id out of range. */
 ALBERT_API const char *albert_token_piece(const albert_model *model, int32_t id, int32_t *length);
 
+/* ---- tasks: text in, HF pipeline results out (HF transformers' pipelines, fast-tokenizer path) ----
+   Each takes a job struct (zero-initialize it, set the inputs; 0 means the default) and a context; texts are
+   UTF-8 with explicit lengths; byte offsets [start, end) refer to the caller's text. Label strings point into
+   the model (valid until albert_model_free). These functions allocate their working memory (tokens, logits)
+   with ALBERT_MALLOC and free it before returning; on any error nothing is written to the job's outputs. */
+
+/* Sequence classification (head ALBERT_HEAD_SEQUENCE_CLASSIFICATION), text or text pair, as HF's
+   text-classification pipeline: scores = softmax, sigmoid or the raw logits by the model's problem_type
+   (regression: raw; multi_label or 1 label: sigmoid; otherwise softmax). The input is truncated (longest first)
+   to the context's max_tokens and max_position_embeddings. */
+typedef struct albert_classify_job {
+    const char *text; size_t text_len;
+    const char *pair; size_t pair_len;   /* NULL = a single text */
+    float *logits;                       /* out [num_labels], or NULL */
+    float *scores;                       /* out [num_labels], or NULL: the pipeline's function of the logits */
+    const char *function;                /* out: "softmax", "sigmoid" or "none" */
+} albert_classify_job;
+ALBERT_API albert_result albert_classify(albert_context *context, albert_classify_job *job);
+
+/* Extractive question answering (head ALBERT_HEAD_QUESTION_ANSWERING), as HF's question-answering pipeline:
+   "[CLS] question [SEP] context [SEP]", a context longer than a window split into windows of max_seq_len tokens
+   that overlap by doc_stride tokens; per window a softmax over the context tokens (and [CLS]) of the start and
+   end logits, spans start <= end < start + max_answer_len inside the context, score = p_start * p_end; spans
+   widened to whole words, equal answers (case-insensitive, ASCII) summed, the best top_k over all windows. */
+typedef struct albert_answer {
+    float score;                         /* probability (summed over windows / spans giving the same text) */
+    int32_t start, end;                  /* byte range of the answer in the context; 0, 0 = "no answer" */
+} albert_answer;
+typedef struct albert_qa_job {
+    const char *question; size_t question_len;
+    const char *context; size_t context_len;
+    int32_t top_k;                       /* answers wanted (0 = 1) */
+    int32_t max_answer_len;              /* longest answer in tokens (0 = 15) */
+    int32_t max_seq_len;                 /* tokens per window with the specials (0 = min(384, the model's
+                                            max_position_embeddings, the context's max_tokens)) */
+    int32_t doc_stride;                  /* overlap of consecutive windows (0 = min(max_seq_len / 2, 128)); must
+                                            be smaller than the context tokens a window holds */
+    int32_t handle_impossible_answer;    /* 1 = also rank the "no answer" (0, 0) with the [CLS] score */
+    albert_answer *answers;              /* out [top_k], best first */
+    int32_t n_answers;                   /* out: answers written (<= top_k) */
+} albert_qa_job;
+ALBERT_API albert_result albert_qa(albert_context *context, albert_qa_job *job);
+
+/* Token classification (head ALBERT_HEAD_TOKEN_CLASSIFICATION), as HF's token-classification ("ner") pipeline
+   with ignore_labels ["O"]: ALBERT_AGGREGATION_NONE gives every token whose best label is not "O";
+   ALBERT_AGGREGATION_SIMPLE groups adjacent tokens (B-X then I-X ..., or equal labels without B-/I-) into
+   entities with the mean score. The text is truncated to the context's max_tokens / max positions. */
+typedef enum albert_aggregation { ALBERT_AGGREGATION_NONE = 0, ALBERT_AGGREGATION_SIMPLE = 1 } albert_aggregation;
+typedef struct albert_entity {
+    const char *label;                   /* the token's label (none) or the group's entity type without "B-" /
+                                            "I-" (simple), NUL-terminated, owned by the model */
+    int32_t label_id;                    /* the (first) token's label index */
+    float score;                         /* softmax probability (simple: the mean over the group's tokens) */
+    int32_t start, end;                  /* byte range in the text */
+    int32_t first_token, n_tokens;       /* token index (with [CLS] = 0) and count */
+} albert_entity;
+typedef struct albert_ner_job {
+    const char *text; size_t text_len;
+    int32_t aggregation;                 /* an albert_aggregation value */
+    albert_entity *entities;             /* out [capacity] */
+    int32_t capacity;
+    int32_t n_entities;                  /* out: written, or needed (with ALBERT_ERR_CAPACITY, nothing written) */
+} albert_ner_job;
+ALBERT_API albert_result albert_ner(albert_context *context, albert_ner_job *job);
+
+/* Multiple choice (head ALBERT_HEAD_MULTIPLE_CHOICE): one "[CLS] prompt [SEP] choice [SEP]" per choice (each
+   truncated longest first to the context's max_tokens / max positions), the choice's logit, and the softmax over
+   the choices (what HF's AlbertForMultipleChoice is trained with). */
+typedef struct albert_choice_job {
+    const char *prompt; size_t prompt_len;
+    const char *const *choices;          /* [n_choices] UTF-8 texts */
+    const size_t *choice_lens;           /* [n_choices] byte lengths, or NULL for NUL-terminated choices */
+    int32_t n_choices;                   /* >= 1 */
+    float *logits;                       /* out [n_choices], or NULL */
+    float *probs;                        /* out [n_choices], or NULL: softmax over the choices */
+} albert_choice_job;
+ALBERT_API albert_result albert_choose(albert_context *context, albert_choice_job *job);
+
 #ifdef __cplusplus
 }
 #endif
@@ -6570,6 +6648,541 @@ ALBERT_DEF albert_result albert_encode_text(albert_context *ctx, const char *tex
     batch.input_ids = tokens->ids;
     batch.token_type_ids = tokens->type_ids;
     return albert_encode_batch(ctx, &batch, outputs);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Tasks: classification, question answering, token classification, multiple choice               */
+/* ---------------------------------------------------------------------------------------------- */
+/* What HF transformers' pipelines do after the model (pipelines/text_classification.py,
+   question_answering.py, token_classification.py; the fast-tokenizer path), on this library's logits.
+   The decoding steps (albert__qa_window_add, albert__qa_finish, albert__ner_decode) work on logits and token
+   tables only, so tests can check them on HF's golden logits. */
+
+/* Tokenizes text (+ pair) into freshly allocated buffers (ids, type ids, offsets); max_tokens as albert_tokenize. */
+static albert_result albert__tokenize_alloc(albert_context *ctx, const char *text, size_t text_len, const char *pair,
+                                            size_t pair_len, int32_t max_tokens, albert_tokens *t)
+{
+    albert_result r;
+    memset(t, 0, sizeof *t);
+    r = albert_tokenize(ctx->model, text, text_len, pair, pair_len, max_tokens, t);
+    if (r != ALBERT_ERR_CAPACITY)
+        return albert__ctx_fail(ctx, r == ALBERT_OK ? ALBERT_ERR_ARGUMENT : r, "cannot tokenize the text: %s",
+                                albert_result_string(r == ALBERT_OK ? ALBERT_ERR_ARGUMENT : r));
+    t->capacity = t->n_tokens;
+    t->ids = (int32_t *)ALBERT_MALLOC(sizeof(int32_t) * 4 * (size_t)t->capacity);
+    if (!t->ids) return albert__ctx_fail(ctx, ALBERT_ERR_MEMORY, "out of memory for %ld tokens", (long)t->capacity);
+    t->type_ids = t->ids + t->capacity;
+    t->offsets = t->ids + 2 * (size_t)t->capacity;
+    r = albert_tokenize(ctx->model, text, text_len, pair, pair_len, max_tokens, t);
+    if (r != ALBERT_OK) {
+        ALBERT_FREE(t->ids);
+        t->ids = NULL;
+        return albert__ctx_fail(ctx, r, "cannot tokenize the text: %s", albert_result_string(r));
+    }
+    return ALBERT_OK;
+}
+
+/* The most tokens one input may have: the context's capacity and the model's positions. */
+static int32_t albert__input_limit(const albert_context *ctx)
+{
+    int32_t limit = ctx->max_tokens, positions = ctx->model->config.max_position_embeddings;
+    return limit < positions ? limit : positions;
+}
+
+/* Runs one sequence and fills class_logits or token_logits (whichever is not NULL). */
+static albert_result albert__run_one(albert_context *ctx, const albert_tokens *t, float *class_logits,
+                                     float *token_logits)
+{
+    albert_batch b;
+    albert_outputs o;
+    memset(&b, 0, sizeof b);
+    memset(&o, 0, sizeof o);
+    b.batch_size = 1;
+    b.seq_len = t->n_tokens;
+    b.input_ids = t->ids;
+    b.token_type_ids = t->type_ids;
+    o.class_logits = class_logits;
+    o.token_logits = token_logits;
+    return albert_encode_batch(ctx, &b, &o);
+}
+
+static albert_result albert__require_head(albert_context *ctx, albert_head head, const char *task)
+{
+    if (!ctx->model->tokenizer) return albert__ctx_fail(ctx, ALBERT_ERR_NO_TOKENIZER, "the model file has no tokenizer");
+    if (ctx->model->config.head != head)
+        return albert__ctx_fail(ctx, ALBERT_ERR_NO_HEAD, "%s needs a model file with that head (its head kind is %d)",
+                                task, (int)ctx->model->config.head);
+    return ALBERT_OK;
+}
+
+/* softmax of x[n] into y[n] as numpy does it (max subtracted; float32 exp, the sum in double) */
+static void albert__softmax(const float *x, int32_t n, float *y)
+{
+    float mx;
+    double sum = 0.0;
+    int32_t i;
+    if (n < 1) return;
+    mx = x[0];
+    for (i = 1; i < n; i++) if (x[i] > mx) mx = x[i];
+    for (i = 0; i < n; i++) sum += (double)(y[i] = expf(x[i] - mx));
+    for (i = 0; i < n; i++) y[i] = (float)((double)y[i] / sum);
+}
+
+ALBERT_DEF albert_result albert_classify(albert_context *ctx, albert_classify_job *job)
+{
+    const albert_config *c;
+    albert_tokens t;
+    albert_result r;
+    float *logits;
+    int32_t N, i;
+    if (!ctx) return ALBERT_ERR_ARGUMENT;
+    if (!job || !job->text) return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "job or text is NULL");
+    c = &ctx->model->config;
+    if ((r = albert__require_head(ctx, ALBERT_HEAD_SEQUENCE_CLASSIFICATION, "classification")) != ALBERT_OK) return r;
+    N = c->num_labels;
+    if ((r = albert__tokenize_alloc(ctx, job->text, job->text_len, job->pair, job->pair ? job->pair_len : 0,
+                                    albert__input_limit(ctx), &t)) != ALBERT_OK)
+        return r;
+    logits = (float *)ALBERT_MALLOC(sizeof(float) * 2 * (size_t)N);
+    if (!logits) { ALBERT_FREE(t.ids); return albert__ctx_fail(ctx, ALBERT_ERR_MEMORY, "out of memory"); }
+    r = albert__run_one(ctx, &t, logits, NULL);
+    ALBERT_FREE(t.ids);
+    if (r == ALBERT_OK) {
+        float *scores = logits + N;
+        const char *function;
+        /* text_classification.py postprocess: regression -> none; multi_label or 1 label -> sigmoid; else softmax */
+        if (c->problem_type == ALBERT_PROBLEM_REGRESSION) function = "none";
+        else if (c->problem_type == ALBERT_PROBLEM_MULTI_LABEL || N == 1) function = "sigmoid";
+        else function = "softmax";
+        if (function[0] == 'n') memcpy(scores, logits, sizeof(float) * (size_t)N);
+        else if (function[1] == 'i') for (i = 0; i < N; i++) scores[i] = (float)(1.0 / (1.0 + exp(-(double)logits[i])));
+        else albert__softmax(logits, N, scores);
+        if (job->logits) memcpy(job->logits, logits, sizeof(float) * (size_t)N);
+        if (job->scores) memcpy(job->scores, scores, sizeof(float) * (size_t)N);
+        job->function = function;
+    }
+    ALBERT_FREE(logits);
+    return r;
+}
+
+ALBERT_DEF albert_result albert_choose(albert_context *ctx, albert_choice_job *job)
+{
+    albert_result r;
+    float *logits;
+    int32_t i;
+    if (!ctx) return ALBERT_ERR_ARGUMENT;
+    if (!job || !job->prompt || (job->n_choices > 0 && !job->choices))
+        return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "job, prompt or choices is NULL");
+    if ((r = albert__require_head(ctx, ALBERT_HEAD_MULTIPLE_CHOICE, "multiple choice")) != ALBERT_OK) return r;
+    if (job->n_choices < 1) return albert__ctx_fail(ctx, ALBERT_ERR_EMPTY, "multiple choice needs at least one choice");
+    for (i = 0; i < job->n_choices; i++)
+        if (!job->choices[i]) return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "choice %ld is NULL", (long)i);
+    logits = (float *)ALBERT_MALLOC(sizeof(float) * 2 * (size_t)job->n_choices);
+    if (!logits) return albert__ctx_fail(ctx, ALBERT_ERR_MEMORY, "out of memory");
+    for (i = 0; i < job->n_choices; i++) {   /* one sequence each: the same values as HF's padded batch */
+        albert_tokens t;
+        size_t len = job->choice_lens ? job->choice_lens[i] : strlen(job->choices[i]);
+        r = albert__tokenize_alloc(ctx, job->prompt, job->prompt_len, job->choices[i], len, albert__input_limit(ctx), &t);
+        if (r == ALBERT_OK) {
+            r = albert__run_one(ctx, &t, logits + i, NULL);
+            ALBERT_FREE(t.ids);
+        }
+        if (r != ALBERT_OK) { ALBERT_FREE(logits); return r; }
+    }
+    albert__softmax(logits, job->n_choices, logits + job->n_choices);
+    if (job->logits) memcpy(job->logits, logits, sizeof(float) * (size_t)job->n_choices);
+    if (job->probs) memcpy(job->probs, logits + job->n_choices, sizeof(float) * (size_t)job->n_choices);
+    ALBERT_FREE(logits);
+    return ALBERT_OK;
+}
+
+/* ---------------------------------------------------------------- question answering */
+/* One window of a question-answering input, as the decoding sees it. */
+typedef struct albert__qa_window {
+    const float *logits;        /* [n x 2] start, end */
+    const int32_t *offsets;     /* [2n] byte ranges in the context (context tokens only) */
+    const uint8_t *allowed;     /* [n] 1 = may be part of an answer: context tokens, and [CLS] (p_mask 0) */
+    const uint8_t *in_context;  /* [n] 1 = a context token (sequence id 1) */
+    const uint8_t *word_start;  /* [n] 1 = the first token of a word (a context token) */
+    int32_t n;
+} albert__qa_window;
+
+typedef struct albert__qa_state {
+    albert_answer *answers;     /* candidates so far, in the order HF appends them */
+    int32_t n, capacity;
+    double min_null;            /* HF's min_null_score (starts at 1000000) */
+} albert__qa_state;
+
+typedef struct albert__qa_span { double score; int32_t s, e; } albert__qa_span;
+
+/* 1 if the context bytes [a0, a1) and [b0, b1) are equal ignoring ASCII case (HF compares str.lower()). */
+static int albert__same_answer(const char *text, int32_t a0, int32_t a1, int32_t b0, int32_t b1)
+{
+    int32_t i;
+    if (a1 - a0 != b1 - b0) return 0;
+    for (i = 0; i < a1 - a0; i++) {
+        int x = (unsigned char)text[a0 + i], y = (unsigned char)text[b0 + i];
+        if (x >= 'A' && x <= 'Z') x += 32;
+        if (y >= 'A' && y <= 'Z') y += 32;
+        if (x != y) return 0;
+    }
+    return 1;
+}
+
+/* select_starts_ends + decode_spans + the fast-tokenizer part of postprocess for one window: softmax of start and
+   end over the allowed tokens (others -10000), null score from position 0, position 0 zeroed, the pre_topk best
+   spans (start <= end < start + max_answer_len, both allowed) widened to whole words (token_to_word /
+   word_to_chars), answers with equal text summed. Spans of score 0 (those that HF could only list when fewer
+   than pre_topk spans score above 0) are left out. Returns ALBERT_ERR_MEMORY or ALBERT_OK. */
+static albert_result albert__qa_window_add(albert__qa_state *st, const albert__qa_window *w, const char *context,
+                                           int32_t top_k, int32_t max_answer_len, int handle_impossible)
+{
+    int32_t n = w->n, pre_topk = top_k * 2 + 10, n_spans = 0, i, s, e;
+    float *p = n > 0 ? (float *)ALBERT_MALLOC(sizeof(float) * 4 * (size_t)n) : NULL;
+    albert__qa_span *spans = (albert__qa_span *)ALBERT_MALLOC(sizeof(albert__qa_span) * (size_t)(pre_topk + 1));
+    float *ps, *pe;
+    if (!p || !spans) { ALBERT_FREE(p); ALBERT_FREE(spans); return n > 0 ? ALBERT_ERR_MEMORY : ALBERT_OK; }
+    memset(p, 0, sizeof(float) * 4 * (size_t)n);
+    ps = p + 2 * (size_t)n;
+    pe = ps + n;
+    for (i = 0; i < n; i++) {
+        p[i] = w->allowed[i] ? w->logits[2 * i] : -10000.0f;
+        p[n + i] = w->allowed[i] ? w->logits[2 * i + 1] : -10000.0f;
+    }
+    albert__softmax(p, n, ps);
+    albert__softmax(p + n, n, pe);
+    if (handle_impossible && (double)ps[0] * pe[0] < st->min_null) st->min_null = (double)ps[0] * pe[0];
+    ps[0] = pe[0] = 0.0f;
+    for (s = 0; s < n; s++) {
+        if (!w->allowed[s] || ps[s] == 0.0f) continue;
+        for (e = s; e < n && e - s < max_answer_len; e++) {
+            double score = (double)ps[s] * pe[e];
+            int32_t at;
+            if (!w->allowed[e] || !(score > 0.0)) continue;
+            /* keep the best pre_topk, score descending, earlier (s, e) first on ties */
+            for (at = n_spans; at > 0 && spans[at - 1].score < score; at--) {}
+            if (at >= pre_topk) continue;
+            memmove(spans + at + 1, spans + at, sizeof(albert__qa_span) * (size_t)(n_spans - at));
+            spans[at].score = score;
+            spans[at].s = s;
+            spans[at].e = e;
+            if (n_spans < pre_topk) n_spans++;
+        }
+    }
+    for (i = 0; i < n_spans; i++) {
+        int32_t a = spans[i].s, b = spans[i].e, start, end, k;
+        if (w->in_context[a] && w->in_context[b]) {   /* align_to_words: the words holding the first / last token */
+            while (a > 0 && !w->word_start[a] && w->in_context[a - 1]) a--;
+            while (b + 1 < n && w->in_context[b + 1] && !w->word_start[b + 1]) b++;
+            start = w->offsets[2 * a];
+            end = w->offsets[2 * b + 1];
+        } else {   /* a token outside the context ([CLS]): no word, HF keeps its offsets (0, 0) */
+            start = w->in_context[a] ? w->offsets[2 * a] : 0;
+            end = w->in_context[b] ? w->offsets[2 * b + 1] : 0;
+        }
+        for (k = 0; k < st->n; k++)
+            if (albert__same_answer(context, st->answers[k].start, st->answers[k].end, start, end)) break;
+        if (k < st->n) {
+            st->answers[k].score = (float)((double)st->answers[k].score + spans[i].score);
+            continue;
+        }
+        if (st->n == st->capacity) {
+            int32_t cap = st->capacity ? 2 * st->capacity : 64;
+            albert_answer *grown = (albert_answer *)ALBERT_MALLOC(sizeof(albert_answer) * (size_t)(cap + 1));
+            if (!grown) { ALBERT_FREE(p); ALBERT_FREE(spans); return ALBERT_ERR_MEMORY; }
+            if (st->n) memcpy(grown, st->answers, sizeof(albert_answer) * (size_t)st->n);
+            ALBERT_FREE(st->answers);
+            st->answers = grown;
+            st->capacity = cap;
+        }
+        st->answers[st->n].score = (float)spans[i].score;
+        st->answers[st->n].start = start;
+        st->answers[st->n].end = end;
+        st->n++;
+    }
+    ALBERT_FREE(p);
+    ALBERT_FREE(spans);
+    return ALBERT_OK;
+}
+
+/* The end of postprocess: the "no answer" (min_null_score, 0, 0) appended if asked, a stable sort by score
+   (Python's sorted, reverse=True), the first top_k. Returns how many were written to out. */
+static int32_t albert__qa_finish(albert__qa_state *st, int handle_impossible, int32_t top_k, albert_answer *out)
+{
+    int32_t i, j, n;
+    if (handle_impossible) {   /* the state always has room for one more (capacity + 1 allocated) */
+        if (!st->answers) {
+            if (top_k < 1) return 0;
+            out[0].score = (float)st->min_null;
+            out[0].start = out[0].end = 0;
+            return 1;
+        }
+        st->answers[st->n].score = (float)st->min_null;
+        st->answers[st->n].start = st->answers[st->n].end = 0;
+        st->n++;
+    }
+    for (i = 1; i < st->n; i++) {   /* stable insertion sort, descending */
+        albert_answer a = st->answers[i];
+        for (j = i; j > 0 && st->answers[j - 1].score < a.score; j--) st->answers[j] = st->answers[j - 1];
+        st->answers[j] = a;
+    }
+    n = st->n < top_k ? st->n : top_k;
+    for (i = 0; i < n; i++) out[i] = st->answers[i];
+    return n;
+}
+
+/* 1 if the piece starts a word: SentencePiece pieces that begin with U+2581, WordPiece pieces without "##". */
+static int albert__starts_word(const albert_model *m, int32_t id)
+{
+    int32_t len = 0;
+    const char *p = albert_token_piece(m, id, &len);
+    if (!p) return 1;
+    if (m->config.tokenizer == ALBERT_TOKENIZER_WORDPIECE) return !(len >= 2 && p[0] == '#' && p[1] == '#');
+    return len >= 3 && (unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x96 && (unsigned char)p[2] == 0x81;
+}
+
+ALBERT_DEF albert_result albert_qa(albert_context *ctx, albert_qa_job *job)
+{
+    const albert_model *m;
+    albert_tokens q, c;
+    albert__qa_state st;
+    albert_result r;
+    int32_t top_k, max_answer_len, max_seq_len, stride, nq, nc, budget, start, S, i, n_out;
+    int32_t *buf = NULL;
+    float *logits = NULL;
+    uint8_t *flags = NULL;
+    albert_answer *out = NULL;
+
+    if (!ctx) return ALBERT_ERR_ARGUMENT;
+    if (!job || !job->question || !job->context || !job->answers)
+        return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "job, question, context or answers is NULL");
+    m = ctx->model;
+    if ((r = albert__require_head(ctx, ALBERT_HEAD_QUESTION_ANSWERING, "question answering")) != ALBERT_OK) return r;
+    if (job->top_k < 0 || job->max_answer_len < 0 || job->max_seq_len < 0 || job->doc_stride < 0)
+        return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "negative top_k, max_answer_len, max_seq_len or doc_stride");
+    if (job->question_len == 0 || job->context_len == 0)
+        return albert__ctx_fail(ctx, ALBERT_ERR_EMPTY, "the question or the context is empty");
+    if (job->context_len > 0x7FFFFFFF) return albert__ctx_fail(ctx, ALBERT_ERR_TOO_LONG, "the context is too long");
+    top_k = job->top_k ? job->top_k : 1;
+    max_answer_len = job->max_answer_len ? job->max_answer_len : 15;
+    max_seq_len = job->max_seq_len ? job->max_seq_len : (albert__input_limit(ctx) < 384 ? albert__input_limit(ctx) : 384);
+    if (max_seq_len > albert__input_limit(ctx))
+        return albert__ctx_fail(ctx, ALBERT_ERR_TOO_LONG, "max_seq_len %ld is more than the model or context takes (%ld)",
+                                (long)max_seq_len, (long)albert__input_limit(ctx));
+    stride = job->doc_stride ? job->doc_stride : (max_seq_len / 2 < 128 ? max_seq_len / 2 : 128);
+
+    /* each text on its own: the ids of a pair are the two encodings with the specials around them */
+    if ((r = albert__tokenize_alloc(ctx, job->question, job->question_len, NULL, 0, 0, &q)) != ALBERT_OK) return r;
+    if ((r = albert__tokenize_alloc(ctx, job->context, job->context_len, NULL, 0, 0, &c)) != ALBERT_OK) {
+        ALBERT_FREE(q.ids);
+        return r;
+    }
+    nq = q.n_tokens - 2;
+    nc = c.n_tokens - 2;
+    budget = max_seq_len - nq - 3;   /* context tokens per window (HF truncation "only_second") */
+    memset(&st, 0, sizeof st);
+    st.min_null = 1000000.0;
+    if (nc <= 0) {
+        r = albert__ctx_fail(ctx, ALBERT_ERR_EMPTY, "the context has no tokens");
+        goto done;
+    }
+    if (budget <= 0) {
+        r = albert__ctx_fail(ctx, ALBERT_ERR_TOO_LONG, "the question takes %ld tokens: no room is left for the context "
+                             "in windows of max_seq_len %ld", (long)nq, (long)max_seq_len);
+        goto done;
+    }
+    if (nc > budget && stride >= budget) {
+        r = albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "doc_stride %ld must be smaller than the %ld context tokens a "
+                             "window holds", (long)stride, (long)budget);
+        goto done;
+    }
+    S = nq + 3 + (nc < budget ? nc : budget);
+    buf = (int32_t *)ALBERT_MALLOC(sizeof(int32_t) * 4 * (size_t)S);
+    logits = (float *)ALBERT_MALLOC(sizeof(float) * 2 * (size_t)S);
+    flags = (uint8_t *)ALBERT_MALLOC(3 * (size_t)S);
+    out = (albert_answer *)ALBERT_MALLOC(sizeof(albert_answer) * (size_t)top_k);
+    if (!buf || !logits || !flags || !out) { r = albert__ctx_fail(ctx, ALBERT_ERR_MEMORY, "out of memory"); goto done; }
+
+    /* windows as tokenizers' Encoding::truncate: starts 0, budget - stride, ...; until one reaches the end */
+    for (start = 0;; start += budget - stride) {
+        int32_t stop = start + budget < nc ? start + budget : nc, n = 0;
+        albert_tokens t;
+        albert__qa_window w;
+        memset(&t, 0, sizeof t);
+        t.ids = buf;
+        t.type_ids = buf + S;
+        t.offsets = buf + 2 * (size_t)S;
+        t.ids[n] = m->config.cls_id, t.type_ids[n++] = 0;
+        for (i = 0; i < nq; i++) t.ids[n] = q.ids[1 + i], t.type_ids[n++] = 0;
+        t.ids[n] = m->config.sep_id, t.type_ids[n++] = 0;
+        for (i = start; i < stop; i++) {
+            t.ids[n] = c.ids[1 + i];
+            t.type_ids[n] = 1;
+            t.offsets[2 * n] = c.offsets[2 * (1 + i)];
+            t.offsets[2 * n + 1] = c.offsets[2 * (1 + i) + 1];
+            n++;
+        }
+        t.ids[n] = m->config.sep_id, t.type_ids[n++] = 1;
+        t.n_tokens = n;
+        for (i = 0; i < n; i++) {
+            int ctx_token = i >= nq + 2 && i < n - 1;
+            flags[i] = (uint8_t)(ctx_token || t.ids[i] == m->config.cls_id);   /* p_mask 0 */
+            flags[S + i] = (uint8_t)ctx_token;
+            flags[2 * S + i] = (uint8_t)(ctx_token && (i == nq + 2 || albert__starts_word(m, t.ids[i])));
+        }
+        if ((r = albert__run_one(ctx, &t, NULL, logits)) != ALBERT_OK) goto done;
+        w.logits = logits;
+        w.offsets = t.offsets;
+        w.allowed = flags;
+        w.in_context = flags + S;
+        w.word_start = flags + 2 * S;
+        w.n = n;
+        if (albert__qa_window_add(&st, &w, job->context, top_k, max_answer_len, job->handle_impossible_answer) != ALBERT_OK) {
+            r = albert__ctx_fail(ctx, ALBERT_ERR_MEMORY, "out of memory");
+            goto done;
+        }
+        if (stop == nc) break;
+    }
+    n_out = albert__qa_finish(&st, job->handle_impossible_answer, top_k, out);
+    memcpy(job->answers, out, sizeof(albert_answer) * (size_t)n_out);
+    job->n_answers = n_out;
+    r = ALBERT_OK;
+done:
+    ALBERT_FREE(q.ids);
+    ALBERT_FREE(c.ids);
+    ALBERT_FREE(buf);
+    ALBERT_FREE(logits);
+    ALBERT_FREE(flags);
+    ALBERT_FREE(out);
+    ALBERT_FREE(st.answers);
+    return r;
+}
+
+/* ---------------------------------------------------------------- token classification */
+/* The label index's name, or "" when the file has none. */
+static const char *albert__label(const albert_model *m, int32_t label)
+{
+    const char *name = albert_label_name(m, label);
+    return name ? name : "";
+}
+
+/* get_tag: ("B", rest) for "B-...", ("I", rest) for "I-...", else ("I", the whole label). */
+static const char *albert__tag(const char *label, int *is_begin)
+{
+    *is_begin = label[0] == 'B' && label[1] == '-';
+    if ((label[0] == 'B' || label[0] == 'I') && label[1] == '-') return label + 2;
+    return label;
+}
+
+/* A finished group of the simple aggregation (group_sub_entities): its type is the first label after the first
+   "-" (HF: split("-", 1)[-1]), its score the mean of the tokens' scores. Dropped if the type is "O". */
+static int32_t albert__ner_emit(const albert_model *m, const albert_entity *first, int32_t last_token, int32_t end,
+                                double sum, int32_t members, albert_entity *out, int32_t count)
+{
+    const char *label = albert__label(m, first->label_id), *dash = strchr(label, '-');
+    if (dash) label = dash + 1;
+    if (strcmp(label, "O") == 0) return count;
+    out[count] = *first;
+    out[count].label = label;
+    out[count].score = (float)(sum / (double)members);
+    out[count].end = end;
+    out[count].n_tokens = last_token - first->first_token + 1;
+    return count + 1;
+}
+
+/* postprocess of the token-classification pipeline (none / simple) on one sequence's logits [n x N]: softmax per
+   token, special tokens skipped, argmax label (the first on ties) and its probability; simple: group_entities
+   (a token joins the group when its tag equals the previous token's and it is not a B-); entries labelled "O"
+   dropped. Writes at most n entities to out (probs: N floats of scratch); returns the count. */
+static int32_t albert__ner_decode(const albert_model *m, const float *logits, const int32_t *offsets,
+                                  const uint8_t *special, int32_t n, int aggregation, albert_entity *out,
+                                  float *probs)
+{
+    int32_t N = m->config.num_labels, i, j, count = 0, members = 0, last_label = 0, last_token = 0, end = 0;
+    albert_entity first;
+    double sum = 0.0;
+    memset(&first, 0, sizeof first);
+    for (i = 0; i < n; i++) {
+        albert_entity t;
+        int32_t best = 0;
+        if (special[i]) continue;
+        albert__softmax(logits + (size_t)i * N, N, probs);
+        for (j = 1; j < N; j++) if (probs[j] > probs[best]) best = j;
+        t.label = albert__label(m, best);
+        t.label_id = best;
+        t.score = probs[best];
+        t.start = offsets[2 * i];
+        t.end = offsets[2 * i + 1];
+        t.first_token = i;
+        t.n_tokens = 1;
+        if (aggregation == ALBERT_AGGREGATION_NONE) {
+            if (strcmp(t.label, "O") != 0) out[count++] = t;
+            continue;
+        }
+        if (members > 0) {
+            int begin, last_begin;
+            const char *tag = albert__tag(t.label, &begin);
+            if (!begin && strcmp(tag, albert__tag(albert__label(m, last_label), &last_begin)) == 0) {
+                sum += t.score;
+                members++;
+                last_label = best;
+                last_token = i;
+                end = t.end;
+                continue;
+            }
+            count = albert__ner_emit(m, &first, last_token, end, sum, members, out, count);
+        }
+        first = t;
+        sum = t.score;
+        members = 1;
+        last_label = best;
+        last_token = i;
+        end = t.end;
+    }
+    if (members > 0) count = albert__ner_emit(m, &first, last_token, end, sum, members, out, count);
+    return count;
+}
+
+ALBERT_DEF albert_result albert_ner(albert_context *ctx, albert_ner_job *job)
+{
+    const albert_model *m;
+    albert_tokens t;
+    albert_result r;
+    float *logits;
+    uint8_t *special;
+    albert_entity *found;
+    int32_t i, count, N;
+    if (!ctx) return ALBERT_ERR_ARGUMENT;
+    if (!job || !job->text || (job->capacity > 0 && !job->entities) || job->capacity < 0)
+        return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "job, text or entities is NULL");
+    if (job->aggregation != ALBERT_AGGREGATION_NONE && job->aggregation != ALBERT_AGGREGATION_SIMPLE)
+        return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "unknown aggregation %ld", (long)job->aggregation);
+    m = ctx->model;
+    if ((r = albert__require_head(ctx, ALBERT_HEAD_TOKEN_CLASSIFICATION, "token classification")) != ALBERT_OK) return r;
+    N = m->config.num_labels;
+    if ((r = albert__tokenize_alloc(ctx, job->text, job->text_len, NULL, 0, albert__input_limit(ctx), &t)) != ALBERT_OK)
+        return r;
+    logits = (float *)ALBERT_MALLOC(sizeof(float) * ((size_t)t.n_tokens * N + N));
+    special = (uint8_t *)ALBERT_MALLOC((size_t)t.n_tokens);
+    found = (albert_entity *)ALBERT_MALLOC(sizeof(albert_entity) * (size_t)t.n_tokens);
+    if (!logits || !special || !found) {
+        r = albert__ctx_fail(ctx, ALBERT_ERR_MEMORY, "out of memory");
+    } else if ((r = albert__run_one(ctx, &t, NULL, logits)) == ALBERT_OK) {
+        for (i = 0; i < t.n_tokens; i++) special[i] = t.offsets[2 * i] < 0;   /* [CLS], [SEP] */
+        count = albert__ner_decode(m, logits, t.offsets, special, t.n_tokens, job->aggregation, found,
+                                   logits + (size_t)t.n_tokens * N);
+        job->n_entities = count;
+        if (count > job->capacity) {
+            r = albert__ctx_fail(ctx, ALBERT_ERR_CAPACITY, "%ld entities, room for %ld", (long)count, (long)job->capacity);
+        } else if (count > 0) {
+            memcpy(job->entities, found, sizeof(albert_entity) * (size_t)count);
+        }
+    }
+    ALBERT_FREE(t.ids);
+    ALBERT_FREE(logits);
+    ALBERT_FREE(special);
+    ALBERT_FREE(found);
+    return r;
 }
 
 #endif /* ALBERT__IMPLEMENTED */

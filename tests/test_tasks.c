@@ -473,6 +473,473 @@ static void test_loader_checks_head_fields(void **state)
     }
 }
 
+/* ================================================================ decoding, against HF's pipelines */
+/* tests/data/tasks/qa_decode.txt and ner_decode.txt: written once by make_decode_expected.py (next to them), which
+   runs the post-processing of HF's question-answering / token-classification pipelines (their source, step by
+   step, numpy) on HF's golden logits with a synthetic token layout; here the same logits and layout go through
+   albert.h's decoding. Answers HF can list with score 0 (when fewer than top_k * 2 + 10 spans of a window score
+   above 0, numpy's argsort adds zero-score spans in no defined order) are not produced by albert.h: only the
+   answers with a score above 0 are compared. */
+
+static char *next_line(FILE *f, char *line, size_t cap)
+{
+    char *r = fgets(line, (int)cap, f);
+    if (r) line[strcspn(line, "\n")] = 0;
+    return r;
+}
+
+/* The QA model's logits for a golden case as [rows x S x 2]: HF's (golden) or this library's. */
+static float *qa_logits(albert_context *ctx, const char *gcase, int32_t S, int ours)
+{
+    size_t size, t, T;
+    float *start = (float *)read_case("qa", gcase, "start_logits", &size);
+    float *end = (float *)read_case("qa", gcase, "end_logits", NULL);
+    float *out;
+    T = size / sizeof(float);
+    out = (float *)malloc(sizeof(float) * 2 * T);
+    assert_non_null(out);
+    if (!ours) {
+        for (t = 0; t < T; t++) out[2 * t] = start[t], out[2 * t + 1] = end[t];
+    } else {
+        int32_t *ids = (int32_t *)read_case("qa", gcase, "input_ids", NULL);
+        int32_t *mask = (int32_t *)read_case("qa", gcase, "attention_mask", NULL);
+        int32_t *types = (int32_t *)read_case("qa", gcase, "token_type_ids", NULL);
+        albert_batch batch = {0};
+        albert_outputs o;
+        memset(&o, 0, sizeof o);
+        batch.batch_size = (int32_t)T / S;
+        batch.seq_len = S;
+        batch.input_ids = ids;
+        batch.attention_mask = mask;
+        batch.token_type_ids = types;
+        o.token_logits = out;
+        assert_int_equal(albert_encode_batch(ctx, &batch, &o), ALBERT_OK);
+        free(ids);
+        free(mask);
+        free(types);
+    }
+    free(start);
+    free(end);
+    return out;
+}
+
+static void test_qa_decoding_as_hf(void **state)
+{
+    albert_model *model = load_head("qa", 0);
+    albert_context *ctx;
+    char line[4096], context[1024];
+    int ours, n_cases = 0;
+    (void)state;
+    assert_int_equal(albert_context_create(model, NULL, &ctx), ALBERT_OK);
+    for (ours = 0; ours < 2; ours++) {
+        FILE *f = fopen("data/tasks/qa_decode.txt", "r");
+        assert_non_null(f);
+        context[0] = 0;
+        while (next_line(f, line, sizeof line)) {
+            char name[64];
+            int top_k, mal, imp, n_windows, w, n_expected = 0, k;
+            albert__qa_state st;
+            albert_answer got[64], expected[64];
+            double worst = 0.0;
+            if (strncmp(line, "context ", 8) == 0) {
+                size_t len = strlen(line + 8);
+                assert_true(len < sizeof context);
+                memcpy(context, line + 8, len + 1);
+                continue;
+            }
+            if (strncmp(line, "case ", 5) != 0) continue;
+            assert_int_equal(sscanf(line, "case %63s %d %d %d %d", name, &top_k, &mal, &imp, &n_windows), 5);
+            memset(&st, 0, sizeof st);
+            st.min_null = 1000000.0;
+            for (w = 0; w < n_windows; w++) {
+                char gcase[64];
+                int row, n, i, S;
+                float *logits;
+                int32_t offsets[2 * 64];
+                uint8_t allowed[64], in_context[64], word_start[64];
+                albert__qa_window win;
+                assert_non_null(next_line(f, line, sizeof line));
+                assert_int_equal(sscanf(line, "window %63s %d %d", gcase, &row, &n), 3);
+                S = strcmp(gcase, "b1_maxpos") == 0 ? 40 : 12;
+                for (i = 0; i < n; i++) {
+                    int idx, a, c, ws, s0, s1;
+                    assert_non_null(next_line(f, line, sizeof line));
+                    assert_int_equal(sscanf(line, "tok %d %d %d %d %d %d", &idx, &a, &c, &ws, &s0, &s1), 6);
+                    allowed[i] = (uint8_t)a, in_context[i] = (uint8_t)c, word_start[i] = (uint8_t)ws;
+                    offsets[2 * i] = s0, offsets[2 * i + 1] = s1;
+                }
+                logits = qa_logits(ctx, gcase, S, ours);
+                win.logits = logits + (size_t)row * S * 2;
+                win.offsets = offsets;
+                win.allowed = allowed;
+                win.in_context = in_context;
+                win.word_start = word_start;
+                win.n = n;
+                assert_int_equal(albert__qa_window_add(&st, &win, context, top_k, mal, imp), ALBERT_OK);
+                free(logits);
+            }
+            while (next_line(f, line, sizeof line) && strcmp(line, "end") != 0) {
+                float score;
+                int a, b;
+                assert_int_equal(sscanf(line, "answer %f %d %d", &score, &a, &b), 3);
+                if (!(score > 0.0f)) continue;   /* see above */
+                expected[n_expected].score = score, expected[n_expected].start = a, expected[n_expected].end = b;
+                n_expected++;
+            }
+            k = albert__qa_finish(&st, imp, top_k, got);
+            free(st.answers);
+            while (k > 0 && !(got[k - 1].score > 0.0f)) k--;
+            assert_int_equal(k, n_expected);
+            for (k = 0; k < n_expected; k++) {
+                double d = fabs((double)got[k].score - expected[k].score);
+                if (d > worst) worst = d;
+                assert_int_equal(got[k].start, expected[k].start);
+                assert_int_equal(got[k].end, expected[k].end);
+                assert_true(d <= (ours ? 1e-5 : 1e-6));
+            }
+            printf("# qa %s top_k %d max_answer_len %d impossible %d (%s logits): %d answers, max score error %.1e\n",
+                   name, top_k, mal, imp, ours ? "albert.h" : "HF", n_expected, worst);
+            n_cases++;
+        }
+        fclose(f);
+    }
+    assert_int_equal(n_cases, 16);
+    albert_context_free(ctx);
+    albert_model_free(model);
+}
+
+static void test_ner_decoding_as_hf(void **state)
+{
+    albert_model *model = load_head("tokcls", 0);
+    FILE *f = fopen("data/tasks/ner_decode.txt", "r");
+    char line[4096];
+    int n_cases = 0;
+    (void)state;
+    assert_non_null(f);
+    while (next_line(f, line, sizeof line)) {
+        char gcase[64], agg[16];
+        int row, n, i, count, k = 0, S;
+        float logits[64 * 5], probs[5], *golden = NULL;
+        int32_t offsets[2 * 64];
+        uint8_t special[64];
+        albert_entity got[64];
+        double worst = 0.0;
+        if (strncmp(line, "case ", 5) != 0) continue;
+        assert_int_equal(sscanf(line, "case %63s %d %15s %d", gcase, &row, agg, &n), 4);
+        S = strcmp(gcase, "b3_pad") == 0 ? 12 : 40;
+        if (strcmp(gcase, "mixed") != 0) golden = (float *)read_case("tokcls", gcase, "logits", NULL);
+        for (i = 0; i < n; i++) {
+            int idx, sp, s0, s1;
+            assert_non_null(next_line(f, line, sizeof line));
+            assert_int_equal(sscanf(line, "tok %d %d %d %d", &idx, &sp, &s0, &s1), 4);
+            special[i] = (uint8_t)sp, offsets[2 * i] = s0, offsets[2 * i + 1] = s1;
+            if (golden) {
+                memcpy(logits + 5 * i, golden + ((size_t)row * S + i) * 5, sizeof(float) * 5);
+            } else {
+                assert_non_null(next_line(f, line, sizeof line));
+                assert_int_equal(sscanf(line, "logit %d %f %f %f %f %f", &idx, logits + 5 * i, logits + 5 * i + 1,
+                                        logits + 5 * i + 2, logits + 5 * i + 3, logits + 5 * i + 4), 6);
+            }
+        }
+        free(golden);
+        count = albert__ner_decode(model, logits, offsets, special, n,
+                                   strcmp(agg, "simple") == 0 ? ALBERT_AGGREGATION_SIMPLE : ALBERT_AGGREGATION_NONE,
+                                   got, probs);
+        while (next_line(f, line, sizeof line) && strcmp(line, "end") != 0) {
+            char label[32];
+            float score;
+            int s0, s1, first, tokens;
+            double d;
+            assert_int_equal(sscanf(line, "entity %31s %f %d %d %d %d", label, &score, &s0, &s1, &first, &tokens), 6);
+            assert_true(k < count);
+            assert_string_equal(got[k].label, label);
+            d = fabs((double)got[k].score - score);
+            if (d > worst) worst = d;
+            assert_true(d <= 1e-6);
+            assert_int_equal(got[k].start, s0);
+            assert_int_equal(got[k].end, s1);
+            assert_int_equal(got[k].first_token, first);
+            assert_int_equal(got[k].n_tokens, tokens);
+            k++;
+        }
+        assert_int_equal(k, count);
+        printf("# ner %s row %d %s: %d entities, max score error %.1e\n", gcase, row, agg, count, worst);
+        n_cases++;
+    }
+    fclose(f);
+    assert_int_equal(n_cases, 10);
+    albert_model_free(model);
+}
+
+/* ================================================================ the task functions on text */
+/* The golden models with a small WordPiece vocabulary (tests/data/tasks/vocab.txt, 110 entries = their V). */
+static albert_model *load_with_vocab(const char *head)
+{
+    char src[256], out[512], command[2048];
+    const char *converter = getenv("ALBERT_CONVERT");
+    albert_model *model = NULL;
+    albert_error err;
+    if (!converter || !*converter) converter = "../build/albert-convert";
+    snprintf(src, sizeof src, "data/tasks/%s", head);
+    snprintf(out, sizeof out, "%s/%s-vocab.albert", work_dir, head);
+    snprintf(command, sizeof command, "'%s' -q --vocab data/tasks/vocab.txt '%s' '%s'", converter, src, out);
+    assert_int_equal(system(command), 0);
+    if (albert_model_load(out, &model, &err) != ALBERT_OK) fail_msg("%s", err.message);
+    return model;
+}
+
+static const char long_context[] =
+    "Mary lives in Paris, the capital of France. John lives in London, the capital of England. "
+    "The river in Paris is the Seine. ALBERT is a lite BERT: the model shares its layers, it has few parameters "
+    "and it reads text fast. Berlin is the capital of Germany.";
+
+static void test_qa_on_text(void **state)
+{
+    albert_model *model = load_with_vocab("qa");
+    albert_context *ctx;
+    albert_qa_job job;
+    albert_answer answers[5];
+    albert_tokens t;
+    int32_t i;
+    (void)state;
+    assert_int_equal(albert_context_create(model, NULL, &ctx), ALBERT_OK);
+    memset(&t, 0, sizeof t);
+    assert_int_equal(albert_tokenize(model, long_context, strlen(long_context), NULL, 0, 0, &t), ALBERT_ERR_CAPACITY);
+    assert_true(t.n_tokens - 2 > 31 + 11 * 2);   /* 58 context tokens: windows of 31 (6-token question) every 11 */
+    memset(&job, 0, sizeof job);
+    job.question = "where does mary live?";
+    job.question_len = strlen(job.question);
+    job.context = long_context;
+    job.context_len = strlen(long_context);
+    job.top_k = 5;
+    job.answers = answers;
+    assert_int_equal(albert_qa(ctx, &job), ALBERT_OK);
+    assert_int_equal(job.n_answers, 5);
+    for (i = 0; i < job.n_answers; i++) {
+        const albert_answer *a = &answers[i];
+        printf("# answer %d: %.4f [%d, %d) \"%.*s\"\n", i, (double)a->score, a->start, a->end, a->end - a->start,
+               long_context + a->start);
+        assert_true(a->score > 0.0f && a->score <= 4.0f);   /* one probability per window at most */
+        assert_true(a->start >= 0 && a->start < a->end && a->end <= (int32_t)job.context_len);
+        if (i) assert_true(answers[i - 1].score >= a->score);
+        /* whole words (align_to_words): a word starts after a space / at the start, ends before a space or
+           punctuation */
+        assert_true(a->start == 0 || long_context[a->start - 1] == ' ');
+    }
+    /* the default: one answer (HF ranks top_k * 2 + 10 spans per window before merging equal texts, so the best
+       of top_k 1 need not be the first of top_k 5) */
+    job.top_k = 0;
+    assert_int_equal(albert_qa(ctx, &job), ALBERT_OK);
+    assert_int_equal(job.n_answers, 1);
+    assert_true(answers[0].score > 0.0f && answers[0].start < answers[0].end);
+    albert_context_free(ctx);
+    albert_model_free(model);
+}
+
+/* A question that leaves no room for the context in a window; a stride that does not move the window: clear
+   errors, nothing written. */
+static void test_qa_refusals(void **state)
+{
+    albert_model *model = load_with_vocab("qa");
+    albert_context *ctx;
+    albert_qa_job job;
+    albert_answer answers[2];
+    char question[512] = "";
+    int i;
+    (void)state;
+    assert_int_equal(albert_context_create(model, NULL, &ctx), ALBERT_OK);
+    for (i = 0; i < 37; i++) strcat(question, "paris ");   /* 37 tokens + [CLS] [SEP] [SEP] = 40 */
+    memset(&job, 0, sizeof job);
+    memset(answers, 0x5A, sizeof answers);
+    job.question = question;
+    job.question_len = strlen(question);
+    job.context = long_context;
+    job.context_len = strlen(long_context);
+    job.answers = answers;
+    job.n_answers = -7;
+    assert_int_equal(albert_qa(ctx, &job), ALBERT_ERR_TOO_LONG);
+    printf("# %s\n", albert_context_last_error(ctx));
+    assert_non_null(strstr(albert_context_last_error(ctx), "no room is left for the context"));
+    assert_int_equal(job.n_answers, -7);
+    for (i = 0; i < (int)sizeof answers; i++) assert_int_equal(((unsigned char *)answers)[i], 0x5A);
+    job.question = "where is paris?";
+    job.question_len = strlen(job.question);
+    job.doc_stride = 40 - 4 - 3;   /* = the context tokens per window ("where is paris ?": 4 tokens) */
+    assert_int_equal(albert_qa(ctx, &job), ALBERT_ERR_ARGUMENT);
+    printf("# %s\n", albert_context_last_error(ctx));
+    assert_non_null(strstr(albert_context_last_error(ctx), "doc_stride 33 must be smaller"));
+    assert_int_equal(job.n_answers, -7);
+    job.doc_stride = 0;
+    job.context_len = 0;
+    assert_int_equal(albert_qa(ctx, &job), ALBERT_ERR_EMPTY);
+    job.context_len = strlen(long_context);
+    job.max_seq_len = 41;
+    assert_int_equal(albert_qa(ctx, &job), ALBERT_ERR_TOO_LONG);
+    assert_int_equal(job.n_answers, -7);
+    albert_context_free(ctx);
+    albert_model_free(model);
+}
+
+static void test_ner_on_text(void **state)
+{
+    static const char text[] = "John went home to London yesterday, Mary lives in Berlin.";
+    albert_model *model = load_with_vocab("tokcls");
+    albert_context *ctx;
+    albert_ner_job job;
+    albert_entity entities[64];
+    albert_tokens t;
+    int32_t ids[64], types[64], offsets[128], i;
+    (void)state;
+    assert_int_equal(albert_context_create(model, NULL, &ctx), ALBERT_OK);
+    memset(&t, 0, sizeof t);
+    t.ids = ids, t.type_ids = types, t.offsets = offsets, t.capacity = 64;
+    assert_int_equal(albert_tokenize(model, text, strlen(text), NULL, 0, 0, &t), ALBERT_OK);
+    memset(&job, 0, sizeof job);
+    job.text = text;
+    job.text_len = strlen(text);
+    job.entities = entities;
+    job.capacity = 64;
+    assert_int_equal(albert_ner(ctx, &job), ALBERT_OK);
+    assert_true(job.n_entities > 0 && job.n_entities <= t.n_tokens - 2);
+    for (i = 0; i < job.n_entities; i++) {   /* none: one token each, at its offsets */
+        const albert_entity *e = &entities[i];
+        assert_int_equal(e->n_tokens, 1);
+        assert_true(e->first_token >= 1 && e->first_token < t.n_tokens - 1);
+        assert_int_equal(e->start, offsets[2 * e->first_token]);
+        assert_int_equal(e->end, offsets[2 * e->first_token + 1]);
+        assert_string_equal(e->label, albert_label_name(model, e->label_id));
+        assert_string_not_equal(e->label, "O");
+    }
+    job.aggregation = ALBERT_AGGREGATION_SIMPLE;
+    assert_int_equal(albert_ner(ctx, &job), ALBERT_OK);
+    for (i = 0; i < job.n_entities; i++) {
+        const albert_entity *e = &entities[i];
+        printf("# entity %s %.4f [%d, %d) \"%.*s\"\n", e->label, (double)e->score, e->start, e->end, e->end - e->start,
+               text + e->start);
+        assert_true(e->label[0] != 0 && strchr("BI", e->label[0]) == NULL);   /* the type, no B-/I- */
+        assert_int_equal(e->start, offsets[2 * e->first_token]);
+        assert_int_equal(e->end, offsets[2 * (e->first_token + e->n_tokens - 1) + 1]);
+    }
+    /* too small a buffer: the count needed, nothing written */
+    memset(entities, 0x5A, sizeof entities);
+    job.capacity = 0;
+    assert_int_equal(albert_ner(ctx, &job), ALBERT_ERR_CAPACITY);
+    assert_true(job.n_entities > 0);
+    assert_int_equal(((unsigned char *)entities)[0], 0x5A);
+    /* another head: refused */
+    job.capacity = 64;
+    {
+        albert_model *qa = load_with_vocab("qa");
+        albert_context *qctx;
+        assert_int_equal(albert_context_create(qa, NULL, &qctx), ALBERT_OK);
+        assert_int_equal(albert_ner(qctx, &job), ALBERT_ERR_NO_HEAD);
+        albert_context_free(qctx);
+        albert_model_free(qa);
+    }
+    albert_context_free(ctx);
+    albert_model_free(model);
+}
+
+static void test_choose_on_text(void **state)
+{
+    static const char *const choices[] = {"paris", "the capital of england is london", "berlin"};
+    albert_model *model = load_with_vocab("mc");
+    albert_context *ctx;
+    albert_choice_job job;
+    float logits[3], probs[3], sum = 0.0f;
+    int32_t i;
+    (void)state;
+    assert_int_equal(albert_context_create(model, NULL, &ctx), ALBERT_OK);
+    memset(&job, 0, sizeof job);
+    job.prompt = "what is the capital of france?";
+    job.prompt_len = strlen(job.prompt);
+    job.choices = choices;
+    job.n_choices = 3;
+    job.logits = logits;
+    job.probs = probs;
+    assert_int_equal(albert_choose(ctx, &job), ALBERT_OK);
+    for (i = 0; i < 3; i++) {   /* each choice's logit = the head on "[CLS] prompt [SEP] choice [SEP]" */
+        int32_t ids[64], types[64];
+        albert_tokens t;
+        albert_batch b = {0};
+        albert_outputs o;
+        float expected;
+        memset(&t, 0, sizeof t);
+        t.ids = ids, t.type_ids = types, t.capacity = 64;
+        assert_int_equal(albert_tokenize(model, job.prompt, job.prompt_len, choices[i], strlen(choices[i]), 0, &t),
+                         ALBERT_OK);
+        memset(&o, 0, sizeof o);
+        b.batch_size = 1, b.seq_len = t.n_tokens, b.input_ids = ids, b.token_type_ids = types;
+        o.class_logits = &expected;
+        assert_int_equal(albert_encode_batch(ctx, &b, &o), ALBERT_OK);
+        assert_true(fabs((double)logits[i] - expected) <= 1e-6);
+        sum += probs[i];
+    }
+    assert_true(fabs((double)sum - 1.0) <= 1e-6);
+    /* no choices: a clear error, nothing written */
+    logits[0] = 12345.0f;
+    job.n_choices = 0;
+    assert_int_equal(albert_choose(ctx, &job), ALBERT_ERR_EMPTY);
+    printf("# %s\n", albert_context_last_error(ctx));
+    assert_non_null(strstr(albert_context_last_error(ctx), "at least one choice"));
+    assert_true(logits[0] == 12345.0f);
+    albert_context_free(ctx);
+    albert_model_free(model);
+}
+
+/* The text-classification pipeline's function: softmax for 3 labels, raw for regression, sigmoid for one label
+   without a problem type; text pairs. */
+static void test_classify_on_text(void **state)
+{
+    albert_model *model = load_with_vocab("seqcls"), *reg = load_with_vocab("seqreg");
+    albert_context *ctx, *rctx;
+    albert_classify_job job;
+    float logits[3], scores[3];
+    double sum = 0.0, mx = -1e30;
+    int32_t i;
+    (void)state;
+    assert_int_equal(albert_context_create(model, NULL, &ctx), ALBERT_OK);
+    assert_int_equal(albert_context_create(reg, NULL, &rctx), ALBERT_OK);
+    memset(&job, 0, sizeof job);
+    job.text = "mary lives in paris.";
+    job.text_len = strlen(job.text);
+    job.pair = "paris is the capital of france.";
+    job.pair_len = strlen(job.pair);
+    job.logits = logits;
+    job.scores = scores;
+    assert_int_equal(albert_classify(ctx, &job), ALBERT_OK);
+    assert_string_equal(job.function, "softmax");
+    for (i = 0; i < 3; i++) if (logits[i] > mx) mx = logits[i];
+    for (i = 0; i < 3; i++) sum += exp((double)logits[i] - mx);
+    for (i = 0; i < 3; i++) assert_true(fabs(exp((double)logits[i] - mx) / sum - scores[i]) <= 1e-6);
+    assert_int_equal(albert_classify(rctx, &job), ALBERT_OK);
+    assert_string_equal(job.function, "none");
+    assert_true(scores[0] == logits[0]);
+    albert_context_free(rctx);
+    albert_model_free(reg);
+    {   /* one label, no problem_type: sigmoid */
+        char dir[512], out[512], command[2048];
+        const char *converter = getenv("ALBERT_CONVERT");
+        albert_error err;
+        if (!converter || !*converter) converter = "../build/albert-convert";
+        copy_head("seqreg", "one-label", dir, sizeof dir);
+        edit_file(dir, "config.json", "\"problem_type\": \"regression\",", "");
+        snprintf(out, sizeof out, "%s/one-label.albert", work_dir);
+        snprintf(command, sizeof command, "'%s' -q --vocab data/tasks/vocab.txt '%s' '%s'", converter, dir, out);
+        assert_int_equal(system(command), 0);
+        assert_int_equal(albert_model_load(out, &reg, &err), ALBERT_OK);
+        assert_int_equal(albert_model_config(reg)->problem_type, ALBERT_PROBLEM_UNSPECIFIED);
+        assert_int_equal(albert_context_create(reg, NULL, &rctx), ALBERT_OK);
+        assert_int_equal(albert_classify(rctx, &job), ALBERT_OK);
+        assert_string_equal(job.function, "sigmoid");
+        assert_true(fabs(1.0 / (1.0 + exp(-(double)logits[0])) - scores[0]) <= 1e-6);
+        albert_context_free(rctx);
+        albert_model_free(reg);
+    }
+    albert_context_free(ctx);
+    albert_model_free(model);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +954,13 @@ int main(void)
         cmocka_unit_test(test_refuse_unknown_or_ambiguous_head),
         cmocka_unit_test(test_head_from_tensors),
         cmocka_unit_test(test_loader_checks_head_fields),
+        cmocka_unit_test(test_qa_decoding_as_hf),
+        cmocka_unit_test(test_ner_decoding_as_hf),
+        cmocka_unit_test(test_qa_on_text),
+        cmocka_unit_test(test_qa_refusals),
+        cmocka_unit_test(test_ner_on_text),
+        cmocka_unit_test(test_choose_on_text),
+        cmocka_unit_test(test_classify_on_text),
     };
     return cmocka_run_group_tests(tests, make_work_dir, remove_work_dir);
 }
