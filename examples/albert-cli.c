@@ -7,7 +7,11 @@
      albert-cli search MODEL QUERY FILE [--top K]        FILE's lines ranked by cosine similarity to QUERY
      albert-cli fill-mask MODEL TEXT [--top K]
      albert-cli sop MODEL TEXT_A TEXT_B
-     albert-cli classify MODEL TEXT
+     albert-cli classify MODEL TEXT [PAIR] [--json]
+     albert-cli qa MODEL QUESTION CONTEXT [--top K] [--json]
+     albert-cli ner MODEL TEXT [--aggregation none|simple] [--json]
+     albert-cli choose MODEL PROMPT CHOICE... [--json]
+     albert-cli logits MODEL --ids IDS [--type-ids IDS] --out FILE    (--ids once per choice for multiple choice)
 
    `albert-cli COMMAND --help` describes each command. Exit status: 0 success, 1 a failure (file, model, input),
    2 a usage error (unknown option, bad or repeated value, wrong number of arguments).
@@ -365,6 +369,8 @@ static int finish_stdout(void)
 
 /* ================================================================ info */
 
+static const char *head_name(albert_head head);
+
 static int cmd_info(int argc, char **argv)
 {
     const char *pos[1];
@@ -393,6 +399,13 @@ static int cmd_info(int argc, char **argv)
         printf("heads pooler=%s masked-lm=%s sentence-order=%s classifier=%s", k->has_pooler ? "yes" : "no",
                k->has_mlm ? "yes" : "no", k->has_sop ? "yes" : "no", k->has_classifier ? "yes" : "no");
         if (k->has_classifier) printf(" (%ld labels)", (long)k->num_labels);
+        printf("\n");
+        printf("task head %s", head_name(k->head));
+        if (k->head == ALBERT_HEAD_SEQUENCE_CLASSIFICATION)
+            printf(" (problem type %s)", k->problem_type == ALBERT_PROBLEM_REGRESSION     ? "regression"
+                                         : k->problem_type == ALBERT_PROBLEM_SINGLE_LABEL ? "single_label"
+                                         : k->problem_type == ALBERT_PROBLEM_MULTI_LABEL  ? "multi_label"
+                                                                                          : "unspecified");
         printf("\n");
     }
     printf("tokenizer %s\n", k->tokenizer == ALBERT_TOKENIZER_SENTENCEPIECE ? "sentencepiece"
@@ -510,13 +523,13 @@ static int cmd_encode(int argc, char **argv)
 {
     const char *pos[1], *ids_arg = NULL, *types_arg = NULL, *text_arg = NULL, *pair_arg = NULL, *file = NULL,
                        *pair_file = NULL, *out_path = NULL;
-    int layer = -1, pooled = 0, threads = 0, max_tokens = 0, n = 0, i, j, rc = 1, H;
+    int layer = -1, pooled = 0, sentence = 0, threads = 0, max_tokens = 0, n = 0, i, j, rc = 1, H;
     cli_option opts[] = { OPT_STR_("--ids", &ids_arg),         OPT_STR_("--type-ids", &types_arg),
                           OPT_STR_("--text", &text_arg),       OPT_STR_("--text-pair", &pair_arg),
                           OPT_STR_("--file", &file),           OPT_STR_("--pair-file", &pair_file),
                           OPT_INT_("--layer", -1000000, 1000000, &layer), OPT_FLAG_("--pooled", &pooled),
                           OPT_STR_("--out", &out_path),        OPT_INT_("--threads", 0, 256, &threads),
-                          OPT_INT_("--max-tokens", 0, INT32_MAX, &max_tokens) };
+                          OPT_INT_("--max-tokens", 0, INT32_MAX, &max_tokens), OPT_FLAG_("--sentence", &sentence) };
     cli_command cmd = { "encode",
                         "usage: albert-cli encode MODEL (--ids IDS [--type-ids IDS] | --text TEXT | --file PATH)\n"
                         "                         [--text-pair TEXT | --pair-file PATH] [--layer K] [--pooled]\n"
@@ -534,10 +547,13 @@ static int cmd_encode(int argc, char **argv)
                         "  --layer K           which layer: 0 = the embeddings after the E->H projection, 1..L after\n"
                         "                      layer k, negative from the end (-1 = last, the default; -L-1 = 0)\n"
                         "  --pooled            also print the pooler output (tanh(W h[CLS] + b), as HF's pooler_output)\n"
+                        "  --sentence          print (or --out: write) only the sentence vector [H] of the model file's\n"
+                        "                      default pooling (sentence-transformers' pooling / normalization; mean\n"
+                        "                      over the tokens when the file says nothing), of the last layer\n"
                         "  --out FILE          write raw little-endian float32 instead of text: the [tokens x H] hidden\n"
                         "                      states row-major, then (with --pooled) the H pooled values\n"
                         "  --threads N         worker threads (0 = one per online core, the default)\n",
-                        opts, 11, pos, 1, 1, 0 };
+                        opts, 12, pos, 1, 1, 0 };
     int32_t *ids = NULL, *types = NULL;
     float *hidden = NULL, *pool = NULL;
     text_buf text = { NULL, 0 }, pair = { NULL, 0 };
@@ -601,11 +617,29 @@ static int cmd_encode(int argc, char **argv)
     outs.layer = layer;
     outs.hidden = hidden;
     outs.pooled = pooled ? pool : NULL;
+    if (sentence) {   /* the model file's default sentence vector instead of the hidden states */
+        if (pooled || layer != -1) {
+            fprintf(stderr, CLI_NAME " encode: --sentence takes no --pooled and no --layer\n");
+            rc = 2;
+            goto done;
+        }
+        outs.hidden = NULL;
+        outs.sentence = pool;
+        outs.pooling = ALBERT_POOLING_DEFAULT;
+    }
     if (albert_encode_batch(c.ctx, &batch, &outs) != ALBERT_OK) {
         fprintf(stderr, CLI_NAME ": %s\n", albert_context_last_error(c.ctx));
         goto done;
     }
-    if (out_path) {
+    if (sentence) {
+        if (out_path) {
+            rc = write_floats(out_path, pool, (size_t)H, NULL, 0);
+        } else {
+            for (j = 0; j < H; j++) printf(j ? " %.6g" : "%.6g", (double)pool[j]);
+            printf("\n");
+            rc = finish_stdout();
+        }
+    } else if (out_path) {
         rc = write_floats(out_path, hidden, (size_t)n * (size_t)H, pooled ? pool : NULL, (size_t)H);
     } else {
         for (i = 0; i < n; i++) {
@@ -790,40 +824,454 @@ done:
     return rc;
 }
 
+/* ================================================================ tasks: classify, qa, ner, choose, logits */
+
+/* s[0..n) as a JSON string. */
+static void json_string(const char *s, size_t n)
+{
+    size_t i;
+    putchar('"');
+    for (i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\') printf("\\%c", ch);
+        else if (ch == '\n') printf("\\n");
+        else if (ch == '\t') printf("\\t");
+        else if (ch == '\r') printf("\\r");
+        else if (ch < 0x20) printf("\\u%04x", ch);
+        else putchar(ch);
+    }
+    putchar('"');
+}
+
+static const char *head_name(albert_head head)
+{
+    switch (head) {
+    case ALBERT_HEAD_NONE: return "none";
+    case ALBERT_HEAD_SEQUENCE_CLASSIFICATION: return "sequence classification";
+    case ALBERT_HEAD_TOKEN_CLASSIFICATION: return "token classification";
+    case ALBERT_HEAD_QUESTION_ANSWERING: return "question answering";
+    case ALBERT_HEAD_MULTIPLE_CHOICE: return "multiple choice";
+    }
+    return "?";
+}
+
+/* Loads the model with a context; the task head `want` and a tokenizer are required. 0, or 1 with a message. */
+static int open_task_model(cli *c, const char *path, int threads, albert_head want)
+{
+    if (open_model(c, path, threads, 1)) return 1;
+    if (c->config->head != want) {
+        fprintf(stderr, CLI_NAME ": %s has no %s head (its head: %s)\n", path, head_name(want), head_name(c->config->head));
+        close_model(c);
+        return 1;
+    }
+    if (c->config->tokenizer == ALBERT_TOKENIZER_NONE) {
+        fprintf(stderr, CLI_NAME ": %s has no tokenizer\n", path);
+        close_model(c);
+        return 1;
+    }
+    return 0;
+}
+
 static int cmd_classify(int argc, char **argv)
 {
-    const char *pos[2], *file = NULL;
-    int threads = 0, n, i, rc;
-    cli_option opts[] = { OPT_STR_("--file", &file), OPT_INT_("--threads", 0, 256, &threads) };
+    const char *pos[3], *file = NULL, *pair_file = NULL;
+    int threads = 0, json = 0, i, rc;
+    cli_option opts[] = { OPT_STR_("--file", &file), OPT_STR_("--pair-file", &pair_file),
+                          OPT_FLAG_("--json", &json), OPT_INT_("--threads", 0, 256, &threads) };
     cli_command cmd = { "classify",
-                        "usage: albert-cli classify MODEL (TEXT|-|--file PATH) [--threads N]\n"
+                        "usage: albert-cli classify MODEL (TEXT|-|--file PATH) [PAIR|--pair-file PATH] [--json]\n"
+                        "                           [--threads N]\n"
                         "\n"
-                        "The classifier head's probabilities (softmax of the logits) with the label names.\n",
-                        opts, 2, pos, 1, 2, 0 };
-    int32_t *ids = NULL, *types = NULL;
-    float *logits = NULL;
-    text_buf text;
+                        "The sequence classifier's scores for TEXT (or the pair TEXT, PAIR: NLI, paraphrase, ...), as\n"
+                        "HF's text-classification pipeline: softmax of the logits, or sigmoid (multi_label, or one label\n"
+                        "without a problem_type), or the raw value (regression); best label first.\n"
+                        "  --json     [{\"label\": ..., \"score\": ..., \"logit\": ...}, ...] and the function applied\n",
+                        opts, 4, pos, 1, 3, 0 };
+    float *logits = NULL, *scores = NULL;
+    int *order = NULL;
+    text_buf text, pair = { NULL, 0 };
+    albert_classify_job job;
     cli c;
+    const char *arg_text = NULL, *arg_pair = NULL;
     PARSE_OR_RETURN(cmd, argc, argv);
-    if ((rc = take_text("classify", "text", cmd.n_positional == 2 ? pos[1] : NULL, file, &text)) != 0) return rc;
-    if (open_and_tokenize(&c, pos[0], threads, &text, NULL, &ids, &types, &n)) { free(text.data); return 1; }
-    rc = 1;
-    if (!c.config->has_classifier) { fprintf(stderr, CLI_NAME ": %s has no classifier head\n", pos[0]); goto done; }
-    logits = (float *)malloc(sizeof(float) * (size_t)c.config->num_labels);
-    if (!logits) { fprintf(stderr, CLI_NAME ": out of memory\n"); goto done; }
-    if (run_heads(&c, ids, types, n, NULL, NULL, logits)) goto done;
-    softmax(logits, c.config->num_labels);
-    for (i = 0; i < c.config->num_labels; i++) {
-        const char *label = albert_label_name(c.model, i);
-        printf("%8.5f  %s\n", (double)logits[i], label ? label : "?");
+    if (cmd.n_positional >= 2) { if (file) arg_pair = pos[1]; else arg_text = pos[1]; }
+    if (cmd.n_positional == 3) {
+        if (file || pair_file) { fprintf(stderr, CLI_NAME " classify: too many texts\n"); return 2; }
+        arg_pair = pos[2];
     }
+    if (arg_pair && pair_file) { fprintf(stderr, CLI_NAME " classify: give PAIR or --pair-file, not both\n"); return 2; }
+    if ((rc = take_text("classify", "text", arg_text, file, &text)) != 0) return rc;
+    if ((arg_pair || pair_file) && (rc = take_text("classify", "pair", arg_pair, pair_file, &pair)) != 0) {
+        free(text.data);
+        return rc;
+    }
+    rc = 1;
+    if (open_task_model(&c, pos[0], threads, ALBERT_HEAD_SEQUENCE_CLASSIFICATION)) goto early;
+    logits = (float *)malloc(sizeof(float) * (size_t)c.config->num_labels);
+    scores = (float *)malloc(sizeof(float) * (size_t)c.config->num_labels);
+    order = (int *)malloc(sizeof(int) * (size_t)c.config->num_labels);
+    if (!logits || !scores || !order) { fprintf(stderr, CLI_NAME ": out of memory\n"); goto done; }
+    memset(&job, 0, sizeof job);
+    job.text = text.data;
+    job.text_len = text.len;
+    job.pair = pair.data;
+    job.pair_len = pair.len;
+    job.logits = logits;
+    job.scores = scores;
+    if (albert_classify(c.ctx, &job) != ALBERT_OK) {
+        fprintf(stderr, CLI_NAME ": %s\n", albert_context_last_error(c.ctx));
+        goto done;
+    }
+    top_k(scores, c.config->num_labels, c.config->num_labels, order);   /* best first (HF sorts by score) */
+    if (json) printf("{\"function\": \"%s\", \"scores\": [", job.function);
+    else printf("(%s)\n", job.function);
+    for (i = 0; i < c.config->num_labels; i++) {
+        const char *label = albert_label_name(c.model, order[i]);
+        if (!label) label = "?";
+        if (json) {
+            printf("%s{\"label\": ", i ? ", " : "");
+            json_string(label, strlen(label));
+            printf(", \"score\": %.8g, \"logit\": %.8g}", (double)scores[order[i]], (double)logits[order[i]]);
+        } else {
+            printf("%10.5f  %s\n", (double)scores[order[i]], label);
+        }
+    }
+    if (json) printf("]}\n");
     rc = finish_stdout();
 done:
-    free(ids);
-    free(types);
+    close_model(&c);
+early:
     free(logits);
+    free(scores);
+    free(order);
+    free(text.data);
+    free(pair.data);
+    return rc;
+}
+
+static int cmd_qa(int argc, char **argv)
+{
+    const char *pos[3], *context_file = NULL;
+    int threads = 0, json = 0, top = 1, max_answer_len = 15, max_seq_len = 0, stride = 0, impossible = 0, i, rc;
+    cli_option opts[] = { OPT_INT_("--top", 1, 1000, &top), OPT_INT_("--max-answer-len", 1, 100000, &max_answer_len),
+                          OPT_INT_("--max-seq-len", 0, 1 << 20, &max_seq_len), OPT_INT_("--doc-stride", 0, 1 << 20, &stride),
+                          OPT_FLAG_("--impossible", &impossible), OPT_STR_("--context-file", &context_file),
+                          OPT_FLAG_("--json", &json), OPT_INT_("--threads", 0, 256, &threads) };
+    cli_command cmd = { "qa",
+                        "usage: albert-cli qa MODEL QUESTION (CONTEXT|-|--context-file PATH) [--top K] [--json]\n"
+                        "                     [--max-answer-len N] [--max-seq-len N] [--doc-stride N] [--impossible]\n"
+                        "\n"
+                        "Extractive question answering, as HF's question-answering pipeline: the K best answers (spans\n"
+                        "of the context, whole words) with their probabilities and byte offsets in the context.\n"
+                        "  --top K             answers to show (default 1)\n"
+                        "  --max-answer-len N  longest answer in tokens (default 15)\n"
+                        "  --max-seq-len N     tokens per window (default min(384, the model's maximum)); longer\n"
+                        "                      contexts run in overlapping windows\n"
+                        "  --doc-stride N      overlap of the windows in tokens (default min(max-seq-len / 2, 128))\n"
+                        "  --impossible        also rank \"no answer\" (HF handle_impossible_answer)\n"
+                        "  --json              [{\"score\": ..., \"start\": ..., \"end\": ..., \"answer\": ...}, ...]\n",
+                        opts, 8, pos, 2, 3, 0 };
+    albert_answer *answers = NULL;
+    text_buf question, context;
+    albert_qa_job job;
+    cli c;
+    PARSE_OR_RETURN(cmd, argc, argv);
+    if ((rc = take_text("qa", "question", pos[1], NULL, &question)) != 0) return rc;
+    if ((rc = take_text("qa", "context", cmd.n_positional == 3 ? pos[2] : NULL, context_file, &context)) != 0) {
+        free(question.data);
+        return rc;
+    }
+    rc = 1;
+    if (open_task_model(&c, pos[0], threads, ALBERT_HEAD_QUESTION_ANSWERING)) goto early;
+    answers = (albert_answer *)malloc(sizeof(albert_answer) * (size_t)top);
+    if (!answers) { fprintf(stderr, CLI_NAME ": out of memory\n"); goto done; }
+    memset(&job, 0, sizeof job);
+    job.question = question.data;
+    job.question_len = question.len;
+    job.context = context.data;
+    job.context_len = context.len;
+    job.top_k = top;
+    job.max_answer_len = max_answer_len;
+    job.max_seq_len = max_seq_len;
+    job.doc_stride = stride;
+    job.handle_impossible_answer = impossible;
+    job.answers = answers;
+    if (albert_qa(c.ctx, &job) != ALBERT_OK) {
+        fprintf(stderr, CLI_NAME ": %s\n", albert_context_last_error(c.ctx));
+        goto done;
+    }
+    if (json) printf("[");
+    for (i = 0; i < job.n_answers; i++) {
+        const albert_answer *a = &answers[i];
+        if (json) {
+            printf("%s{\"score\": %.8g, \"start\": %d, \"end\": %d, \"answer\": ", i ? ", " : "", (double)a->score,
+                   (int)a->start, (int)a->end);
+            json_string(context.data + a->start, (size_t)(a->end - a->start));
+            printf("}");
+        } else if (a->end == a->start) {
+            printf("%8.5f  (no answer)\n", (double)a->score);
+        } else {
+            printf("%8.5f  [%d, %d)  %.*s\n", (double)a->score, (int)a->start, (int)a->end, (int)(a->end - a->start),
+                   context.data + a->start);
+        }
+    }
+    if (json) printf("]\n");
+    rc = finish_stdout();
+done:
+    close_model(&c);
+early:
+    free(answers);
+    free(question.data);
+    free(context.data);
+    return rc;
+}
+
+static int cmd_ner(int argc, char **argv)
+{
+    const char *pos[2], *file = NULL, *aggregation = "none";
+    int threads = 0, json = 0, i, rc, simple;
+    cli_option opts[] = { OPT_STR_("--file", &file), OPT_STR_("--aggregation", &aggregation),
+                          OPT_FLAG_("--json", &json), OPT_INT_("--threads", 0, 256, &threads) };
+    cli_command cmd = { "ner",
+                        "usage: albert-cli ner MODEL (TEXT|-|--file PATH) [--aggregation none|simple] [--json]\n"
+                        "\n"
+                        "Token classification (NER, POS), as HF's token-classification pipeline (labels \"O\" left out):\n"
+                        "  --aggregation none    every token with its label and probability (default)\n"
+                        "  --aggregation simple  adjacent tokens of one entity (B-X I-X ...) grouped, mean probability\n"
+                        "  --json                [{\"entity\" (none) / \"entity_group\" (simple): ..., \"score\": ...,\n"
+                        "                        \"start\": ..., \"end\": ..., \"word\": the text span, \"index\": token}]\n",
+                        opts, 4, pos, 1, 2, 0 };
+    albert_entity *entities = NULL;
+    text_buf text;
+    albert_ner_job job;
+    cli c;
+    PARSE_OR_RETURN(cmd, argc, argv);
+    if (strcmp(aggregation, "none") && strcmp(aggregation, "simple")) {
+        fprintf(stderr, CLI_NAME " ner: --aggregation must be none or simple, not \"%s\"\n", aggregation);
+        return 2;
+    }
+    simple = !strcmp(aggregation, "simple");
+    if ((rc = take_text("ner", "text", cmd.n_positional == 2 ? pos[1] : NULL, file, &text)) != 0) return rc;
+    rc = 1;
+    if (open_task_model(&c, pos[0], threads, ALBERT_HEAD_TOKEN_CLASSIFICATION)) { free(text.data); return 1; }
+    memset(&job, 0, sizeof job);
+    job.text = text.data;
+    job.text_len = text.len;
+    job.aggregation = simple ? ALBERT_AGGREGATION_SIMPLE : ALBERT_AGGREGATION_NONE;
+    {   /* a size query first: capacity 0 */
+        albert_result r = albert_ner(c.ctx, &job);
+        if (r != ALBERT_OK && r != ALBERT_ERR_CAPACITY) {
+            fprintf(stderr, CLI_NAME ": %s\n", albert_context_last_error(c.ctx));
+            goto done;
+        }
+    }
+    entities = (albert_entity *)malloc(sizeof(albert_entity) * (size_t)(job.n_entities + 1));
+    if (!entities) { fprintf(stderr, CLI_NAME ": out of memory\n"); goto done; }
+    job.entities = entities;
+    job.capacity = job.n_entities + 1;
+    if (albert_ner(c.ctx, &job) != ALBERT_OK) {
+        fprintf(stderr, CLI_NAME ": %s\n", albert_context_last_error(c.ctx));
+        goto done;
+    }
+    if (json) printf("[");
+    for (i = 0; i < job.n_entities; i++) {
+        const albert_entity *e = &entities[i];
+        if (json) {
+            printf("%s{\"%s\": ", i ? ", " : "", simple ? "entity_group" : "entity");
+            json_string(e->label, strlen(e->label));
+            printf(", \"score\": %.8g, \"start\": %d, \"end\": %d, \"word\": ", (double)e->score, (int)e->start,
+                   (int)e->end);
+            json_string(text.data + e->start, (size_t)(e->end - e->start));
+            if (!simple) printf(", \"index\": %d", (int)e->first_token);
+            printf("}");
+        } else {
+            printf("%-12s %8.5f  [%d, %d)  %.*s\n", e->label, (double)e->score, (int)e->start, (int)e->end,
+                   (int)(e->end - e->start), text.data + e->start);
+        }
+    }
+    if (json) printf("]\n");
+    rc = finish_stdout();
+done:
+    free(entities);
     free(text.data);
     close_model(&c);
+    return rc;
+}
+
+static int cmd_choose(int argc, char **argv)
+{
+    const char *pos[66];
+    int threads = 0, json = 0, i, rc = 1, n, best = 0;
+    cli_option opts[] = { OPT_FLAG_("--json", &json), OPT_INT_("--threads", 0, 256, &threads) };
+    cli_command cmd = { "choose",
+                        "usage: albert-cli choose MODEL PROMPT CHOICE... [--json]\n"
+                        "\n"
+                        "Multiple choice: the score of each CHOICE (1..64) as the answer to PROMPT, \"[CLS] PROMPT [SEP]\n"
+                        "CHOICE [SEP]\" through the multiple-choice head, and the softmax over the choices.\n"
+                        "  --json    {\"best\": index, \"choices\": [{\"choice\": ..., \"logit\": ..., \"prob\": ...}, ...]}\n",
+                        opts, 2, pos, 2, 66, 0 };
+    float logits[64], probs[64];
+    albert_choice_job job;
+    cli c;
+    PARSE_OR_RETURN(cmd, argc, argv);
+    n = cmd.n_positional - 2;
+    if (n < 1) {   /* the library refuses it too (ALBERT_ERR_EMPTY); a usage error here */
+        fprintf(stderr, CLI_NAME " choose: give at least one CHOICE\n");
+        return 2;
+    }
+    if (open_task_model(&c, pos[0], threads, ALBERT_HEAD_MULTIPLE_CHOICE)) return 1;
+    memset(&job, 0, sizeof job);
+    job.prompt = pos[1];
+    job.prompt_len = strlen(pos[1]);
+    job.choices = pos + 2;
+    job.n_choices = n;
+    job.logits = logits;
+    job.probs = probs;
+    if (albert_choose(c.ctx, &job) != ALBERT_OK) {
+        fprintf(stderr, CLI_NAME ": %s\n", albert_context_last_error(c.ctx));
+        goto done;
+    }
+    for (i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
+    if (json) printf("{\"best\": %d, \"choices\": [", best);
+    for (i = 0; i < n; i++) {
+        if (json) {
+            printf("%s{\"choice\": ", i ? ", " : "");
+            json_string(pos[2 + i], strlen(pos[2 + i]));
+            printf(", \"logit\": %.8g, \"prob\": %.8g}", (double)logits[i], (double)probs[i]);
+        } else {
+            printf("%s %8.5f  %10.5f  %s\n", i == best ? "*" : " ", (double)probs[i], (double)logits[i], pos[2 + i]);
+        }
+    }
+    if (json) printf("]}\n");
+    rc = finish_stdout();
+done:
+    close_model(&c);
+    return rc;
+}
+
+/* Takes every "--NAME V" / "--NAME=V" out of argv[first..argc) (they may repeat) into values[]; returns the count
+   left in argv, or -1 (a message printed) when one has no value or there are more than cap. */
+static int take_repeated(int argc, char **argv, int first, const char *name, const char **values, int cap, int *n)
+{
+    int i, out = first;
+    size_t len = strlen(name);
+    *n = 0;
+    for (i = first; i < argc; i++) {
+        const char *v = NULL;
+        if (!strcmp(argv[i], "--")) {   /* the rest is positional */
+            while (i < argc) argv[out++] = argv[i++];
+            break;
+        }
+        if (!strcmp(argv[i], name)) {
+            if (i + 1 >= argc) { fprintf(stderr, CLI_NAME ": %s needs a value\n", name); return -1; }
+            v = argv[++i];
+        } else if (!strncmp(argv[i], name, len) && argv[i][len] == '=') {
+            v = argv[i] + len + 1;
+        }
+        if (!v) { argv[out++] = argv[i]; continue; }
+        if (*n >= cap) { fprintf(stderr, CLI_NAME ": at most %d %s\n", cap, name); return -1; }
+        values[(*n)++] = v;
+    }
+    return out;
+}
+
+static int cmd_logits(int argc, char **argv)
+{
+    const char *pos[1], *out_path = NULL, *ids_args[64], *type_args[64];
+    int threads = 0, n_ids, n_types, i, rc = 1, argc2;
+    cli_option opts[] = { OPT_STR_("--out", &out_path), OPT_INT_("--threads", 0, 256, &threads) };
+    cli_command cmd = { "logits",
+                        "usage: albert-cli logits MODEL --ids IDS [--type-ids IDS] --out FILE [--threads N]\n"
+                        "\n"
+                        "Writes the model's head output for token ids as raw little-endian float32 (for comparing with\n"
+                        "references): sequence classifier [N]; token classifier [n x N]; question answering the start\n"
+                        "logits [n] then the end logits [n]; no task head: the masked-LM logits [n x V]. Multiple choice:\n"
+                        "--ids (and --type-ids) once per choice, the output [C].\n",
+                        opts, 2, pos, 1, 1, 0 };
+    char **args = (char **)malloc(sizeof(char *) * (size_t)(argc + 1));
+    int32_t *ids[64], *types[64], lens[64];
+    float *out = NULL, *logits = NULL;
+    size_t n_out = 0;
+    cli c;
+    const albert_config *k;
+    memset(ids, 0, sizeof ids);
+    memset(types, 0, sizeof types);
+    if (!args) { fprintf(stderr, CLI_NAME ": out of memory\n"); return 1; }
+    memcpy(args, argv, sizeof(char *) * (size_t)argc);
+    if ((argc2 = take_repeated(argc, args, 2, "--ids", ids_args, 64, &n_ids)) < 0 ||
+        (argc2 = take_repeated(argc2, args, 2, "--type-ids", type_args, 64, &n_types)) < 0) {
+        free(args);
+        return 2;
+    }
+    i = parse_args(&cmd, argc2, args, 2);
+    free(args);
+    if (i == 1) return 0;
+    if (i != 0) return 2;
+    if (n_ids == 0 || !out_path) { fprintf(stderr, CLI_NAME " logits: give --ids and --out\n"); return 2; }
+    if (n_types && n_types != n_ids) { fprintf(stderr, CLI_NAME " logits: give --type-ids once per --ids\n"); return 2; }
+    for (i = 0; i < n_ids; i++) {
+        if ((lens[i] = parse_ids(ids_args[i], &ids[i])) <= 0) {
+            fprintf(stderr, CLI_NAME " logits: --ids: \"%s\" is not a list of integers\n", ids_args[i]);
+            goto early;
+        }
+        if (n_types && parse_ids(type_args[i], &types[i]) != lens[i]) {
+            fprintf(stderr, CLI_NAME " logits: --type-ids must have as many entries as its --ids\n");
+            goto early;
+        }
+    }
+    if (open_model(&c, pos[0], threads, 1)) goto early;
+    k = c.config;
+    if (n_ids > 1 && k->head != ALBERT_HEAD_MULTIPLE_CHOICE) {
+        fprintf(stderr, CLI_NAME " logits: --ids more than once is for multiple-choice models (%s: %s)\n", pos[0],
+                head_name(k->head));
+        rc = 2;
+        goto done;
+    }
+    if (k->head == ALBERT_HEAD_NONE && !k->has_mlm) {
+        fprintf(stderr, CLI_NAME ": %s has no task head and no masked-LM head\n", pos[0]);
+        goto done;
+    }
+    {
+        size_t width = k->head == ALBERT_HEAD_NONE ? (size_t)k->vocab_size : (size_t)k->num_labels;
+        n_out = k->head == ALBERT_HEAD_MULTIPLE_CHOICE ? (size_t)n_ids
+                : k->head == ALBERT_HEAD_SEQUENCE_CLASSIFICATION ? width : (size_t)lens[0] * width;
+        out = (float *)malloc(sizeof(float) * n_out);
+        logits = (float *)malloc(sizeof(float) * (size_t)lens[0] * width);
+        if (!out || !logits) { fprintf(stderr, CLI_NAME ": out of memory\n"); goto done; }
+    }
+    for (i = 0; i < n_ids; i++) {
+        albert_batch b;
+        albert_outputs o;
+        float one;
+        memset(&b, 0, sizeof b);
+        memset(&o, 0, sizeof o);
+        b.batch_size = 1;
+        b.seq_len = lens[i];
+        b.input_ids = ids[i];
+        b.token_type_ids = types[i];
+        if (k->head == ALBERT_HEAD_MULTIPLE_CHOICE) o.class_logits = &one;
+        else if (k->head == ALBERT_HEAD_SEQUENCE_CLASSIFICATION) o.class_logits = out;
+        else if (k->head == ALBERT_HEAD_NONE) o.mlm_logits = out;
+        else o.token_logits = logits;
+        if (albert_encode_batch(c.ctx, &b, &o) != ALBERT_OK) {
+            fprintf(stderr, CLI_NAME ": %s\n", albert_context_last_error(c.ctx));
+            goto done;
+        }
+        if (k->head == ALBERT_HEAD_MULTIPLE_CHOICE) out[i] = one;
+    }
+    if (k->head == ALBERT_HEAD_TOKEN_CLASSIFICATION) {
+        memcpy(out, logits, sizeof(float) * n_out);
+    } else if (k->head == ALBERT_HEAD_QUESTION_ANSWERING) {   /* [n x 2] -> start [n], end [n] */
+        int32_t t;
+        for (t = 0; t < lens[0]; t++) out[t] = logits[2 * t], out[lens[0] + t] = logits[2 * t + 1];
+    }
+    rc = write_floats(out_path, out, n_out, NULL, 0);
+done:
+    close_model(&c);
+early:
+    for (i = 0; i < 64; i++) { free(ids[i]); free(types[i]); }
+    free(out);
+    free(logits);
     return rc;
 }
 
@@ -837,7 +1285,11 @@ static const char main_usage[] =
     "  encode MODEL (--ids|--text|--file)  hidden states of one input (any layer), the pooler output\n"
     "  fill-mask MODEL TEXT                the masked-LM head's best tokens for each [MASK]\n"
     "  sop MODEL TEXT_A TEXT_B             the sentence-order head\n"
-    "  classify MODEL TEXT                 the classifier head\n"
+    "  classify MODEL TEXT [PAIR]          the sequence classifier (softmax / sigmoid / raw by problem_type)\n"
+    "  qa MODEL QUESTION CONTEXT           extractive question answering (--top K)\n"
+    "  ner MODEL TEXT                      token classification (--aggregation none|simple)\n"
+    "  choose MODEL PROMPT CHOICE...       multiple choice\n"
+    "  logits MODEL --ids IDS --out FILE   the head's raw output as float32 (--ids per choice for choose)\n"
     "\n"
     "  --help                              this text\n"
     "  --version                           the version of albert-cli and of albert.h\n"
@@ -855,6 +1307,8 @@ int main(int argc, char **argv)
     static const cli_subcommand commands[] = {
         { "info", cmd_info },           { "tokenize", cmd_tokenize }, { "encode", cmd_encode },
         { "fill-mask", cmd_fill_mask }, { "sop", cmd_sop },           { "classify", cmd_classify },
+        { "qa", cmd_qa },               { "ner", cmd_ner },           { "choose", cmd_choose },
+        { "logits", cmd_logits },
     };
     size_t i;
     if (argc < 2) { fputs(main_usage, stderr); return 2; }

@@ -940,6 +940,134 @@ static void test_classify_on_text(void **state)
     albert_model_free(model);
 }
 
+/* ================================================================ albert-cli logits / encode --sentence / choose */
+/* The CLI next to the converter ($ALBERT_CONVERT with "albert-cli" for "albert-convert"). */
+static void cli_path(char *out, size_t cap)
+{
+    const char *converter = getenv("ALBERT_CONVERT");
+    size_t n;
+    if (!converter || !*converter) converter = "../build/albert-convert";
+    n = strlen(converter);
+    assert_true(n >= 14 && strcmp(converter + n - 14, "albert-convert") == 0 && n + 1 < cap);
+    snprintf(out, cap, "%.*salbert-cli", (int)(n - 14), converter);
+}
+
+/* "2,5,7" from ids[0..n) */
+static void id_list(const int32_t *ids, int n, char *out, size_t cap)
+{
+    int i;
+    size_t used = 0;
+    out[0] = 0;
+    for (i = 0; i < n; i++) used += (size_t)snprintf(out + used, cap - used, "%s%d", i ? "," : "", (int)ids[i]);
+}
+
+static void test_cli_logits_and_sentence(void **state)
+{
+    static const struct { const char *head; int32_t n; } heads[] = {{"seqcls", 3}, {"seqreg", 1}, {"tokcls", 5}, {"qa", 2}};
+    char cli[512], command[4096], out[512], ids_text[512], types_text[512];
+    size_t h;
+    int i;
+    (void)state;
+    cli_path(cli, sizeof cli);
+    snprintf(out, sizeof out, "%s/cli.bin", work_dir);
+    for (h = 0; h < sizeof heads / sizeof heads[0]; h++) {   /* b1_maxpos: 40 tokens */
+        int32_t *ids = (int32_t *)read_case(heads[h].head, "b1_maxpos", "input_ids", NULL);
+        int32_t *types = (int32_t *)read_case(heads[h].head, "b1_maxpos", "token_type_ids", NULL);
+        float *got, *expected;
+        size_t size, n_expected = !strcmp(heads[h].head, "seqcls") || !strcmp(heads[h].head, "seqreg")
+                                      ? (size_t)heads[h].n : 40 * (size_t)heads[h].n;
+        double worst;
+        id_list(ids, 40, ids_text, sizeof ids_text);
+        id_list(types, 40, types_text, sizeof types_text);
+        snprintf(command, sizeof command, "'%s' logits '%s/%s-0.albert' --ids %s --type-ids %s --out '%s'", cli,
+                 work_dir, heads[h].head, ids_text, types_text, out);
+        assert_int_equal(system(command), 0);
+        got = (float *)tu_read_file(out, &size);
+        assert_non_null(got);
+        assert_int_equal(size, n_expected * sizeof(float));
+        if (!strcmp(heads[h].head, "qa")) {   /* start [40] then end [40] */
+            float *start = (float *)read_case("qa", "b1_maxpos", "start_logits", NULL);
+            float *end = (float *)read_case("qa", "b1_maxpos", "end_logits", NULL);
+            expected = (float *)malloc(sizeof(float) * 80);
+            assert_non_null(expected);
+            memcpy(expected, start, sizeof(float) * 40);
+            memcpy(expected + 40, end, sizeof(float) * 40);
+            free(start);
+            free(end);
+        } else {
+            expected = (float *)read_case(heads[h].head, "b1_maxpos", "logits", NULL);
+        }
+        worst = max_error(got, expected, n_expected);
+        printf("# albert-cli logits %s b1_maxpos: max abs error %.2e\n", heads[h].head, worst);
+        assert_true(worst <= 1e-4);
+        free(got);
+        free(expected);
+        free(ids);
+        free(types);
+    }
+    {   /* multiple choice: --ids per choice (the real tokens of each), output [C] */
+        int32_t *ids = (int32_t *)read_case("mc", "b2_choices", "input_ids", NULL);
+        int32_t *mask = (int32_t *)read_case("mc", "b2_choices", "attention_mask", NULL);
+        int32_t *types = (int32_t *)read_case("mc", "b2_choices", "token_type_ids", NULL);
+        float *expected = (float *)read_case("mc", "b2_choices", "logits", NULL), *got;
+        size_t size, used;
+        int b;
+        for (b = 0; b < 2; b++) {
+            used = (size_t)snprintf(command, sizeof command, "'%s' logits '%s/mc-1.albert' --out '%s'", cli, work_dir, out);
+            for (i = 0; i < 3; i++) {
+                int row = b * 3 + i, n = 0;
+                while (n < 10 && mask[row * 10 + n]) n++;
+                id_list(ids + row * 10, n, ids_text, sizeof ids_text);
+                id_list(types + row * 10, n, types_text, sizeof types_text);
+                used += (size_t)snprintf(command + used, sizeof command - used, " --ids %s --type-ids %s", ids_text,
+                                         types_text);
+            }
+            assert_int_equal(system(command), 0);
+            got = (float *)tu_read_file(out, &size);
+            assert_non_null(got);
+            assert_int_equal(size, 3 * sizeof(float));
+            printf("# albert-cli logits mc b2_choices[%d]: max abs error %.2e\n", b, max_error(got, expected + 3 * b, 3));
+            assert_true(max_error(got, expected + 3 * b, 3) <= 1e-4);
+            free(got);
+        }
+        free(ids);
+        free(mask);
+        free(types);
+        free(expected);
+    }
+    {   /* encode --sentence: the default of a file that says nothing = mean over the tokens of HF's last layer */
+        int32_t *ids = (int32_t *)read_case("qa", "b1_s5", "input_ids", NULL);
+        float *last = (float *)read_case("qa", "b1_s5", "last_hidden_state", NULL), mean[36], *got;
+        size_t size;
+        int j;
+        for (j = 0; j < 36; j++) {
+            double sum = 0.0;
+            for (i = 0; i < 5; i++) sum += last[i * 36 + j];
+            mean[j] = (float)(sum / 5.0);
+        }
+        id_list(ids, 5, ids_text, sizeof ids_text);
+        snprintf(command, sizeof command, "'%s' encode '%s/qa-0.albert' --ids %s --sentence --out '%s'", cli, work_dir,
+                 ids_text, out);
+        assert_int_equal(system(command), 0);
+        got = (float *)tu_read_file(out, &size);
+        assert_non_null(got);
+        assert_int_equal(size, sizeof mean);
+        printf("# albert-cli encode --sentence (mean) qa b1_s5: max abs error %.2e\n", max_error(got, mean, 36));
+        assert_true(max_error(got, mean, 36) <= 1e-4);
+        free(got);
+        free(ids);
+        free(last);
+    }
+    /* refusals: no output file */
+    remove(out);
+    snprintf(command, sizeof command, "'%s' logits '%s/qa-0.albert' --ids 2,5 --ids 2,6 --out '%s' 2>/dev/null", cli,
+             work_dir, out);
+    assert_int_not_equal(system(command), 0);
+    assert_false(tu_file_exists(out));
+    snprintf(command, sizeof command, "'%s' choose '%s/mc-vocab.albert' 'what is paris?' 2>/dev/null", cli, work_dir);
+    assert_int_not_equal(system(command), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -961,6 +1089,7 @@ int main(void)
         cmocka_unit_test(test_ner_on_text),
         cmocka_unit_test(test_choose_on_text),
         cmocka_unit_test(test_classify_on_text),
+        cmocka_unit_test(test_cli_logits_and_sentence),
     };
     return cmocka_run_group_tests(tests, make_work_dir, remove_work_dir);
 }
