@@ -137,8 +137,8 @@
         qa.w [2,H] qa.b [2]                                             (head kind 3 only, num_labels = 2:
                                                                          start and end logits of every token)
         tok.* and uni.*     the tokenizer section: vocabulary, scores, tries, charsmap, Unicode tables; their
-                            layouts are described where the implementation reads them (Unicode part,
-                            WordPiece part, tokenizer part)
+                            layouts are described where the implementation reads them (uni.*: section 15;
+                            WordPiece tok.*: 16.3; SentencePiece tok.*: the start of section 16)
      Architecture 1 (brightmart albert_zh: word vectors projected E -> H first, then + position + token type,
      LayerNorm over H; pre- or post-LN layers; an [H,H] MLM transform whose decoder goes back through the
      projection) changes these shapes and adds one tensor:
@@ -149,6 +149,34 @@
      Unknown names are ignored by this version (room for additions); every entry is still validated.
      A tokenizer-only file has hidden_size = 0 (and no encoder tensors): it can tokenize but not encode.
 */
+/* CONTENTS (grep -n '^/\* ==== ' albert.h finds each section; sub-sections are "N.M name")
+     Public API ............ declarations, documented one by one (under #ifndef ALBERT_H)
+     Implementation (under #ifdef ALBERT_IMPLEMENTATION), in the order the data flows:
+      1. Errors               result strings, the error helper
+      2. The model file       header, directory, tensor binding, load (mmap or read), validation of every byte
+      3. Compute setup        instruction-set levels (ALBERT__ISA_*), SIMD includes, tuning constants
+      4. Thread pool          the pool every kernel runs on (claiming, spinning, sleeping)
+      5. Kernels: shared      scratch layout, job structs, micro-kernel shapes, the scalar activation, target
+                              attributes and vector constants (what every ISA block below uses)
+      6. Kernels: scalar      portable C, the contract every SIMD path matches
+      7. Kernels: AVX2        x86-64 AVX2 + FMA (+ F16C), 8 lanes
+      8. Kernels: AVX-512     x86-64 AVX-512F, 16 lanes: f32 and f16 linear, LayerNorm, attention
+      9. Kernels: AVX-512 VNNI / BF16   int8 (vpdpbusd); the place for bf16 kernels
+     10. Kernels: NEON        AArch64
+     11. Kernels: WASM SIMD128  the place for WebAssembly SIMD kernels
+     12. Kernel drivers       per operation: ISA dispatch and the pool jobs (linear layers f32 / f16 / q8,
+                              LayerNorm, attention, activations)
+     13. Context              per-thread scratch memory
+     14. Forward pass         embeddings -> projection -> shared layer x N -> heads (albert_encode_batch)
+     15. Tokenizer: text        Unicode data, UTF-8, code point strings with an origin map
+     16. Tokenizer: tables      constants, token lists, the tokenizer object and its loading
+     17. Tokenizer: normalizers AlbertTokenizer pre-normalisation, SentencePiece normalizer
+     18. Tokenizer: pieces      unigram Viterbi, AlbertTokenizer's digit-comma rule, WordPiece (BertTokenizer)
+     19. Tokenizer: ids         special tokens, [CLS] A [SEP] B [SEP], truncation, the public functions
+     20. Tasks                what HF's pipelines do after the model: classify, multiple choice, QA spans, NER
+     Licence (MIT) at the end.
+   A new ISA is one new block (a numbered section with its kernels, plus its case in the section 12 dispatch);
+   a new head goes in section 14 (its tensors in 2.3, its task function in 20); a new tokenizer step in 17 or 18. */
 #ifndef ALBERT_H
 #define ALBERT_H
 
@@ -501,10 +529,9 @@ ALBERT_API albert_result albert_choose(albert_context *context, albert_choice_jo
 #define ALBERT_MALLOC(n) malloc(n)
 #define ALBERT_FREE(p) free(p)
 #endif
-
-/* ---------------------------------------------------------------------------------------------- */
-/* Errors                                                                                         */
-/* ---------------------------------------------------------------------------------------------- */
+/* ============================================================================================== */
+/* ==== 1. Errors =============================================================================== */
+/* ============================================================================================== */
 ALBERT_DEF const char *albert_version(void) { return ALBERT_VERSION_STRING; }
 
 ALBERT_DEF const char *albert_result_string(albert_result result)
@@ -549,9 +576,10 @@ static albert_result albert__fail(albert_error *e, albert_result code, const cha
     return code;
 }
 
-/* ---------------------------------------------------------------------------------------------- */
-/* The model file: header, directory, tensors                                                     */
-/* ---------------------------------------------------------------------------------------------- */
+/* ============================================================================================== */
+/* ==== 2. The model file: header, directory, tensors =========================================== */
+/* ============================================================================================== */
+/* ---------------------------------------------------------------- 2.1 constants and types */
 #define ALBERT__HEADER_SIZE 256u
 #define ALBERT__ENTRY_SIZE 80u
 #define ALBERT__ALIGN 64u
@@ -633,6 +661,7 @@ struct albert_model {
     struct albert__tokenizer *tokenizer;
 };
 
+/* ---------------------------------------------------------------- 2.2 header and directory: validation */
 static const albert__tensor *albert__find_tensor(const albert_model *m, const char *name)
 {
     uint32_t i;
@@ -879,6 +908,7 @@ static albert_result albert__parse_directory(albert_model *m, albert_error *e)
     return ALBERT_OK;
 }
 
+/* ---------------------------------------------------------------- 2.3 binding the weights */
 /* Finds an f32 tensor of exactly the given shape (d1 = 0 for a vector). */
 static albert_result albert__bind(const albert_model *m, const char *name, int32_t d0, int32_t d1, int required,
                                   const float **out, albert_error *e)
@@ -1096,6 +1126,7 @@ ALBERT_DEF const char *albert_label_name(const albert_model *model, int32_t labe
     return p;
 }
 
+/* ---------------------------------------------------------------- 2.4 loading (mmap or read) and freeing */
 /* The tokenizer (defined further down, after the forward pass). */
 static albert_result albert__tokenizer_load(const albert_model *m, struct albert__tokenizer **out, albert_error *e);
 static void albert__tokenizer_free(struct albert__tokenizer *t);
@@ -1232,18 +1263,21 @@ ALBERT_DEF const albert_config *albert_model_config(const albert_model *model)
     return model ? &model->config : NULL;
 }
 
-/* ---------------------------------------------------------------------------------------------- */
-/* Kernels and threads                                                                            */
-/* ---------------------------------------------------------------------------------------------- */
-/* Compute kernels and the thread pool.
+/* ============================================================================================== */
+/* ==== 3. Compute setup: instruction-set levels, tuning constants ============================== */
+/* ============================================================================================== */
+/* Compute kernels (sections 5-12) and the thread pool (section 4).
 
    Instruction-set levels, chosen at run time when the pool is created (no globals):
-     scalar   portable C, always compiled (the only path with ALBERT_NO_SIMD or on other CPUs)
-     AVX2     AVX2 + FMA, 8-lane vectors (x86-64 with GCC or clang, per-function target attributes)
+     scalar   portable C, always compiled (the only path with ALBERT_NO_SIMD or on other CPUs)    section 6
+     AVX2     AVX2 + FMA, 8-lane vectors (x86-64 with GCC or clang, per-function target attributes)   section 7
      AVX-512  AVX-512F (not with ALBERT_NO_AVX512): linear layers (6 x 64 micro-kernel, few-row dot products,
               packing and strip stores with 16 x 16 register transposes), attention (6 x 64 score and P.V
-              kernels), 16-lane activations and LayerNorm; int8 weights with AVX-512 VNNI
-     NEON     AArch64: the linear layers' micro-kernel (8 x 8); everything else scalar
+              kernels), 16-lane activations and LayerNorm                                       section 8;
+              int8 weights with AVX-512 VNNI                                                     section 9
+     NEON     AArch64: the linear layers' micro-kernel (8 x 8); everything else scalar            section 10
+   Section 5 holds what the ISA blocks share (job structs, shapes, target attributes, vector constants);
+   section 12 the drivers: for each operation, the choice of kernel by ISA and the jobs run on the pool.
    Every path gives the same results as the scalar one within float rounding (tests/test_kernels.c).
 
    Linear layers y = x W^T (W [n x k] row-major, read in place from the model file): the rows of x are
@@ -1257,7 +1291,8 @@ ALBERT_DEF const albert_config *albert_model_config(const albert_model *model)
    (short inputs) AVX-512 uses dot products along k instead (no padding to 64 tokens). albert__linear_group
    does Q, K and V with one packing of x and one job.
    Attention runs (sequence, head) pairs handed out one at a time: scores = q k^T for a block of queries,
-   softmax, then context = p v, with a plain row-major micro-kernel; no S x S matrix for all heads at once.
+   softmax, then context = p v (scalar and AVX2: a plain row-major micro-kernel; AVX-512: packed keys, values
+   and queries per head and 6 x 64 register tiles, 8.5); no S x S matrix for all heads at once.
    The pool hands out a job's indices to whichever thread claims them first and spins (then yields, then
    sleeps) between jobs, so a busy machine that deschedules one thread slows a job down but does not stall it. */
 
@@ -1282,24 +1317,11 @@ ALBERT_DEF const albert_config *albert_model_config(const albert_model *model)
 #if defined(ALBERT__X86_SIMD) || defined(ALBERT__NEON_SIMD)
 #define ALBERT__PANELS 1 /* the linear layers pack x into panels for a micro-kernel */
 #endif
-#ifndef ALBERT_NO_THREADS
-#include <pthread.h>
-#include <sched.h>
-#endif
 
 #define ALBERT__ISA_SCALAR 0
 #define ALBERT__ISA_AVX2 1
 #define ALBERT__ISA_AVX512 2
 #define ALBERT__ISA_NEON 3 /* AArch64 (Advanced SIMD is always there): the linear layers' micro-kernel */
-
-/* Work items inside a task handed out through a shared counter (GCC / clang atomics), so that a thread the
-   system deschedules holds up at most one item; other compilers split statically. */
-#if defined(__GNUC__) || defined(__clang__)
-#define ALBERT__SHARED_COUNTER 1
-#define ALBERT__NEXT_ITEM(counter) __atomic_fetch_add((counter), 1, __ATOMIC_RELAXED)
-#else
-#define ALBERT__SHARED_COUNTER 0
-#endif
 
 /* Packed x for the linear layers: this many floats per context (4 MB); a call whose x does not fit is
    done in row chunks. One panel of NR rows must fit (k <= 16384 with 64-token panels; else the portable code). */
@@ -1323,7 +1345,23 @@ ALBERT_DEF const albert_config *albert_model_config(const albert_model *model)
 #define ALBERT__GROUP_TOKENS 128
 #endif
 
-/* ---------------------------------------------------------------- thread pool */
+/* ============================================================================================== */
+/* ==== 4. Thread pool ========================================================================== */
+/* ============================================================================================== */
+#ifndef ALBERT_NO_THREADS
+#include <pthread.h>
+#include <sched.h>
+#endif
+
+/* Work items inside a task handed out through a shared counter (GCC / clang atomics), so that a thread the
+   system deschedules holds up at most one item; other compilers split statically. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ALBERT__SHARED_COUNTER 1
+#define ALBERT__NEXT_ITEM(counter) __atomic_fetch_add((counter), 1, __ATOMIC_RELAXED)
+#else
+#define ALBERT__SHARED_COUNTER 0
+#endif
+
 typedef void (*albert__task_fn)(void *arg, int index, int count);
 
 typedef struct albert__pool albert__pool;
@@ -1626,6 +1664,10 @@ static void albert__pool_run(albert__pool *p, albert__task_fn task, void *arg, i
 static int albert__pool_threads(const albert__pool *p) { return p ? p->n_threads : 1; }
 static int albert__pool_isa(const albert__pool *p) { return p ? p->isa : ALBERT__ISA_SCALAR; }
 
+/* ============================================================================================== */
+/* ==== 5. Kernels: shared definitions ========================================================== */
+/* ============================================================================================== */
+/* ---------------------------------------------------------------- 5.1 scratch layout */
 /* Rounds n up to a multiple of 16 floats (64 bytes). */
 static size_t albert__round16(size_t n) { return (n + 15) / 16 * 16; }
 
@@ -1671,7 +1713,7 @@ static size_t albert__kernel_scratch_floats(int max_seq, int max_head_dim, int n
     return per_thread * (size_t)(n_threads < 1 ? 1 : n_threads) + 16;
 }
 
-/* ---------------------------------------------------------------- activations */
+/* --------------------------------------------------- 5.2 activations: the scalar one, the dispatcher's declaration */
 static float albert__activate(float x, int act)
 {
     switch (act) {
@@ -1694,16 +1736,133 @@ static float albert__activate(float x, int act)
     }
 }
 
-static void albert__activate_array_scalar(float *x, int n, int act)
+/* act over n floats in place with the best code for `isa` (defined in 12.1, after every ISA's version; kernels
+   use it for the activation of a finished tile or of a tail). */
+static void albert__activate_array(float *x, int n, int act, int isa);
+
+/* ---------------------------------------------------------------- 5.3 linear layers: shapes, job, packing */
+/* Micro-kernel shapes: MR rows of W x NR tokens. f32 weights on AVX-512: 6 x 64 (per step of k, 4 loads of x and
+   6 broadcasts of W feed 24 FMAs: ~10-20% faster than 12 x 32, which needs 14 loads and 12 W streams; measured
+   on Sapphire Rapids). The 12 x 32 shape remains for the f16 kernel of the f16/q8 kernels. */
+#define ALBERT__MR_F32_AVX512 6
+#define ALBERT__NR_F32_AVX512 64
+#define ALBERT__MR_AVX512 12
+#define ALBERT__NR_AVX512 32
+#define ALBERT__MR_AVX2 6
+#define ALBERT__NR_AVX2 16
+#define ALBERT__MR_NEON 8
+#define ALBERT__NR_NEON 8
+#define ALBERT__MR_MAX 12
+#define ALBERT__NR_MAX 64
+
+/* Packs rows [row0, row0 + rows) of x ([m x k], row stride ldx) into token panels of nr tokens:
+   panel p holds xp[p * k * nr + kk * nr + t] = x[row0 + p * nr + t][kk], zero past row m. */
+static void albert__pack_x_panel(const float *x, size_t ldx, int m, int k, int first_row, int nr, float *xp)
 {
-    int i;
-    if (!act || act == ALBERT_ACT_LINEAR) return;
-    for (i = 0; i < n; i++) x[i] = albert__activate(x[i], act);
+    const float *rows[ALBERT__NR_MAX];
+    int t, kk;
+    for (t = 0; t < nr; t++) rows[t] = first_row + t < m ? x + (size_t)(first_row + t) * ldx : NULL;
+    for (kk = 0; kk < k; kk++) {
+        float *o = xp + (size_t)kk * nr;
+        for (t = 0; t < nr; t++) o[t] = rows[t] ? rows[t][kk] : 0.0f;
+    }
 }
 
+typedef struct albert__linear_job {
+    const float *x;
+    size_t ldx;
+    int m, k, n;
+    const float *w;
+    const float *b;
+    int act;
+    const float *residual;
+    float *y;
+    int isa, mr, nr;
+    int chunk_row0, chunk_rows; /* rows of x packed in this round */
+    float *xp;                  /* packed panels of the chunk */
+    int task_blocks;            /* blocks of mr W rows per task of the tiles (albert__linear_task_blocks) */
+    int pack_slices;            /* each panel is packed in this many ranges of k (albert__linear_pack) */
+    float *y_panels;            /* AVX-512: instead of y, the output as the next layer's packed x (see
+                                   albert__linear_with_panels, albert__linear_panels_fit) */
+} albert__linear_job;
+
+/* ---------------------------------------------------------------- 5.4 layer norm job */
+typedef struct albert__norm_job {
+    float *x;
+    int m, n;
+    const float *g, *b;
+    float eps;
+    int isa;
+} albert__norm_job;
+
+/* ---------------------------------------------------------------- 5.5 compact weights (f16, q8): design, job */
+/* f16 and int8 (q8) weight kernels.
+   Same contract as albert__linear (12.2), y = act(x W^T + b) + residual, with the weights in another
+   dtype, read in place from the model file:
+     f16: IEEE binary16, little-endian, [n x k] row-major;
+     q8:  int8 [n x k] row-major with a float scale per row: W[j][t] = scale[j] * q[j][t], q in [-127, 127].
+
+   f16, SIMD: the f32 design (section 3) (x packed once per call into token panels, each thread owns a range of
+   W rows, an MR x NR register tile) with the W rows converted by F16C (vcvtph2ps) a few values at a time into a
+   small buffer the micro-kernel broadcasts from. All arithmetic is f32: results equal the f32 kernel run on the
+   widened weights, up to float rounding.
+
+   q8, SIMD: integer dot products. Each row of x is quantized on the fly to 8 bits, then summed exactly in int32:
+     AVX-512 VNNI: asymmetric u8, x ~ sx * (u - z), sx = (max - min) / 255 over the row (min <= 0 <= max), z the
+                   integer zero point; vpdpbusd (u8 x s8, 4 products per int32 lane, no intermediate saturation),
+                   x . W_j ~ sx * scale_j * (sum_t u_t q_jt - z * sum_t q_jt);
+     AVX2:         symmetric s8, x ~ sx * p, sx = max|x| / 127; vpmaddubsw(|p|, q * sign(p)) (a pair sum is at
+                   most 2 * 127 * 127: no int16 saturation), vpmaddwd to int32.
+   The activation rounding adds an error of at most half a step per element, on top of the weights' own int8
+   rounding; tests/test_quant.c holds whole models to cosine >= 0.999 per token against HuggingFace. The scalar
+   path (ALBERT_NO_SIMD, or a CPU without AVX2) keeps x in float and computes exactly the contract (in float,
+   summing in order, as the reference versions did).
+
+   The AVX2 paths assume F16C, which every CPU with AVX2 has (clang cannot test it with __builtin_cpu_supports). */
+
+/* Declares `float *name` pointing to `count` floats on the stack, 64-byte aligned. */
+#define ALBERT__ALIGNED_FLOATS(name, count)                                                                  \
+    float name##_block[(count) + 16];                                                                        \
+    float *name = name##_block + (16 - (size_t)((uintptr_t)name##_block / sizeof(float) % 16)) % 16
+
+/* IEEE half -> float (all values: zeros, subnormals, infinities, NaN). */
+static float albert__half_to_float(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exponent = (h >> 10) & 0x1fu, mantissa = h & 0x3ffu, bits;
+    float f;
+    if (exponent == 0) {
+        f = (float)mantissa * (1.0f / 16777216.0f);   /* 2^-24 */
+        return sign ? -f : f;
+    }
+    if (exponent == 31) bits = sign | 0x7f800000u | (mantissa << 13);
+    else bits = sign | ((exponent + 112u) << 23) | (mantissa << 13);
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/* The kernels of one compact-weight linear call. */
+typedef struct albert__qlinear_job {
+    albert__linear_job out;      /* x, sizes, bias, act, residual, y, isa, tile shape, packed x: as albert__linear
+                                    (its w is unused); also what albert__linear_store_tile reads */
+    const uint16_t *w16;         /* f16 weights, or NULL */
+    const int8_t *w8;            /* q8 weights, or NULL */
+    const float *w8_scale;       /* [n] */
+    int vnni;                    /* q8: 1 = AVX-512 VNNI kernel (u8 activations), 0 = AVX2 (u7) */
+    int kp;                      /* q8: quantized row length (k rounded up to 64 bytes) */
+    uint8_t *xq;                 /* q8: [chunk rows x kp] quantized rows of x */
+    float *xs;                   /* q8: [chunk rows] their scales */
+    int32_t *xz;                 /* q8: [chunk rows] their zero points */
+} albert__qlinear_job;
+
+/* ---------------------------------------------------------------- 5.6 x86: target attributes, vector constants */
 #ifdef ALBERT__X86_SIMD
 #define ALBERT__AVX2 __attribute__((target("avx2,fma")))
 #define ALBERT__AVX512 __attribute__((target("avx512f,avx2,fma")))
+#define ALBERT__AVX2_F16C __attribute__((target("avx2,fma,f16c")))
+#define ALBERT__VNNI __attribute__((target("avx512f,avx512bw,avx512vnni,avx2,fma")))
+#define ALBERT__Q8_ROWS 4       /* W rows per micro-kernel */
+#define ALBERT__Q8_TOKENS 4     /* most x rows per micro-kernel (VNNI 4, AVX2 2) */
+#define ALBERT__Q8_GROUP 64     /* x rows per stored tile */
 
 /* e^x on vector lanes: n = round(x / ln 2), r = x - n ln 2 (ln 2 in two parts, |r| <= ln 2 / 2),
    e^r = 1 + r q(r) with q of degree 5 (a Chebyshev fit of (e^r - 1) / r, error 1.1e-8), times 2^n: within 1 ulp
@@ -1726,7 +1885,132 @@ static void albert__activate_array_scalar(float *x, int n, int act)
 #define ALBERT__GELU_TANH_C1 (-2.0f * 0.79788456080286536f)
 #define ALBERT__GELU_TANH_C3 (-2.0f * 0.79788456080286536f * 0.044715f)
 #define ALBERT__GELU_TANH_ZERO 80.0f
+#endif /* ALBERT__X86_SIMD */
 
+/* ============================================================================================== */
+/* ==== 6. Kernels: scalar (portable C, the contract exactly) =================================== */
+/* ============================================================================================== */
+/* ---------------------------------------------------------------- 6.1 scalar activations */
+static void albert__activate_array_scalar(float *x, int n, int act)
+{
+    int i;
+    if (!act || act == ALBERT_ACT_LINEAR) return;
+    for (i = 0; i < n; i++) x[i] = albert__activate(x[i], act);
+}
+
+/* ---------------------------------------------------------------- 6.2 scalar linear layer */
+/* The portable path: thread `index` of `count` computes its share of output columns, 4 rows of x at a time. */
+static void albert__linear_scalar_task(void *arg, int index, int count)
+{
+    const albert__linear_job *job = (const albert__linear_job *)arg;
+    int j_begin = (int)((int64_t)job->n * index / count), j_end = (int)((int64_t)job->n * (index + 1) / count);
+    int k = job->k, i, j, t, r;
+    for (i = 0; i < job->m; i += 4) {
+        int rows = job->m - i < 4 ? job->m - i : 4;
+        const float *x0 = job->x + (size_t)i * job->ldx;
+        const float *x1 = job->x + (size_t)(i + (rows > 1 ? 1 : 0)) * job->ldx;
+        const float *x2 = job->x + (size_t)(i + (rows > 2 ? 2 : 0)) * job->ldx;
+        const float *x3 = job->x + (size_t)(i + (rows > 3 ? 3 : 0)) * job->ldx;
+        for (j = j_begin; j < j_end; j++) {
+            const float *wr = job->w + (size_t)j * k;
+            float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            for (t = 0; t < k; t++) {
+                float wv = wr[t];
+                s[0] += x0[t] * wv;
+                s[1] += x1[t] * wv;
+                s[2] += x2[t] * wv;
+                s[3] += x3[t] * wv;
+            }
+            for (r = 0; r < rows; r++) {
+                float v = s[r] + (job->b ? job->b[j] : 0.0f);
+                albert__activate_array(&v, 1, job->act, ALBERT__ISA_SCALAR);
+                if (job->residual) v += job->residual[(size_t)(i + r) * job->n + j];
+                job->y[(size_t)(i + r) * job->n + j] = v;
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- 6.3 scalar layer norm */
+static void albert__layer_norm_row_scalar(float *r, int n, const float *g, const float *b, float eps)
+{
+    double mean = 0.0, var = 0.0;
+    float inv, meanf;
+    int j;
+    for (j = 0; j < n; j++) mean += r[j];
+    mean /= n;
+    for (j = 0; j < n; j++) var += (r[j] - mean) * (r[j] - mean);
+    var /= n;
+    inv = (float)(1.0 / sqrt(var + eps));
+    meanf = (float)mean;
+    for (j = 0; j < n; j++) r[j] = (r[j] - meanf) * inv * g[j] + b[j];
+}
+
+/* ---------------------------------------------------------------- 6.4 scalar attention: matmul, softmax */
+/* c[rows x cols] = alpha * a[rows x k] . bm[k x cols] (row strides lda, ldb, ldc), all row-major. */
+static void albert__matmul_scalar(int rows, int cols, int k, const float *a, size_t lda, const float *bm, size_t ldb,
+                                  float alpha, float *c, size_t ldc)
+{
+    int i, j, t;
+    for (i = 0; i < rows; i++) {
+        float *cr = c + (size_t)i * ldc;
+        const float *ar = a + (size_t)i * lda;
+        for (j = 0; j < cols; j++) cr[j] = 0.0f;
+        for (t = 0; t < k; t++) {
+            float av = ar[t];
+            const float *br = bm + (size_t)t * ldb;
+            for (j = 0; j < cols; j++) cr[j] += av * br[j];
+        }
+        for (j = 0; j < cols; j++) cr[j] *= alpha;
+    }
+}
+
+static void albert__softmax_row_scalar(float *s, int n)
+{
+    float mx = -INFINITY, sum = 0.0f, inv;
+    int j;
+    for (j = 0; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+    for (j = 0; j < n; j++) {
+        s[j] = expf(s[j] - mx);
+        sum += s[j];
+    }
+    inv = 1.0f / sum;
+    for (j = 0; j < n; j++) s[j] *= inv;
+}
+
+/* ---------------------------------------------------------------- 6.5 scalar f16 / q8 linear layer */
+/* Thread `index` of `count` computes its share of output columns, for every row of x. */
+static void albert__qlinear_scalar_task(void *arg, int index, int count)
+{
+    const albert__qlinear_job *job = (const albert__qlinear_job *)arg;
+    const albert__linear_job *o = &job->out;
+    int j_begin = (int)((int64_t)o->n * index / count), j_end = (int)((int64_t)o->n * (index + 1) / count);
+    int k = o->k, i, j, t;
+    for (i = 0; i < o->m; i++) {
+        const float *xr = o->x + (size_t)i * o->ldx;
+        for (j = j_begin; j < j_end; j++) {
+            float s = 0.0f;
+            if (job->w16) {
+                const uint16_t *wr = job->w16 + (size_t)j * k;
+                for (t = 0; t < k; t++) s += xr[t] * albert__half_to_float(wr[t]);
+            } else {
+                const int8_t *wr = job->w8 + (size_t)j * k;
+                for (t = 0; t < k; t++) s += xr[t] * (float)wr[t];
+                s *= job->w8_scale[j];
+            }
+            if (o->b) s += o->b[j];
+            if (o->act) s = albert__activate(s, o->act);
+            if (o->residual) s += o->residual[(size_t)i * o->n + j];
+            o->y[(size_t)i * o->n + j] = s;
+        }
+    }
+}
+
+/* ============================================================================================== */
+/* ==== 7. Kernels: AVX2 + FMA (x86-64) ========================================================= */
+/* ============================================================================================== */
+#ifdef ALBERT__X86_SIMD
+/* ---------------------------------------------------------------- 7.1 AVX2 activations: exp, sigmoid, erf, GELU */
 /* e^x, 8 lanes, x in [ALBERT__EXP_MIN, ALBERT__EXP_MAX] (NaN-free). */
 ALBERT__AVX2 static __m256 albert__exp8_in_range(__m256 x)
 {
@@ -1846,6 +2130,346 @@ ALBERT__AVX2 static void albert__activate_array_avx2(float *x, int n, int act)
     }
 }
 
+/* ---------------------------------------------------------------- 7.2 AVX2 linear micro-kernel */
+/* tile[ii * 16 + t] = sum_kk w_ii[kk] * xp[kk * 16 + t] for ii < 6, t < 16 (AVX2 + FMA). */
+ALBERT__AVX2 static void albert__tile_avx2(int k, const float *const *w, const float *xp, float *tile)
+{
+    const float *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3], *w4 = w[4], *w5 = w[5];
+    __m256 c0a = _mm256_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a;
+    __m256 c3a = c0a, c3b = c0a, c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a;
+    int kk;
+    for (kk = 0; kk < k; kk++) {
+        __m256 xa = _mm256_load_ps(xp), xb = _mm256_load_ps(xp + 8), b;
+        xp += 16;
+#define ALBERT__ROW256(r)                            \
+    b = _mm256_broadcast_ss(w##r + kk);              \
+    c##r##a = _mm256_fmadd_ps(b, xa, c##r##a);       \
+    c##r##b = _mm256_fmadd_ps(b, xb, c##r##b);
+        ALBERT__ROW256(0) ALBERT__ROW256(1) ALBERT__ROW256(2)
+        ALBERT__ROW256(3) ALBERT__ROW256(4) ALBERT__ROW256(5)
+#undef ALBERT__ROW256
+    }
+#define ALBERT__STORE256(r)                          \
+    _mm256_store_ps(tile + r * 16, c##r##a);         \
+    _mm256_store_ps(tile + r * 16 + 8, c##r##b);
+    ALBERT__STORE256(0) ALBERT__STORE256(1) ALBERT__STORE256(2)
+    ALBERT__STORE256(3) ALBERT__STORE256(4) ALBERT__STORE256(5)
+#undef ALBERT__STORE256
+}
+
+/* ---------------------------------------------------------------- 7.3 AVX2 layer norm */
+ALBERT__AVX2 static float albert__hsum8(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+ALBERT__AVX2 static float albert__hmax8(__m256 v)
+{
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_max_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+/* Two passes (mean, then the centred sum of squares), sums in double lanes. */
+ALBERT__AVX2 static void albert__layer_norm_row_avx2(float *r, int n, const float *g, const float *b, float eps)
+{
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    double mean, var, tail = 0.0;
+    float inv, meanf;
+    __m256 vm, vi;
+    __m128d h;
+    int j;
+    for (j = 0; j + 8 <= n; j += 8) {
+        __m256 v = _mm256_loadu_ps(r + j);
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+    }
+    for (; j < n; j++) tail += r[j];
+    s0 = _mm256_add_pd(s0, s1);
+    h = _mm_add_pd(_mm256_castpd256_pd128(s0), _mm256_extractf128_pd(s0, 1));
+    mean = (_mm_cvtsd_f64(h) + _mm_cvtsd_f64(_mm_unpackhi_pd(h, h)) + tail) / n;
+    meanf = (float)mean;
+    vm = _mm256_set1_ps(meanf);
+    s0 = _mm256_setzero_pd();
+    s1 = _mm256_setzero_pd();
+    tail = 0.0;
+    for (j = 0; j + 8 <= n; j += 8) {
+        __m256 d = _mm256_sub_ps(_mm256_loadu_ps(r + j), vm);
+        __m256d d0 = _mm256_cvtps_pd(_mm256_castps256_ps128(d)), d1 = _mm256_cvtps_pd(_mm256_extractf128_ps(d, 1));
+        s0 = _mm256_fmadd_pd(d0, d0, s0);
+        s1 = _mm256_fmadd_pd(d1, d1, s1);
+    }
+    for (; j < n; j++) tail += (double)(r[j] - meanf) * (r[j] - meanf);
+    s0 = _mm256_add_pd(s0, s1);
+    h = _mm_add_pd(_mm256_castpd256_pd128(s0), _mm256_extractf128_pd(s0, 1));
+    var = (_mm_cvtsd_f64(h) + _mm_cvtsd_f64(_mm_unpackhi_pd(h, h)) + tail) / n;
+    inv = (float)(1.0 / sqrt(var + eps));
+    vi = _mm256_set1_ps(inv);
+    for (j = 0; j + 8 <= n; j += 8) {
+        __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(r + j), vm), vi);
+        _mm256_storeu_ps(r + j, _mm256_fmadd_ps(d, _mm256_loadu_ps(g + j), _mm256_loadu_ps(b + j)));
+    }
+    for (; j < n; j++) r[j] = (r[j] - meanf) * inv * g[j] + b[j];
+}
+
+/* ---------------------------------------------------------------- 7.4 AVX2 attention: matmul, softmax */
+/* The same, AVX2: blocks of 6 rows x 16 columns, column tails masked. */
+ALBERT__AVX2 static void albert__matmul_avx2(int rows, int cols, int k, const float *a, size_t lda, const float *bm,
+                                             size_t ldb, float alpha, float *c, size_t ldc)
+{
+    int i0, j0, t, r;
+    __m256 va = _mm256_set1_ps(alpha);
+    __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (j0 = 0; j0 < cols; j0 += 16) {
+        int left = cols - j0;
+        __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(left), lane);
+        __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(left - 8), lane);
+        for (i0 = 0; i0 < rows; i0 += 6) {
+            int used = rows - i0 < 6 ? rows - i0 : 6;
+            const float *ar[6];
+            __m256 acc[6][2];
+            for (r = 0; r < 6; r++) ar[r] = a + (size_t)(i0 + (r < used ? r : used - 1)) * lda;
+            acc[0][0] = acc[0][1] = _mm256_setzero_ps();
+            acc[1][0] = acc[1][1] = acc[2][0] = acc[2][1] = acc[0][0];
+            acc[3][0] = acc[3][1] = acc[4][0] = acc[4][1] = acc[5][0] = acc[5][1] = acc[0][0];
+            for (t = 0; t < k; t++) {
+                const float *br = bm + (size_t)t * ldb + j0;
+                __m256 b0 = _mm256_maskload_ps(br, m0), b1 = _mm256_maskload_ps(br + 8, m1);
+#define ALBERT__MM256(r)                                      \
+    {                                                         \
+        __m256 av = _mm256_broadcast_ss(ar[r] + t);           \
+        acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);       \
+        acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);       \
+    }
+                ALBERT__MM256(0) ALBERT__MM256(1) ALBERT__MM256(2) ALBERT__MM256(3) ALBERT__MM256(4) ALBERT__MM256(5)
+#undef ALBERT__MM256
+            }
+#define ALBERT__MM256_STORE(r)                                                  \
+    if (r < used) {                                                             \
+        float *cr = c + (size_t)(i0 + r) * ldc + j0;                            \
+        _mm256_maskstore_ps(cr, m0, _mm256_mul_ps(acc[r][0], va));              \
+        _mm256_maskstore_ps(cr + 8, m1, _mm256_mul_ps(acc[r][1], va));          \
+    }
+            ALBERT__MM256_STORE(0) ALBERT__MM256_STORE(1) ALBERT__MM256_STORE(2)
+            ALBERT__MM256_STORE(3) ALBERT__MM256_STORE(4) ALBERT__MM256_STORE(5)
+#undef ALBERT__MM256_STORE
+        }
+    }
+}
+
+/* Softmax of n scores in place: e = exp(s - max) (max over the row), then e / sum. */
+ALBERT__AVX2 static void albert__softmax_row_avx2(float *s, int n)
+{
+    __m256 vmax = _mm256_set1_ps(-INFINITY), vsum = _mm256_setzero_ps(), vinv;
+    float mx, sum, inv;
+    int j;
+    for (j = 0; j + 8 <= n; j += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(s + j));
+    mx = albert__hmax8(vmax);
+    for (; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+    vmax = _mm256_set1_ps(mx);
+    sum = 0.0f;
+    for (j = 0; j + 8 <= n; j += 8) {
+        __m256 e = albert__exp8(_mm256_sub_ps(_mm256_loadu_ps(s + j), vmax));
+        _mm256_storeu_ps(s + j, e);
+        vsum = _mm256_add_ps(vsum, e);
+    }
+    for (; j < n; j++) {
+        s[j] = expf(s[j] - mx);
+        sum += s[j];
+    }
+    sum += albert__hsum8(vsum);
+    inv = 1.0f / sum;
+    vinv = _mm256_set1_ps(inv);
+    for (j = 0; j + 8 <= n; j += 8) _mm256_storeu_ps(s + j, _mm256_mul_ps(_mm256_loadu_ps(s + j), vinv));
+    for (; j < n; j++) s[j] *= inv;
+}
+
+/* ---------------------------------------------------------------- 7.5 AVX2 f16 micro-kernel */
+/* tile[ii * 16 + t] = sum_kk w_ii[kk] * xp[kk * 16 + t] for ii < 6, t < 16, W in f16 (AVX2 + FMA + F16C).
+   Eight values of each W row are widened at a time into wf, which the FMA loop broadcasts from. */
+ALBERT__AVX2_F16C static void albert__tile_f16_avx2(int k, const uint16_t *const *w, const float *xp, float *tile)
+{
+    ALBERT__ALIGNED_FLOATS(wf, 6 * 8);
+    __m256 c0a = _mm256_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a;
+    __m256 c3a = c0a, c3b = c0a, c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a;
+    int k0, r, u;
+    for (k0 = 0; k0 < k; k0 += 8) {
+        int len = k - k0 < 8 ? k - k0 : 8;
+        if (len == 8) {
+            for (r = 0; r < 6; r++)
+                _mm256_store_ps(wf + r * 8, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(w[r] + k0))));
+        } else {
+            for (r = 0; r < 6; r++)
+                for (u = 0; u < len; u++) wf[r * 8 + u] = albert__half_to_float(w[r][k0 + u]);
+        }
+        for (u = 0; u < len; u++) {
+            __m256 xa = _mm256_load_ps(xp), xb = _mm256_load_ps(xp + 8), b;
+            xp += 16;
+#define ALBERT__ROW256H(r)                           \
+    b = _mm256_broadcast_ss(wf + r * 8 + u);         \
+    c##r##a = _mm256_fmadd_ps(b, xa, c##r##a);       \
+    c##r##b = _mm256_fmadd_ps(b, xb, c##r##b);
+            ALBERT__ROW256H(0) ALBERT__ROW256H(1) ALBERT__ROW256H(2)
+            ALBERT__ROW256H(3) ALBERT__ROW256H(4) ALBERT__ROW256H(5)
+#undef ALBERT__ROW256H
+        }
+    }
+#define ALBERT__STORE256H(r)                         \
+    _mm256_store_ps(tile + r * 16, c##r##a);         \
+    _mm256_store_ps(tile + r * 16 + 8, c##r##b);
+    ALBERT__STORE256H(0) ALBERT__STORE256H(1) ALBERT__STORE256H(2)
+    ALBERT__STORE256H(3) ALBERT__STORE256H(4) ALBERT__STORE256H(5)
+#undef ALBERT__STORE256H
+}
+
+/* ---------------------------------------------------------------- 7.6 AVX2 int8: quantization, dot products */
+/* Quantizes x[k] to out[kp] (zero past k).
+   asymmetric (VNNI): u8 u in [0, 255], x ~ scale * (u - zero), min(x, 0) -> 0 and max(x, 0) -> 255;
+   symmetric (AVX2):  s8 q in [-127, 127], x ~ scale * q, scale = max|x| / 127, *zero = 0. */
+ALBERT__AVX2 static void albert__quantize_row_avx2(const float *x, int k, int kp, int symmetric, uint8_t *out,
+                                                   float *scale, int32_t *zero)
+{
+    __m256 vlo = _mm256_setzero_ps(), vhi = vlo, vinv, vz;
+    __m256i vzero = _mm256_setzero_si256(), vmax, shift;
+    __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    __m128 h;
+    float lo, hi, s, inv;
+    int j, z, qmax = symmetric ? 254 : 255;
+    for (j = 0; j + 8 <= k; j += 8) {
+        __m256 v = _mm256_loadu_ps(x + j);
+        vlo = _mm256_min_ps(vlo, v);
+        vhi = _mm256_max_ps(vhi, v);
+    }
+    h = _mm_min_ps(_mm256_castps256_ps128(vlo), _mm256_extractf128_ps(vlo, 1));
+    h = _mm_min_ps(h, _mm_movehl_ps(h, h));
+    lo = _mm_cvtss_f32(_mm_min_ss(h, _mm_shuffle_ps(h, h, 1)));
+    h = _mm_max_ps(_mm256_castps256_ps128(vhi), _mm256_extractf128_ps(vhi, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    hi = _mm_cvtss_f32(_mm_max_ss(h, _mm_shuffle_ps(h, h, 1)));
+    for (; j < k; j++) {
+        lo = x[j] < lo ? x[j] : lo;
+        hi = x[j] > hi ? x[j] : hi;
+    }
+    if (symmetric) {   /* the range [-max|x|, max|x|] in 254 steps: zero point 127 */
+        hi = -lo > hi ? -lo : hi;
+        lo = -hi;
+    }
+    s = (hi - lo) / (float)qmax;
+    memset(out, 0, (size_t)kp);
+    *zero = 0;
+    if (!(s > 0.0f && s <= FLT_MAX)) {   /* an all-zero row (or NaN / infinite inputs: the row reads as 0) */
+        *scale = 0.0f;
+        return;
+    }
+    inv = 1.0f / s;
+    z = symmetric ? 127 : (int)lrintf(-lo * inv);
+    z = z < 0 ? 0 : (z > qmax ? qmax : z);
+    *scale = s;
+    if (symmetric != 1) *zero = z;
+    vinv = _mm256_set1_ps(inv);
+    vz = _mm256_set1_ps((float)z);
+    vmax = _mm256_set1_epi32(qmax);
+    shift = _mm256_set1_epi8(symmetric == 1 ? 127 : 0);
+#define ALBERT__QUANT8(off)                                                                                  \
+    _mm256_max_epi32(vzero, _mm256_min_epi32(vmax, _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_loadu_ps(x + j + off), \
+                                                                                      vinv, vz))))
+    for (j = 0; j + 32 <= k; j += 32) {
+        __m256i a = ALBERT__QUANT8(0), b = ALBERT__QUANT8(8), c = ALBERT__QUANT8(16), d = ALBERT__QUANT8(24);
+        __m256i packed = _mm256_packus_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
+        packed = _mm256_sub_epi8(_mm256_permutevar8x32_epi32(packed, order), shift);
+        _mm256_storeu_si256((__m256i *)(void *)(out + j), packed);
+    }
+#undef ALBERT__QUANT8
+    for (; j < k; j++) {
+        int u = (int)lrintf(x[j] * inv + (float)z);
+        u = u < 0 ? 0 : (u > qmax ? qmax : u);
+        out[j] = (uint8_t)(symmetric == 1 ? (u + 129) & 0xff : u);   /* symmetric: the byte of u - 127 */
+    }
+}
+
+/* Sum of each of the 4 rows w[r][0..k) (int8). */
+ALBERT__AVX2 static void albert__row_sums_q8_avx2(int k, const int8_t *const *w, int32_t *sums)
+{
+    __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
+    int r, j;
+    for (r = 0; r < ALBERT__Q8_ROWS; r++) {
+        __m256i acc = _mm256_setzero_si256();
+        int32_t lanes[8], s = 0;
+        for (j = 0; j + 32 <= k; j += 32) {
+            __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(w[r] + j));
+            acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, v), ones16));
+        }
+        _mm256_storeu_si256((__m256i *)(void *)lanes, acc);
+        for (; j < k; j++) s += w[r][j];
+        for (j = 0; j < 8; j++) s += lanes[j];
+        sums[r] = s;
+    }
+}
+
+/* The 8 lane sums of v[0..7], in order (a hadd tree). */
+ALBERT__AVX2 static __m256i albert__hsum8x8_epi32(const __m256i *v)
+{
+    __m256i s0123 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+    __m256i s4567 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
+    return _mm256_add_epi32(_mm256_permute2x128_si256(s0123, s4567, 0x20), _mm256_permute2x128_si256(s0123, s4567, 0x31));
+}
+
+/* dots[r][t] = sum_kk w[r][kk] * x[t][kk] for r < 4, t < 2: w int8 rows of k, x int8 rows (in [-127, 127])
+   padded with zeros to a multiple of 32. AVX2: vpmaddubsw(|x|, w * sign(x)) pairs (at most 2 * 127 * 127, no
+   saturation), vpmaddwd to int32. */
+ALBERT__AVX2 static void albert__dot_q8_avx2(int k, const int8_t *const *w, const uint8_t *const *x,
+                                             int32_t dots[ALBERT__Q8_ROWS][ALBERT__Q8_TOKENS])
+{
+    __m256i ones = _mm256_set1_epi16(1), c[8], sums;
+    __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    const uint8_t *x0 = x[0], *x1 = x[1];
+    int32_t out[8];
+    int j, r;
+#define ALBERT__DOT256(a, b, wv)                                                                               \
+    {                                                                                                          \
+        __m256i wr = (wv);                                                                                     \
+        a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_maddubs_epi16(ax0, _mm256_sign_epi8(wr, sx0)), ones)); \
+        b = _mm256_add_epi32(b, _mm256_madd_epi16(_mm256_maddubs_epi16(ax1, _mm256_sign_epi8(wr, sx1)), ones)); \
+    }
+    for (j = 0; j < k; j += 32) {
+        __m256i sx0 = _mm256_load_si256((const __m256i *)(const void *)(x0 + j));
+        __m256i sx1 = _mm256_load_si256((const __m256i *)(const void *)(x1 + j));
+        __m256i ax0 = _mm256_abs_epi8(sx0), ax1 = _mm256_abs_epi8(sx1);
+        if (j + 32 <= k) {
+            ALBERT__DOT256(c0, c1, _mm256_loadu_si256((const __m256i *)(const void *)(w[0] + j)))
+            ALBERT__DOT256(c2, c3, _mm256_loadu_si256((const __m256i *)(const void *)(w[1] + j)))
+            ALBERT__DOT256(c4, c5, _mm256_loadu_si256((const __m256i *)(const void *)(w[2] + j)))
+            ALBERT__DOT256(c6, c7, _mm256_loadu_si256((const __m256i *)(const void *)(w[3] + j)))
+        } else {   /* the last k % 32 weights, copied into zeroed blocks (never read past a row) */
+            int8_t tail[ALBERT__Q8_ROWS][32];
+            memset(tail, 0, sizeof tail);
+            for (r = 0; r < ALBERT__Q8_ROWS; r++) memcpy(tail[r], w[r] + j, (size_t)(k - j));
+            ALBERT__DOT256(c0, c1, _mm256_loadu_si256((const __m256i *)(const void *)tail[0]))
+            ALBERT__DOT256(c2, c3, _mm256_loadu_si256((const __m256i *)(const void *)tail[1]))
+            ALBERT__DOT256(c4, c5, _mm256_loadu_si256((const __m256i *)(const void *)tail[2]))
+            ALBERT__DOT256(c6, c7, _mm256_loadu_si256((const __m256i *)(const void *)tail[3]))
+        }
+    }
+    c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3; c[4] = c4; c[5] = c5; c[6] = c6; c[7] = c7;
+#undef ALBERT__DOT256
+    sums = albert__hsum8x8_epi32(c);
+    _mm256_storeu_si256((__m256i *)(void *)out, sums);
+    for (r = 0; r < ALBERT__Q8_ROWS; r++) {
+        dots[r][0] = out[2 * r];
+        dots[r][1] = out[2 * r + 1];
+    }
+}
+#endif /* ALBERT__X86_SIMD */
+
+/* ============================================================================================== */
+/* ==== 8. Kernels: AVX-512 (x86-64) ============================================================ */
+/* ============================================================================================== */
+#ifdef ALBERT__X86_SIMD
+/* ---------------------------------------------------------------- 8.1 AVX-512 activations */
 /* The same functions on 16 lanes (AVX-512F), with the same formulas and constants as the 8-lane ones; 2^n comes
    from scalef, and 1 / d from rcp14 and a Newton step instead of a division (a 512-bit division issues only once
    per ~16 cycles), within 1 ulp: the results can differ from the 8-lane ones in the last bit. */
@@ -1976,54 +2600,8 @@ ALBERT__AVX512 static void albert__activate_array_avx512(float *x, int n, int ac
         _mm512_mask_storeu_ps(x + i, m, v);
     }
 }
-#endif /* ALBERT__X86_SIMD */
 
-/* act over n floats in place with the best available code. */
-static void albert__activate_array(float *x, int n, int act, int isa)
-{
-#ifdef ALBERT__X86_SIMD
-    if (isa == ALBERT__ISA_AVX512) {
-        albert__activate_array_avx512(x, n, act);
-        return;
-    }
-    if (isa >= ALBERT__ISA_AVX2) {
-        albert__activate_array_avx2(x, n, act);
-        return;
-    }
-#endif
-    (void)isa;
-    albert__activate_array_scalar(x, n, act);
-}
-
-/* ---------------------------------------------------------------- linear layers */
-/* Micro-kernel shapes: MR rows of W x NR tokens. f32 weights on AVX-512: 6 x 64 (per step of k, 4 loads of x and
-   6 broadcasts of W feed 24 FMAs: ~10-20% faster than 12 x 32, which needs 14 loads and 12 W streams; measured
-   on Sapphire Rapids). The 12 x 32 shape remains for the f16 kernel of the f16/q8 kernels. */
-#define ALBERT__MR_F32_AVX512 6
-#define ALBERT__NR_F32_AVX512 64
-#define ALBERT__MR_AVX512 12
-#define ALBERT__NR_AVX512 32
-#define ALBERT__MR_AVX2 6
-#define ALBERT__NR_AVX2 16
-#define ALBERT__MR_NEON 8
-#define ALBERT__NR_NEON 8
-#define ALBERT__MR_MAX 12
-#define ALBERT__NR_MAX 64
-
-/* Packs rows [row0, row0 + rows) of x ([m x k], row stride ldx) into token panels of nr tokens:
-   panel p holds xp[p * k * nr + kk * nr + t] = x[row0 + p * nr + t][kk], zero past row m. */
-static void albert__pack_x_panel(const float *x, size_t ldx, int m, int k, int first_row, int nr, float *xp)
-{
-    const float *rows[ALBERT__NR_MAX];
-    int t, kk;
-    for (t = 0; t < nr; t++) rows[t] = first_row + t < m ? x + (size_t)(first_row + t) * ldx : NULL;
-    for (kk = 0; kk < k; kk++) {
-        float *o = xp + (size_t)kk * nr;
-        for (t = 0; t < nr; t++) o[t] = rows[t] ? rows[t][kk] : 0.0f;
-    }
-}
-
-#ifdef ALBERT__X86_SIMD
+/* --------------------------------------------- 8.2 AVX-512 linear layers: transpose, packing, micro-kernel, strips */
 /* In place: r[t] lane i becomes r[i] lane t (a 16 x 16 transpose; straight-line code, so that the compiler keeps
    the 16 vectors in registers). */
 ALBERT__AVX512 static void albert__transpose16_avx512(__m512 *r)
@@ -2124,158 +2702,6 @@ ALBERT__AVX512 static void albert__tile_avx512(int k, const float *const *w, con
 #undef ALBERT__STORE512
 }
 
-/* tile[ii * 16 + t] = sum_kk w_ii[kk] * xp[kk * 16 + t] for ii < 6, t < 16 (AVX2 + FMA). */
-ALBERT__AVX2 static void albert__tile_avx2(int k, const float *const *w, const float *xp, float *tile)
-{
-    const float *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3], *w4 = w[4], *w5 = w[5];
-    __m256 c0a = _mm256_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a;
-    __m256 c3a = c0a, c3b = c0a, c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a;
-    int kk;
-    for (kk = 0; kk < k; kk++) {
-        __m256 xa = _mm256_load_ps(xp), xb = _mm256_load_ps(xp + 8), b;
-        xp += 16;
-#define ALBERT__ROW256(r)                            \
-    b = _mm256_broadcast_ss(w##r + kk);              \
-    c##r##a = _mm256_fmadd_ps(b, xa, c##r##a);       \
-    c##r##b = _mm256_fmadd_ps(b, xb, c##r##b);
-        ALBERT__ROW256(0) ALBERT__ROW256(1) ALBERT__ROW256(2)
-        ALBERT__ROW256(3) ALBERT__ROW256(4) ALBERT__ROW256(5)
-#undef ALBERT__ROW256
-    }
-#define ALBERT__STORE256(r)                          \
-    _mm256_store_ps(tile + r * 16, c##r##a);         \
-    _mm256_store_ps(tile + r * 16 + 8, c##r##b);
-    ALBERT__STORE256(0) ALBERT__STORE256(1) ALBERT__STORE256(2)
-    ALBERT__STORE256(3) ALBERT__STORE256(4) ALBERT__STORE256(5)
-#undef ALBERT__STORE256
-}
-#endif /* ALBERT__X86_SIMD */
-
-#ifdef ALBERT__NEON_SIMD
-/* tile[ii * 8 + t] = sum_kk w_ii[kk] * xp[kk * 8 + t] for ii < 8, t < 8 (AArch64 NEON): 16 accumulators;
-   4 steps of kk at a time, each W row's 4 values in one register, used lane by lane. */
-static void albert__tile_neon(int k, const float *const *w, const float *xp, float *tile)
-{
-    const float *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3], *w4 = w[4], *w5 = w[5], *w6 = w[6], *w7 = w[7];
-    float32x4_t c0a = vdupq_n_f32(0.0f), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a, c3a = c0a, c3b = c0a;
-    float32x4_t c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a, c6a = c0a, c6b = c0a, c7a = c0a, c7b = c0a;
-    float32x4_t xa, xb;
-    int kk = 0;
-    for (; kk + 4 <= k; kk += 4) {
-        float32x4_t v0 = vld1q_f32(w0 + kk), v1 = vld1q_f32(w1 + kk), v2 = vld1q_f32(w2 + kk), v3 = vld1q_f32(w3 + kk);
-        float32x4_t v4 = vld1q_f32(w4 + kk), v5 = vld1q_f32(w5 + kk), v6 = vld1q_f32(w6 + kk), v7 = vld1q_f32(w7 + kk);
-#define ALBERT__ROWNEON(r, lane)                       \
-    c##r##a = vfmaq_laneq_f32(c##r##a, xa, v##r, lane); \
-    c##r##b = vfmaq_laneq_f32(c##r##b, xb, v##r, lane);
-#define ALBERT__STEPNEON(lane)                                                                           \
-    xa = vld1q_f32(xp + (lane) * 8);                                                                     \
-    xb = vld1q_f32(xp + (lane) * 8 + 4);                                                                 \
-    ALBERT__ROWNEON(0, lane) ALBERT__ROWNEON(1, lane) ALBERT__ROWNEON(2, lane) ALBERT__ROWNEON(3, lane) \
-    ALBERT__ROWNEON(4, lane) ALBERT__ROWNEON(5, lane) ALBERT__ROWNEON(6, lane) ALBERT__ROWNEON(7, lane)
-        ALBERT__STEPNEON(0) ALBERT__STEPNEON(1) ALBERT__STEPNEON(2) ALBERT__STEPNEON(3)
-#undef ALBERT__STEPNEON
-#undef ALBERT__ROWNEON
-        xp += 32;
-    }
-    for (; kk < k; kk++) {
-        xa = vld1q_f32(xp);
-        xb = vld1q_f32(xp + 4);
-        xp += 8;
-#define ALBERT__TAILNEON(r)                       \
-    c##r##a = vfmaq_n_f32(c##r##a, xa, w##r[kk]); \
-    c##r##b = vfmaq_n_f32(c##r##b, xb, w##r[kk]);
-        ALBERT__TAILNEON(0) ALBERT__TAILNEON(1) ALBERT__TAILNEON(2) ALBERT__TAILNEON(3)
-        ALBERT__TAILNEON(4) ALBERT__TAILNEON(5) ALBERT__TAILNEON(6) ALBERT__TAILNEON(7)
-#undef ALBERT__TAILNEON
-    }
-#define ALBERT__STORENEON(r)            \
-    vst1q_f32(tile + r * 8, c##r##a);   \
-    vst1q_f32(tile + r * 8 + 4, c##r##b);
-    ALBERT__STORENEON(0) ALBERT__STORENEON(1) ALBERT__STORENEON(2) ALBERT__STORENEON(3)
-    ALBERT__STORENEON(4) ALBERT__STORENEON(5) ALBERT__STORENEON(6) ALBERT__STORENEON(7)
-#undef ALBERT__STORENEON
-}
-#endif
-
-typedef struct albert__linear_job {
-    const float *x;
-    size_t ldx;
-    int m, k, n;
-    const float *w;
-    const float *b;
-    int act;
-    const float *residual;
-    float *y;
-    int isa, mr, nr;
-    int chunk_row0, chunk_rows; /* rows of x packed in this round */
-    float *xp;                  /* packed panels of the chunk */
-    int task_blocks;            /* blocks of mr W rows per task of the tiles (albert__linear_task_blocks) */
-    int pack_slices;            /* each panel is packed in this many ranges of k (albert__linear_pack) */
-    float *y_panels;            /* AVX-512: instead of y, the output as the next layer's packed x (see
-                                   albert__linear_to_panels) */
-} albert__linear_job;
-
-/* Packs range index % pack_slices of k (a multiple of 16 columns long) of panel index / pack_slices. */
-static void albert__linear_pack_task(void *arg, int index, int count)
-{
-    const albert__linear_job *job = (const albert__linear_job *)arg;
-    int p = index / job->pack_slices, slice = index % job->pack_slices;
-    int slice_k = (job->k + job->pack_slices - 1) / job->pack_slices;
-    int k0, k1, first_row = job->chunk_row0 + p * job->nr;
-    float *xp;
-    (void)count;
-    slice_k = (slice_k + 15) / 16 * 16;
-    k0 = slice * slice_k;
-    k1 = job->k - k0 < slice_k ? job->k : k0 + slice_k;
-    if (k0 >= k1) return;
-    xp = job->xp + (size_t)p * job->k * job->nr + (size_t)k0 * job->nr; /* panels are k-major */
-#ifdef ALBERT__X86_SIMD
-    if (job->isa == ALBERT__ISA_AVX512 && job->nr % 16 == 0) {
-        albert__pack_x_panel_avx512(job->x + k0, job->ldx, job->m, k1 - k0, first_row, job->nr, xp);
-        return;
-    }
-#endif
-    albert__pack_x_panel(job->x + k0, job->ldx, job->m, k1 - k0, first_row, job->nr, xp);
-}
-
-/* Packs the chunk's rows of x into job->xp: one task per panel, or, with fewer panels than threads (long k: a
-   chunk of k = 3072 holds one panel), each panel in slices of k, so that no thread waits for another to pack. */
-static void albert__linear_pack(albert__pool *pool, albert__linear_job *job)
-{
-    int n_threads = albert__pool_threads(pool), n_panels = (job->chunk_rows + job->nr - 1) / job->nr;
-    job->pack_slices = n_panels < n_threads ? (n_threads + n_panels - 1) / n_panels : 1;
-    albert__pool_run(pool, albert__linear_pack_task, job, n_panels * job->pack_slices);
-}
-
-#ifdef ALBERT__PANELS
-/* Bias, activation and residual on a finished tile (tile[ii * nr + t] = W row j0+ii . x row row0+t),
-   then the transposed store into y. mr_used / nt_used: the valid rows of W and tokens. */
-static void albert__linear_store_tile(const albert__linear_job *job, float *tile, int j0, int mr_used, int row0,
-                                      int nt_used)
-{
-    int nr = job->nr, ii, t;
-    if (job->b)
-        for (ii = 0; ii < mr_used; ii++) {
-            float bias = job->b[j0 + ii];
-            float *tr = tile + (size_t)ii * nr;
-            for (t = 0; t < nt_used; t++) tr[t] += bias;
-        }
-    if (job->act && job->act != ALBERT_ACT_LINEAR) albert__activate_array(tile, mr_used * nr, job->act, job->isa);
-    for (t = 0; t < nt_used; t++) {
-        float *yr = job->y + (size_t)(row0 + t) * job->n + j0;
-        const float *tc = tile + t;
-        if (job->residual) {
-            const float *rr = job->residual + (size_t)(row0 + t) * job->n + j0;
-            for (ii = 0; ii < mr_used; ii++) yr[ii] = tc[(size_t)ii * nr] + rr[ii];
-        } else {
-            for (ii = 0; ii < mr_used; ii++) yr[ii] = tc[(size_t)ii * nr];
-        }
-    }
-}
-
-#endif
-
-#ifdef ALBERT__X86_SIMD
 /* AVX-512, f32: the W rows of ALBERT__STRIP_BLOCKS blocks make a strip of 48 output columns = 3 whole cache lines
    of each token's row of y. For each panel of tokens, the tiles of all the strip's blocks go to a buffer
    (strip[c * nr + t], c < 48 columns, t < nr tokens), then each token's 48 values are stored at once, so that
@@ -2351,74 +2777,8 @@ ALBERT__AVX512 static void albert__linear_strip_avx512(const albert__linear_job 
             albert__linear_store_strip_avx512(job, strip, j0, cols, row0, nt_used);
     }
 }
-#endif
 
-#ifdef ALBERT__PANELS
-/* Block `blk` of W rows (mr of them) against every panel of the chunk (AVX2, NEON; AVX-512 works in strips). */
-static void albert__linear_block(const albert__linear_job *job, int blk, float *tile)
-{
-    int mr = job->mr, nr = job->nr, n_panels = (job->chunk_rows + nr - 1) / nr, p, ii;
-    int j0 = blk * mr, mr_used = job->n - j0 < mr ? job->n - j0 : mr;
-    const float *wrows[ALBERT__MR_MAX];
-    for (ii = 0; ii < mr; ii++) wrows[ii] = job->w + (size_t)(j0 + (ii < mr_used ? ii : mr_used - 1)) * job->k;
-    for (p = 0; p < n_panels; p++) {
-        int row0 = job->chunk_row0 + p * nr;
-        int nt_used = job->chunk_rows - p * nr < nr ? job->chunk_rows - p * nr : nr;
-        const float *xp = job->xp + (size_t)p * job->k * nr;
-#ifdef ALBERT__X86_SIMD
-        albert__tile_avx2(job->k, wrows, xp, tile);
-#else
-        albert__tile_neon(job->k, wrows, xp, tile);
-#endif
-        albert__linear_store_tile(job, tile, j0, mr_used, row0, nt_used);
-    }
-}
-#endif
-
-/* Task `index` computes blocks index * job->task_blocks .. of W rows (job->task_blocks of them, fewer at the end)
-   for all rows of the chunk. */
-static void albert__linear_tiles_task(void *arg, int index, int count)
-{
-#ifdef ALBERT__PANELS
-    const albert__linear_job *job = (const albert__linear_job *)arg;
-    int n_blocks = (job->n + job->mr - 1) / job->mr;
-    int blk = index * job->task_blocks, block_end = blk + job->task_blocks < n_blocks ? blk + job->task_blocks : n_blocks;
-    float tile_block[ALBERT__MR_MAX * ALBERT__NR_MAX + 16];
-    float *tile = tile_block + (16 - (size_t)((uintptr_t)tile_block / sizeof(float) % 16)) % 16;
-    (void)count;
-#ifdef ALBERT__X86_SIMD
-    if (job->isa == ALBERT__ISA_AVX512) {   /* mr = 6, nr = 64 */
-        float strip_block[ALBERT__STRIP_BLOCKS * ALBERT__MR_F32_AVX512 * ALBERT__NR_F32_AVX512 + 16];
-        float *strip = strip_block + (16 - (size_t)((uintptr_t)strip_block / sizeof(float) % 16)) % 16;
-        for (; blk < block_end; blk += ALBERT__STRIP_BLOCKS)
-            albert__linear_strip_avx512(job, blk, blk + ALBERT__STRIP_BLOCKS < block_end ? blk + ALBERT__STRIP_BLOCKS : block_end,
-                                        strip);
-        return;
-    }
-#endif
-    for (; blk < block_end; blk++) albert__linear_block(job, blk, tile);
-#else
-    (void)arg; /* only the SIMD paths pack x into panels */
-    (void)index;
-    (void)count;
-#endif
-}
-
-/* Blocks of mr W rows per task for the tiles of a linear layer. With threads: the fewest blocks whose output
-   columns fill whole 64-byte cache lines of y (16 floats: 8 blocks of 6 rows, 2 of 8), so that two threads do
-   not store into the same lines (with one block per task, neighbouring blocks ran on different cores and every
-   tile store moved y's lines back and forth between them: ~8% of a layer at 2 threads). Such a task is still
-   ~0.1 ms of work for 128 tokens, and the pool hands tasks to whichever thread asks, so when the machine is busy
-   and one thread runs late or is descheduled, the others take over its share. One thread: all blocks at once. */
-static int albert__linear_task_blocks(int n_blocks, int mr, int n_threads)
-{
-    int blocks = 1;
-    if (n_threads <= 1) return n_blocks > 0 ? n_blocks : 1;
-    while (blocks * mr % 16 != 0) blocks++;
-    return blocks;
-}
-
-#ifdef ALBERT__X86_SIMD
+/* -------------------------------------------------------------- 8.3 AVX-512 linear layers: few rows (dot products) */
 /* Few rows of x (m <= ALBERT__DOT_MAX_ROWS): dot products along k instead of tiles, no packing. The panels of
    ALBERT__NR_F32_AVX512 tokens would be mostly padding, and such calls are bound by reading W anyway: this reads
    3 W rows at a time straight through, against up to 8 rows of x (which stay in L1).
@@ -2481,297 +2841,8 @@ ALBERT__AVX512 static void albert__linear_dot_task(void *arg, int index, int cou
         }
     }
 }
-#endif
 
-/* The portable path: thread `index` of `count` computes its share of output columns, 4 rows of x at a time. */
-static void albert__linear_scalar_task(void *arg, int index, int count)
-{
-    const albert__linear_job *job = (const albert__linear_job *)arg;
-    int j_begin = (int)((int64_t)job->n * index / count), j_end = (int)((int64_t)job->n * (index + 1) / count);
-    int k = job->k, i, j, t, r;
-    for (i = 0; i < job->m; i += 4) {
-        int rows = job->m - i < 4 ? job->m - i : 4;
-        const float *x0 = job->x + (size_t)i * job->ldx;
-        const float *x1 = job->x + (size_t)(i + (rows > 1 ? 1 : 0)) * job->ldx;
-        const float *x2 = job->x + (size_t)(i + (rows > 2 ? 2 : 0)) * job->ldx;
-        const float *x3 = job->x + (size_t)(i + (rows > 3 ? 3 : 0)) * job->ldx;
-        for (j = j_begin; j < j_end; j++) {
-            const float *wr = job->w + (size_t)j * k;
-            float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-            for (t = 0; t < k; t++) {
-                float wv = wr[t];
-                s[0] += x0[t] * wv;
-                s[1] += x1[t] * wv;
-                s[2] += x2[t] * wv;
-                s[3] += x3[t] * wv;
-            }
-            for (r = 0; r < rows; r++) {
-                float v = s[r] + (job->b ? job->b[j] : 0.0f);
-                albert__activate_array(&v, 1, job->act, ALBERT__ISA_SCALAR);
-                if (job->residual) v += job->residual[(size_t)(i + r) * job->n + j];
-                job->y[(size_t)(i + r) * job->n + j] = v;
-            }
-        }
-    }
-}
-
-/* y[m x n] = act(x[m x k] . W^T + b) + residual, with W [n x k] row-major (PyTorch Linear order).
-   b and residual ([m x n]) may be NULL; act 0 = none (else an albert_activation, applied before the residual
-   is added). y must not alias x; it may alias residual. */
-/* The linear layer; x_panels: x already packed (albert__linear_to_panels' output), y_panels: output packed for the
-   next layer instead of y (both AVX-512 only, for m > ALBERT__DOT_MAX_ROWS: albert__linear_panels_fit). */
-static void albert__linear_with_panels(albert__pool *pool, const float *x, float *x_panels, int m, int k,
-                                       const float *w, const float *b, int n, int act, const float *residual, float *y,
-                                       float *y_panels)
-{
-    albert__linear_job job;
-    int n_threads = albert__pool_threads(pool);
-    if (m <= 0 || n <= 0) return;
-    memset(&job, 0, sizeof job);
-    job.x = x;
-    job.ldx = (size_t)k;
-    job.m = m;
-    job.k = k;
-    job.n = n;
-    job.w = w;
-    job.b = b;
-    job.act = act;
-    job.residual = residual;
-    job.y = y;
-    job.y_panels = y_panels;
-    job.isa = albert__pool_isa(pool);
-    if (job.isa == ALBERT__ISA_AVX512) {
-        job.mr = ALBERT__MR_F32_AVX512;
-        job.nr = ALBERT__NR_F32_AVX512;
-    } else if (job.isa == ALBERT__ISA_NEON) {
-        job.mr = ALBERT__MR_NEON;
-        job.nr = ALBERT__NR_NEON;
-    } else {
-        job.mr = ALBERT__MR_AVX2;
-        job.nr = ALBERT__NR_AVX2;
-    }
-    if (k <= 0 || job.isa == ALBERT__ISA_SCALAR || (size_t)k * (size_t)job.nr > ALBERT__PACK_FLOATS) {
-        if (k <= 0) { /* no inner dimension: y = act(b) + residual */
-            int i, j;
-            for (i = 0; i < m; i++)
-                for (j = 0; j < n; j++) {
-                    float v = albert__activate(b ? b[j] : 0.0f, act);
-                    y[(size_t)i * n + j] = v + (residual ? residual[(size_t)i * n + j] : 0.0f);
-                }
-            return;
-        }
-        albert__pool_run(pool, albert__linear_scalar_task, &job, n_threads);
-        return;
-    }
-#ifdef ALBERT__X86_SIMD
-    if (job.isa == ALBERT__ISA_AVX512 && m <= ALBERT__DOT_MAX_ROWS) {
-        /* tasks of ~8 triples of W rows (each a few hundred ns) when there are threads to share them */
-        int n_triples = (n + 2) / 3, tasks = n_threads > 1 ? (n_triples + 7) / 8 : 1;
-        albert__pool_run(pool, albert__linear_dot_task, &job, tasks);
-        return;
-    }
-#endif
-    {
-        /* rows per round: as many whole panels as ALBERT__CHUNK_FLOATS holds (the pack buffer holds more) */
-        int panels_fit = (int)(ALBERT__CHUNK_FLOATS / ((size_t)k * (size_t)job.nr));
-        int chunk_max = (panels_fit < 1 ? 1 : panels_fit) * job.nr;
-        int n_blocks = (n + job.mr - 1) / job.mr;
-        int tile_tasks, row0;
-        job.task_blocks = albert__linear_task_blocks(n_blocks, job.mr, n_threads);
-        tile_tasks = (n_blocks + job.task_blocks - 1) / job.task_blocks;
-        if (x_panels) {   /* packed already: all rows in one round */
-            job.xp = x_panels;
-            job.chunk_rows = m;
-            albert__pool_run(pool, albert__linear_tiles_task, &job, tile_tasks);
-            return;
-        }
-        job.xp = pool->pack;
-        for (row0 = 0; row0 < m; row0 += chunk_max) {
-            job.chunk_row0 = row0;
-            job.chunk_rows = m - row0 < chunk_max ? m - row0 : chunk_max;
-            albert__linear_pack(pool, &job);
-            albert__pool_run(pool, albert__linear_tiles_task, &job, tile_tasks);
-        }
-    }
-}
-
-static void albert__linear(albert__pool *pool, const float *x, int m, int k, const float *w, const float *b, int n,
-                           int act, const float *residual, float *y)
-{
-    albert__linear_with_panels(pool, x, NULL, m, k, w, b, n, act, residual, y, NULL);
-}
-
-/* Whether two f32 linear layers x[m x k] -> [m x n] -> ... can hand over their activations as packed panels
-   (albert__linear_with_panels): with AVX-512 and enough rows for the tiles. The first layer's output then goes
-   straight into the layout the second one packs its x into: [round64(m) / 64][n][64], so the first skips the
-   transposes of its store and the second its packing (the feed-forward block: ~1/2 of both). */
-static int albert__linear_panels_fit(const albert__pool *pool, int m, int k)
-{
-#ifdef ALBERT__X86_SIMD
-    return albert__pool_isa(pool) == ALBERT__ISA_AVX512 && m > ALBERT__DOT_MAX_ROWS && k > 0 &&
-           (size_t)k * ALBERT__NR_F32_AVX512 <= ALBERT__PACK_FLOATS;
-#else
-    (void)pool;
-    (void)m;
-    (void)k;
-    return 0;
-#endif
-}
-
-#ifdef ALBERT__X86_SIMD
-/* Several linear layers of one x (see albert__linear_group). */
-#define ALBERT__GROUP_MAX 3
-typedef struct albert__linear_group_job {
-    albert__linear_job parts[ALBERT__GROUP_MAX];
-    int count;          /* layers */
-    int tasks_per_part; /* tasks per layer, of parts[i].task_blocks blocks of W rows each */
-} albert__linear_group_job;
-
-/* Task `index` computes a range of blocks of one of the layers (as albert__linear_tiles_task), for all rows of
-   the chunk. */
-static void albert__linear_group_task(void *arg, int index, int count)
-{
-    albert__linear_group_job *group = (albert__linear_group_job *)arg;
-    albert__linear_tiles_task(&group->parts[index / group->tasks_per_part], index % group->tasks_per_part, count);
-}
-#endif
-
-/* y[i] = x . w[i]^T + b[i] for i < count (1 .. 3), every w[i] [n x k] row-major, b[i] may be NULL: the query,
-   key and value projections of attention. The same results as count albert__linear calls (no activation, no
-   residual), but x is packed once and all the layers' tiles are one job. No y[i] may alias x. */
-static void albert__linear_group(albert__pool *pool, const float *x, int m, int k, int n, int count,
-                                 const float *const *w, const float *const *b, float *const *y)
-{
-#ifdef ALBERT__X86_SIMD
-    albert__linear_group_job group;
-    int isa = albert__pool_isa(pool), n_threads = albert__pool_threads(pool), mr, nr, i;
-    if (count < 1 || count > ALBERT__GROUP_MAX || m <= 0 || n <= 0) return;
-    mr = isa == ALBERT__ISA_AVX512 ? ALBERT__MR_F32_AVX512 : ALBERT__MR_AVX2;
-    nr = isa == ALBERT__ISA_AVX512 ? ALBERT__NR_F32_AVX512 : ALBERT__NR_AVX2;
-    if (isa != ALBERT__ISA_SCALAR && k > 0 && (size_t)k * (size_t)nr <= ALBERT__PACK_FLOATS &&
-        !(isa == ALBERT__ISA_AVX512 && m <= ALBERT__DOT_MAX_ROWS)) {
-        int panels_fit = (int)(ALBERT__CHUNK_FLOATS / ((size_t)k * (size_t)nr));
-        int chunk_max = (panels_fit < 1 ? 1 : panels_fit) * nr, n_blocks = (n + mr - 1) / mr, row0, tasks, task_blocks;
-        memset(&group, 0, sizeof group);
-        group.count = count;
-        task_blocks = albert__linear_task_blocks(n_blocks, mr, n_threads);
-        group.tasks_per_part = (n_blocks + task_blocks - 1) / task_blocks;
-        tasks = count * group.tasks_per_part;
-        for (i = 0; i < count; i++) {
-            albert__linear_job *job = &group.parts[i];
-            job->x = x;
-            job->ldx = (size_t)k;
-            job->m = m;
-            job->k = k;
-            job->n = n;
-            job->w = w[i];
-            job->b = b[i];
-            job->y = y[i];
-            job->isa = isa;
-            job->mr = mr;
-            job->nr = nr;
-            job->xp = pool->pack;
-            job->task_blocks = task_blocks;
-        }
-        for (row0 = 0; row0 < m; row0 += chunk_max) {
-            for (i = 0; i < count; i++) {
-                group.parts[i].chunk_row0 = row0;
-                group.parts[i].chunk_rows = m - row0 < chunk_max ? m - row0 : chunk_max;
-            }
-            albert__linear_pack(pool, &group.parts[0]);
-            albert__pool_run(pool, albert__linear_group_task, &group, tasks);
-        }
-        return;
-    }
-#endif
-    {
-        int j;
-        for (j = 0; j < count && j < 3; j++) albert__linear(pool, x, m, k, w[j], b[j], n, 0, NULL, y[j]);
-    }
-}
-
-/* ---------------------------------------------------------------- layer norm */
-typedef struct albert__norm_job {
-    float *x;
-    int m, n;
-    const float *g, *b;
-    float eps;
-    int isa;
-} albert__norm_job;
-
-static void albert__layer_norm_row_scalar(float *r, int n, const float *g, const float *b, float eps)
-{
-    double mean = 0.0, var = 0.0;
-    float inv, meanf;
-    int j;
-    for (j = 0; j < n; j++) mean += r[j];
-    mean /= n;
-    for (j = 0; j < n; j++) var += (r[j] - mean) * (r[j] - mean);
-    var /= n;
-    inv = (float)(1.0 / sqrt(var + eps));
-    meanf = (float)mean;
-    for (j = 0; j < n; j++) r[j] = (r[j] - meanf) * inv * g[j] + b[j];
-}
-
-#ifdef ALBERT__X86_SIMD
-ALBERT__AVX2 static float albert__hsum8(__m256 v)
-{
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
-
-ALBERT__AVX2 static float albert__hmax8(__m256 v)
-{
-    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_max_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
-
-/* Two passes (mean, then the centred sum of squares), sums in double lanes. */
-ALBERT__AVX2 static void albert__layer_norm_row_avx2(float *r, int n, const float *g, const float *b, float eps)
-{
-    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
-    double mean, var, tail = 0.0;
-    float inv, meanf;
-    __m256 vm, vi;
-    __m128d h;
-    int j;
-    for (j = 0; j + 8 <= n; j += 8) {
-        __m256 v = _mm256_loadu_ps(r + j);
-        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
-        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
-    }
-    for (; j < n; j++) tail += r[j];
-    s0 = _mm256_add_pd(s0, s1);
-    h = _mm_add_pd(_mm256_castpd256_pd128(s0), _mm256_extractf128_pd(s0, 1));
-    mean = (_mm_cvtsd_f64(h) + _mm_cvtsd_f64(_mm_unpackhi_pd(h, h)) + tail) / n;
-    meanf = (float)mean;
-    vm = _mm256_set1_ps(meanf);
-    s0 = _mm256_setzero_pd();
-    s1 = _mm256_setzero_pd();
-    tail = 0.0;
-    for (j = 0; j + 8 <= n; j += 8) {
-        __m256 d = _mm256_sub_ps(_mm256_loadu_ps(r + j), vm);
-        __m256d d0 = _mm256_cvtps_pd(_mm256_castps256_ps128(d)), d1 = _mm256_cvtps_pd(_mm256_extractf128_ps(d, 1));
-        s0 = _mm256_fmadd_pd(d0, d0, s0);
-        s1 = _mm256_fmadd_pd(d1, d1, s1);
-    }
-    for (; j < n; j++) tail += (double)(r[j] - meanf) * (r[j] - meanf);
-    s0 = _mm256_add_pd(s0, s1);
-    h = _mm_add_pd(_mm256_castpd256_pd128(s0), _mm256_extractf128_pd(s0, 1));
-    var = (_mm_cvtsd_f64(h) + _mm_cvtsd_f64(_mm_unpackhi_pd(h, h)) + tail) / n;
-    inv = (float)(1.0 / sqrt(var + eps));
-    vi = _mm256_set1_ps(inv);
-    for (j = 0; j + 8 <= n; j += 8) {
-        __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(r + j), vm), vi);
-        _mm256_storeu_ps(r + j, _mm256_fmadd_ps(d, _mm256_loadu_ps(g + j), _mm256_loadu_ps(b + j)));
-    }
-    for (; j < n; j++) r[j] = (r[j] - meanf) * inv * g[j] + b[j];
-}
-
+/* ---------------------------------------------------------------- 8.4 AVX-512 layer norm */
 /* AVX-512: float lanes, 4 accumulators. A first mean m from the plain sum, then the sums of d = x - m and d^2 give the
    mean m + sum(d) / n and the variance sum(d^2) / n - (sum(d) / n)^2: about as accurate as the sums in double of the
    AVX2 version (sum(d) is nearly 0, so its rounding error is tiny), without the conversions to double. */
@@ -2834,165 +2905,8 @@ ALBERT__AVX512 static void albert__layer_norm_row_avx512(float *r, int n, const 
                               _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(tail, g + j), _mm512_maskz_loadu_ps(tail, b + j)));
     }
 }
-#endif
 
-static void albert__layer_norm_task(void *arg, int index, int count)
-{
-    const albert__norm_job *job = (const albert__norm_job *)arg;
-    int i = (int)((int64_t)job->m * index / count), end = (int)((int64_t)job->m * (index + 1) / count);
-    for (; i < end; i++) {
-        float *r = job->x + (size_t)i * job->n;
-#ifdef ALBERT__X86_SIMD
-        if (job->isa == ALBERT__ISA_AVX512) {
-            albert__layer_norm_row_avx512(r, job->n, job->g, job->b, job->eps);
-            continue;
-        }
-        if (job->isa >= ALBERT__ISA_AVX2) {
-            albert__layer_norm_row_avx2(r, job->n, job->g, job->b, job->eps);
-            continue;
-        }
-#endif
-        albert__layer_norm_row_scalar(r, job->n, job->g, job->b, job->eps);
-    }
-}
-
-/* In place over each of m rows of n: (x - mean) / sqrt(var + eps) * g + b (biased variance, as PyTorch). */
-static void albert__layer_norm(albert__pool *pool, float *x, int m, int n, const float *g, const float *b, float eps)
-{
-    albert__norm_job job;
-    int tasks = albert__pool_threads(pool);
-    if (m <= 0 || n <= 0) return;
-    job.x = x;
-    job.m = m;
-    job.n = n;
-    job.g = g;
-    job.b = b;
-    job.eps = eps;
-    job.isa = albert__pool_isa(pool);
-    if ((size_t)m * (size_t)n < 16384) tasks = 1; /* not worth waking threads */
-    if (tasks > m) tasks = m;
-    albert__pool_run(pool, albert__layer_norm_task, &job, tasks);
-}
-
-/* ---------------------------------------------------------------- attention */
-/* c[rows x cols] = alpha * a[rows x k] . bm[k x cols] (row strides lda, ldb, ldc), all row-major. */
-static void albert__matmul_scalar(int rows, int cols, int k, const float *a, size_t lda, const float *bm, size_t ldb,
-                                  float alpha, float *c, size_t ldc)
-{
-    int i, j, t;
-    for (i = 0; i < rows; i++) {
-        float *cr = c + (size_t)i * ldc;
-        const float *ar = a + (size_t)i * lda;
-        for (j = 0; j < cols; j++) cr[j] = 0.0f;
-        for (t = 0; t < k; t++) {
-            float av = ar[t];
-            const float *br = bm + (size_t)t * ldb;
-            for (j = 0; j < cols; j++) cr[j] += av * br[j];
-        }
-        for (j = 0; j < cols; j++) cr[j] *= alpha;
-    }
-}
-
-#ifdef ALBERT__X86_SIMD
-/* The same, AVX2: blocks of 6 rows x 16 columns, column tails masked. */
-ALBERT__AVX2 static void albert__matmul_avx2(int rows, int cols, int k, const float *a, size_t lda, const float *bm,
-                                             size_t ldb, float alpha, float *c, size_t ldc)
-{
-    int i0, j0, t, r;
-    __m256 va = _mm256_set1_ps(alpha);
-    __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    for (j0 = 0; j0 < cols; j0 += 16) {
-        int left = cols - j0;
-        __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(left), lane);
-        __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(left - 8), lane);
-        for (i0 = 0; i0 < rows; i0 += 6) {
-            int used = rows - i0 < 6 ? rows - i0 : 6;
-            const float *ar[6];
-            __m256 acc[6][2];
-            for (r = 0; r < 6; r++) ar[r] = a + (size_t)(i0 + (r < used ? r : used - 1)) * lda;
-            acc[0][0] = acc[0][1] = _mm256_setzero_ps();
-            acc[1][0] = acc[1][1] = acc[2][0] = acc[2][1] = acc[0][0];
-            acc[3][0] = acc[3][1] = acc[4][0] = acc[4][1] = acc[5][0] = acc[5][1] = acc[0][0];
-            for (t = 0; t < k; t++) {
-                const float *br = bm + (size_t)t * ldb + j0;
-                __m256 b0 = _mm256_maskload_ps(br, m0), b1 = _mm256_maskload_ps(br + 8, m1);
-#define ALBERT__MM256(r)                                      \
-    {                                                         \
-        __m256 av = _mm256_broadcast_ss(ar[r] + t);           \
-        acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);       \
-        acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);       \
-    }
-                ALBERT__MM256(0) ALBERT__MM256(1) ALBERT__MM256(2) ALBERT__MM256(3) ALBERT__MM256(4) ALBERT__MM256(5)
-#undef ALBERT__MM256
-            }
-#define ALBERT__MM256_STORE(r)                                                  \
-    if (r < used) {                                                             \
-        float *cr = c + (size_t)(i0 + r) * ldc + j0;                            \
-        _mm256_maskstore_ps(cr, m0, _mm256_mul_ps(acc[r][0], va));              \
-        _mm256_maskstore_ps(cr + 8, m1, _mm256_mul_ps(acc[r][1], va));          \
-    }
-            ALBERT__MM256_STORE(0) ALBERT__MM256_STORE(1) ALBERT__MM256_STORE(2)
-            ALBERT__MM256_STORE(3) ALBERT__MM256_STORE(4) ALBERT__MM256_STORE(5)
-#undef ALBERT__MM256_STORE
-        }
-    }
-}
-
-/* Softmax of n scores in place: e = exp(s - max) (max over the row), then e / sum. */
-ALBERT__AVX2 static void albert__softmax_row_avx2(float *s, int n)
-{
-    __m256 vmax = _mm256_set1_ps(-INFINITY), vsum = _mm256_setzero_ps(), vinv;
-    float mx, sum, inv;
-    int j;
-    for (j = 0; j + 8 <= n; j += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(s + j));
-    mx = albert__hmax8(vmax);
-    for (; j < n; j++) mx = s[j] > mx ? s[j] : mx;
-    vmax = _mm256_set1_ps(mx);
-    sum = 0.0f;
-    for (j = 0; j + 8 <= n; j += 8) {
-        __m256 e = albert__exp8(_mm256_sub_ps(_mm256_loadu_ps(s + j), vmax));
-        _mm256_storeu_ps(s + j, e);
-        vsum = _mm256_add_ps(vsum, e);
-    }
-    for (; j < n; j++) {
-        s[j] = expf(s[j] - mx);
-        sum += s[j];
-    }
-    sum += albert__hsum8(vsum);
-    inv = 1.0f / sum;
-    vinv = _mm256_set1_ps(inv);
-    for (j = 0; j + 8 <= n; j += 8) _mm256_storeu_ps(s + j, _mm256_mul_ps(_mm256_loadu_ps(s + j), vinv));
-    for (; j < n; j++) s[j] *= inv;
-}
-#endif
-
-static void albert__softmax_row_scalar(float *s, int n)
-{
-    float mx = -INFINITY, sum = 0.0f, inv;
-    int j;
-    for (j = 0; j < n; j++) mx = s[j] > mx ? s[j] : mx;
-    for (j = 0; j < n; j++) {
-        s[j] = expf(s[j] - mx);
-        sum += s[j];
-    }
-    inv = 1.0f / sum;
-    for (j = 0; j < n; j++) s[j] *= inv;
-}
-
-static void albert__matmul(int isa, int rows, int cols, int k, const float *a, size_t lda, const float *bm, size_t ldb,
-                           float alpha, float *c, size_t ldc)
-{
-#ifdef ALBERT__X86_SIMD
-    if (isa == ALBERT__ISA_AVX2) {
-        albert__matmul_avx2(rows, cols, k, a, lda, bm, ldb, alpha, c, ldc);
-        return;
-    }
-#endif
-    (void)isa;
-    albert__matmul_scalar(rows, cols, k, a, lda, bm, ldb, alpha, c, ldc);
-}
-
-#ifdef ALBERT__X86_SIMD
+/* ---------------------------------------------------------------- 8.5 AVX-512 attention */
 /* out[d * ldo + j] = in[j * ldi + d] for j < rows, d < cols: 16 x 16 blocks transposed in registers. */
 ALBERT__AVX512 static void albert__transpose_rows_avx512(const float *in, size_t ldi, int rows, int cols, float *out,
                                                          size_t ldo)
@@ -3195,7 +3109,534 @@ ALBERT__AVX512 static void albert__attention_head_avx512(int S, int hd, const fl
         albert__attention_values_avx512(rows, S, hd, scores, lds, values, hd64, row_inv, out + (size_t)i0 * ld, ld);
     }
 }
+
+/* ---------------------------------------------------------------- 8.6 AVX-512 f16 micro-kernel */
+/* tile[ii * 32 + t] = sum_kk w_ii[kk] * xp[kk * 32 + t] for ii < 12, t < 32, W in f16 (AVX-512F, whose
+   vcvtph2ps widens 16 halves at a time). */
+ALBERT__AVX512 static void albert__tile_f16_avx512(int k, const uint16_t *const *w, const float *xp, float *tile)
+{
+    ALBERT__ALIGNED_FLOATS(wf, 12 * 16);
+    __m512 c0a = _mm512_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a, c3a = c0a, c3b = c0a;
+    __m512 c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a, c6a = c0a, c6b = c0a, c7a = c0a, c7b = c0a;
+    __m512 c8a = c0a, c8b = c0a, c9a = c0a, c9b = c0a, c10a = c0a, c10b = c0a, c11a = c0a, c11b = c0a;
+    int k0, r, u;
+    for (k0 = 0; k0 < k; k0 += 16) {
+        int len = k - k0 < 16 ? k - k0 : 16;
+        if (len == 16) {
+            for (r = 0; r < 12; r++)
+                _mm512_store_ps(wf + r * 16,
+                                _mm512_maskz_cvtph_ps((__mmask16)0xFFFF, _mm256_loadu_si256((const __m256i *)(const void *)(w[r] + k0))));
+        } else {
+            for (r = 0; r < 12; r++)
+                for (u = 0; u < len; u++) wf[r * 16 + u] = albert__half_to_float(w[r][k0 + u]);
+        }
+        for (u = 0; u < len; u++) {
+            __m512 xa = _mm512_load_ps(xp), xb = _mm512_load_ps(xp + 16), b;
+            xp += 32;
+#define ALBERT__ROW512H(r)                           \
+    b = _mm512_set1_ps(wf[r * 16 + u]);              \
+    c##r##a = _mm512_fmadd_ps(b, xa, c##r##a);       \
+    c##r##b = _mm512_fmadd_ps(b, xb, c##r##b);
+            ALBERT__ROW512H(0) ALBERT__ROW512H(1) ALBERT__ROW512H(2) ALBERT__ROW512H(3)
+            ALBERT__ROW512H(4) ALBERT__ROW512H(5) ALBERT__ROW512H(6) ALBERT__ROW512H(7)
+            ALBERT__ROW512H(8) ALBERT__ROW512H(9) ALBERT__ROW512H(10) ALBERT__ROW512H(11)
+#undef ALBERT__ROW512H
+        }
+    }
+#define ALBERT__STORE512H(r)                         \
+    _mm512_store_ps(tile + r * 32, c##r##a);         \
+    _mm512_store_ps(tile + r * 32 + 16, c##r##b);
+    ALBERT__STORE512H(0) ALBERT__STORE512H(1) ALBERT__STORE512H(2) ALBERT__STORE512H(3)
+    ALBERT__STORE512H(4) ALBERT__STORE512H(5) ALBERT__STORE512H(6) ALBERT__STORE512H(7)
+    ALBERT__STORE512H(8) ALBERT__STORE512H(9) ALBERT__STORE512H(10) ALBERT__STORE512H(11)
+#undef ALBERT__STORE512H
+}
+#endif /* ALBERT__X86_SIMD */
+
+/* ============================================================================================== */
+/* ==== 9. Kernels: AVX-512 VNNI / BF16 (x86-64) ================================================ */
+/* ============================================================================================== */
+#ifdef ALBERT__X86_SIMD
+/* ---------------------------------------------------------------- 9.1 VNNI int8 dot products */
+static int albert__cpu_has_vnni(void)
+{
+#ifdef ALBERT_NO_AVX512
+    return 0;
+#else
+    return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
 #endif
+}
+
+/* The same for t < 4 with x in u8 rows padded to a multiple of 64 (AVX-512 VNNI vpdpbusd, u8 x s8). */
+ALBERT__VNNI static void albert__dot_q8_vnni(int k, const int8_t *const *w, const uint8_t *const *x,
+                                            int32_t dots[ALBERT__Q8_ROWS][ALBERT__Q8_TOKENS])
+{
+    __m512i c[ALBERT__Q8_ROWS * ALBERT__Q8_TOKENS];
+    __m256i halves[ALBERT__Q8_ROWS * ALBERT__Q8_TOKENS];
+    int32_t out[ALBERT__Q8_ROWS * ALBERT__Q8_TOKENS];
+    int j, r, t;
+    __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    __m512i c8 = c0, c9 = c0, c10 = c0, c11 = c0, c12 = c0, c13 = c0, c14 = c0, c15 = c0;
+    for (j = 0; j < k; j += 64) {
+        __mmask64 keep = k - j >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (k - j)) - 1);   /* masked: never past a row */
+        __m512i x0 = _mm512_load_si512((const void *)(x[0] + j)), x1 = _mm512_load_si512((const void *)(x[1] + j));
+        __m512i x2 = _mm512_load_si512((const void *)(x[2] + j)), x3 = _mm512_load_si512((const void *)(x[3] + j));
+        __m512i wv;
+#define ALBERT__DOT512(r, a, b, c, d)                                          \
+        wv = _mm512_maskz_loadu_epi8(keep, (const void *)(w[r] + j));          \
+        a = _mm512_dpbusd_epi32(a, x0, wv);                                    \
+        b = _mm512_dpbusd_epi32(b, x1, wv);                                    \
+        c = _mm512_dpbusd_epi32(c, x2, wv);                                    \
+        d = _mm512_dpbusd_epi32(d, x3, wv);
+        ALBERT__DOT512(0, c0, c1, c2, c3)
+        ALBERT__DOT512(1, c4, c5, c6, c7)
+        ALBERT__DOT512(2, c8, c9, c10, c11)
+        ALBERT__DOT512(3, c12, c13, c14, c15)
+#undef ALBERT__DOT512
+    }
+    c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3; c[4] = c4; c[5] = c5; c[6] = c6; c[7] = c7;
+    c[8] = c8; c[9] = c9; c[10] = c10; c[11] = c11; c[12] = c12; c[13] = c13; c[14] = c14; c[15] = c15;
+    for (r = 0; r < ALBERT__Q8_ROWS * ALBERT__Q8_TOKENS; r++)   /* 512 -> 256 bits, then two hadd trees */
+        halves[r] = _mm256_add_epi32(_mm512_maskz_extracti64x4_epi64((__mmask8)0xF, c[r], 0),
+                                     _mm512_maskz_extracti64x4_epi64((__mmask8)0xF, c[r], 1));
+    _mm256_storeu_si256((__m256i *)(void *)out, albert__hsum8x8_epi32(halves));
+    _mm256_storeu_si256((__m256i *)(void *)(out + 8), albert__hsum8x8_epi32(halves + 8));
+    for (r = 0; r < ALBERT__Q8_ROWS; r++)
+        for (t = 0; t < ALBERT__Q8_TOKENS; t++) dots[r][t] = out[4 * r + t];
+}
+
+/* (9.2: bf16 kernels (AVX512_BF16) go here.) */
+#endif /* ALBERT__X86_SIMD */
+
+/* ============================================================================================== */
+/* ==== 10. Kernels: NEON (AArch64) ============================================================= */
+/* ============================================================================================== */
+#ifdef ALBERT__NEON_SIMD
+/* tile[ii * 8 + t] = sum_kk w_ii[kk] * xp[kk * 8 + t] for ii < 8, t < 8 (AArch64 NEON): 16 accumulators;
+   4 steps of kk at a time, each W row's 4 values in one register, used lane by lane. */
+static void albert__tile_neon(int k, const float *const *w, const float *xp, float *tile)
+{
+    const float *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3], *w4 = w[4], *w5 = w[5], *w6 = w[6], *w7 = w[7];
+    float32x4_t c0a = vdupq_n_f32(0.0f), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a, c3a = c0a, c3b = c0a;
+    float32x4_t c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a, c6a = c0a, c6b = c0a, c7a = c0a, c7b = c0a;
+    float32x4_t xa, xb;
+    int kk = 0;
+    for (; kk + 4 <= k; kk += 4) {
+        float32x4_t v0 = vld1q_f32(w0 + kk), v1 = vld1q_f32(w1 + kk), v2 = vld1q_f32(w2 + kk), v3 = vld1q_f32(w3 + kk);
+        float32x4_t v4 = vld1q_f32(w4 + kk), v5 = vld1q_f32(w5 + kk), v6 = vld1q_f32(w6 + kk), v7 = vld1q_f32(w7 + kk);
+#define ALBERT__ROWNEON(r, lane)                       \
+    c##r##a = vfmaq_laneq_f32(c##r##a, xa, v##r, lane); \
+    c##r##b = vfmaq_laneq_f32(c##r##b, xb, v##r, lane);
+#define ALBERT__STEPNEON(lane)                                                                           \
+    xa = vld1q_f32(xp + (lane) * 8);                                                                     \
+    xb = vld1q_f32(xp + (lane) * 8 + 4);                                                                 \
+    ALBERT__ROWNEON(0, lane) ALBERT__ROWNEON(1, lane) ALBERT__ROWNEON(2, lane) ALBERT__ROWNEON(3, lane) \
+    ALBERT__ROWNEON(4, lane) ALBERT__ROWNEON(5, lane) ALBERT__ROWNEON(6, lane) ALBERT__ROWNEON(7, lane)
+        ALBERT__STEPNEON(0) ALBERT__STEPNEON(1) ALBERT__STEPNEON(2) ALBERT__STEPNEON(3)
+#undef ALBERT__STEPNEON
+#undef ALBERT__ROWNEON
+        xp += 32;
+    }
+    for (; kk < k; kk++) {
+        xa = vld1q_f32(xp);
+        xb = vld1q_f32(xp + 4);
+        xp += 8;
+#define ALBERT__TAILNEON(r)                       \
+    c##r##a = vfmaq_n_f32(c##r##a, xa, w##r[kk]); \
+    c##r##b = vfmaq_n_f32(c##r##b, xb, w##r[kk]);
+        ALBERT__TAILNEON(0) ALBERT__TAILNEON(1) ALBERT__TAILNEON(2) ALBERT__TAILNEON(3)
+        ALBERT__TAILNEON(4) ALBERT__TAILNEON(5) ALBERT__TAILNEON(6) ALBERT__TAILNEON(7)
+#undef ALBERT__TAILNEON
+    }
+#define ALBERT__STORENEON(r)            \
+    vst1q_f32(tile + r * 8, c##r##a);   \
+    vst1q_f32(tile + r * 8 + 4, c##r##b);
+    ALBERT__STORENEON(0) ALBERT__STORENEON(1) ALBERT__STORENEON(2) ALBERT__STORENEON(3)
+    ALBERT__STORENEON(4) ALBERT__STORENEON(5) ALBERT__STORENEON(6) ALBERT__STORENEON(7)
+#undef ALBERT__STORENEON
+}
+#endif
+
+/* ============================================================================================== */
+/* ==== 11. Kernels: WASM SIMD128 =============================================================== */
+/* ============================================================================================== */
+/* WebAssembly SIMD128 kernels (wasm_simd128.h, -msimd128) go here, in an #ifdef of their own, with their
+   ALBERT__ISA_* level (section 3) and their case in the section 12 dispatch. */
+
+/* ============================================================================================== */
+/* ==== 12. Kernel drivers: ISA dispatch and pool jobs ========================================== */
+/* ============================================================================================== */
+/* ---------------------------------------------------------------- 12.1 activations */
+/* act over n floats in place with the best available code. */
+static void albert__activate_array(float *x, int n, int act, int isa)
+{
+#ifdef ALBERT__X86_SIMD
+    if (isa == ALBERT__ISA_AVX512) {
+        albert__activate_array_avx512(x, n, act);
+        return;
+    }
+    if (isa >= ALBERT__ISA_AVX2) {
+        albert__activate_array_avx2(x, n, act);
+        return;
+    }
+#endif
+    (void)isa;
+    albert__activate_array_scalar(x, n, act);
+}
+
+/* ---------------------------------------------------------------- 12.2 linear layers (f32) */
+#ifdef ALBERT__PANELS
+/* Bias, activation and residual on a finished tile (tile[ii * nr + t] = W row j0+ii . x row row0+t),
+   then the transposed store into y. mr_used / nt_used: the valid rows of W and tokens. */
+static void albert__linear_store_tile(const albert__linear_job *job, float *tile, int j0, int mr_used, int row0,
+                                      int nt_used)
+{
+    int nr = job->nr, ii, t;
+    if (job->b)
+        for (ii = 0; ii < mr_used; ii++) {
+            float bias = job->b[j0 + ii];
+            float *tr = tile + (size_t)ii * nr;
+            for (t = 0; t < nt_used; t++) tr[t] += bias;
+        }
+    if (job->act && job->act != ALBERT_ACT_LINEAR) albert__activate_array(tile, mr_used * nr, job->act, job->isa);
+    for (t = 0; t < nt_used; t++) {
+        float *yr = job->y + (size_t)(row0 + t) * job->n + j0;
+        const float *tc = tile + t;
+        if (job->residual) {
+            const float *rr = job->residual + (size_t)(row0 + t) * job->n + j0;
+            for (ii = 0; ii < mr_used; ii++) yr[ii] = tc[(size_t)ii * nr] + rr[ii];
+        } else {
+            for (ii = 0; ii < mr_used; ii++) yr[ii] = tc[(size_t)ii * nr];
+        }
+    }
+}
+
+#endif
+
+/* Packs range index % pack_slices of k (a multiple of 16 columns long) of panel index / pack_slices. */
+static void albert__linear_pack_task(void *arg, int index, int count)
+{
+    const albert__linear_job *job = (const albert__linear_job *)arg;
+    int p = index / job->pack_slices, slice = index % job->pack_slices;
+    int slice_k = (job->k + job->pack_slices - 1) / job->pack_slices;
+    int k0, k1, first_row = job->chunk_row0 + p * job->nr;
+    float *xp;
+    (void)count;
+    slice_k = (slice_k + 15) / 16 * 16;
+    k0 = slice * slice_k;
+    k1 = job->k - k0 < slice_k ? job->k : k0 + slice_k;
+    if (k0 >= k1) return;
+    xp = job->xp + (size_t)p * job->k * job->nr + (size_t)k0 * job->nr; /* panels are k-major */
+#ifdef ALBERT__X86_SIMD
+    if (job->isa == ALBERT__ISA_AVX512 && job->nr % 16 == 0) {
+        albert__pack_x_panel_avx512(job->x + k0, job->ldx, job->m, k1 - k0, first_row, job->nr, xp);
+        return;
+    }
+#endif
+    albert__pack_x_panel(job->x + k0, job->ldx, job->m, k1 - k0, first_row, job->nr, xp);
+}
+
+/* Packs the chunk's rows of x into job->xp: one task per panel, or, with fewer panels than threads (long k: a
+   chunk of k = 3072 holds one panel), each panel in slices of k, so that no thread waits for another to pack. */
+static void albert__linear_pack(albert__pool *pool, albert__linear_job *job)
+{
+    int n_threads = albert__pool_threads(pool), n_panels = (job->chunk_rows + job->nr - 1) / job->nr;
+    job->pack_slices = n_panels < n_threads ? (n_threads + n_panels - 1) / n_panels : 1;
+    albert__pool_run(pool, albert__linear_pack_task, job, n_panels * job->pack_slices);
+}
+
+#ifdef ALBERT__PANELS
+/* Block `blk` of W rows (mr of them) against every panel of the chunk (AVX2, NEON; AVX-512 works in strips). */
+static void albert__linear_block(const albert__linear_job *job, int blk, float *tile)
+{
+    int mr = job->mr, nr = job->nr, n_panels = (job->chunk_rows + nr - 1) / nr, p, ii;
+    int j0 = blk * mr, mr_used = job->n - j0 < mr ? job->n - j0 : mr;
+    const float *wrows[ALBERT__MR_MAX];
+    for (ii = 0; ii < mr; ii++) wrows[ii] = job->w + (size_t)(j0 + (ii < mr_used ? ii : mr_used - 1)) * job->k;
+    for (p = 0; p < n_panels; p++) {
+        int row0 = job->chunk_row0 + p * nr;
+        int nt_used = job->chunk_rows - p * nr < nr ? job->chunk_rows - p * nr : nr;
+        const float *xp = job->xp + (size_t)p * job->k * nr;
+#ifdef ALBERT__X86_SIMD
+        albert__tile_avx2(job->k, wrows, xp, tile);
+#else
+        albert__tile_neon(job->k, wrows, xp, tile);
+#endif
+        albert__linear_store_tile(job, tile, j0, mr_used, row0, nt_used);
+    }
+}
+#endif
+
+/* Task `index` computes blocks index * job->task_blocks .. of W rows (job->task_blocks of them, fewer at the end)
+   for all rows of the chunk. */
+static void albert__linear_tiles_task(void *arg, int index, int count)
+{
+#ifdef ALBERT__PANELS
+    const albert__linear_job *job = (const albert__linear_job *)arg;
+    int n_blocks = (job->n + job->mr - 1) / job->mr;
+    int blk = index * job->task_blocks, block_end = blk + job->task_blocks < n_blocks ? blk + job->task_blocks : n_blocks;
+    float tile_block[ALBERT__MR_MAX * ALBERT__NR_MAX + 16];
+    float *tile = tile_block + (16 - (size_t)((uintptr_t)tile_block / sizeof(float) % 16)) % 16;
+    (void)count;
+#ifdef ALBERT__X86_SIMD
+    if (job->isa == ALBERT__ISA_AVX512) {   /* mr = 6, nr = 64 */
+        float strip_block[ALBERT__STRIP_BLOCKS * ALBERT__MR_F32_AVX512 * ALBERT__NR_F32_AVX512 + 16];
+        float *strip = strip_block + (16 - (size_t)((uintptr_t)strip_block / sizeof(float) % 16)) % 16;
+        for (; blk < block_end; blk += ALBERT__STRIP_BLOCKS)
+            albert__linear_strip_avx512(job, blk, blk + ALBERT__STRIP_BLOCKS < block_end ? blk + ALBERT__STRIP_BLOCKS : block_end,
+                                        strip);
+        return;
+    }
+#endif
+    for (; blk < block_end; blk++) albert__linear_block(job, blk, tile);
+#else
+    (void)arg; /* only the SIMD paths pack x into panels */
+    (void)index;
+    (void)count;
+#endif
+}
+
+/* Blocks of mr W rows per task for the tiles of a linear layer. With threads: the fewest blocks whose output
+   columns fill whole 64-byte cache lines of y (16 floats: 8 blocks of 6 rows, 2 of 8), so that two threads do
+   not store into the same lines (with one block per task, neighbouring blocks ran on different cores and every
+   tile store moved y's lines back and forth between them: ~8% of a layer at 2 threads). Such a task is still
+   ~0.1 ms of work for 128 tokens, and the pool hands tasks to whichever thread asks, so when the machine is busy
+   and one thread runs late or is descheduled, the others take over its share. One thread: all blocks at once. */
+static int albert__linear_task_blocks(int n_blocks, int mr, int n_threads)
+{
+    int blocks = 1;
+    if (n_threads <= 1) return n_blocks > 0 ? n_blocks : 1;
+    while (blocks * mr % 16 != 0) blocks++;
+    return blocks;
+}
+
+/* y[m x n] = act(x[m x k] . W^T + b) + residual, with W [n x k] row-major (PyTorch Linear order).
+   b and residual ([m x n]) may be NULL; act 0 = none (else an albert_activation, applied before the residual
+   is added). y must not alias x; it may alias residual.
+   x_panels: x already packed (the y_panels output of the previous call), y_panels: output packed for the next
+   layer instead of y (both AVX-512 only, for m > ALBERT__DOT_MAX_ROWS: albert__linear_panels_fit); else NULL. */
+static void albert__linear_with_panels(albert__pool *pool, const float *x, float *x_panels, int m, int k,
+                                       const float *w, const float *b, int n, int act, const float *residual, float *y,
+                                       float *y_panels)
+{
+    albert__linear_job job;
+    int n_threads = albert__pool_threads(pool);
+    if (m <= 0 || n <= 0) return;
+    memset(&job, 0, sizeof job);
+    job.x = x;
+    job.ldx = (size_t)k;
+    job.m = m;
+    job.k = k;
+    job.n = n;
+    job.w = w;
+    job.b = b;
+    job.act = act;
+    job.residual = residual;
+    job.y = y;
+    job.y_panels = y_panels;
+    job.isa = albert__pool_isa(pool);
+    if (job.isa == ALBERT__ISA_AVX512) {
+        job.mr = ALBERT__MR_F32_AVX512;
+        job.nr = ALBERT__NR_F32_AVX512;
+    } else if (job.isa == ALBERT__ISA_NEON) {
+        job.mr = ALBERT__MR_NEON;
+        job.nr = ALBERT__NR_NEON;
+    } else {
+        job.mr = ALBERT__MR_AVX2;
+        job.nr = ALBERT__NR_AVX2;
+    }
+    if (k <= 0 || job.isa == ALBERT__ISA_SCALAR || (size_t)k * (size_t)job.nr > ALBERT__PACK_FLOATS) {
+        if (k <= 0) { /* no inner dimension: y = act(b) + residual */
+            int i, j;
+            for (i = 0; i < m; i++)
+                for (j = 0; j < n; j++) {
+                    float v = albert__activate(b ? b[j] : 0.0f, act);
+                    y[(size_t)i * n + j] = v + (residual ? residual[(size_t)i * n + j] : 0.0f);
+                }
+            return;
+        }
+        albert__pool_run(pool, albert__linear_scalar_task, &job, n_threads);
+        return;
+    }
+#ifdef ALBERT__X86_SIMD
+    if (job.isa == ALBERT__ISA_AVX512 && m <= ALBERT__DOT_MAX_ROWS) {
+        /* tasks of ~8 triples of W rows (each a few hundred ns) when there are threads to share them */
+        int n_triples = (n + 2) / 3, tasks = n_threads > 1 ? (n_triples + 7) / 8 : 1;
+        albert__pool_run(pool, albert__linear_dot_task, &job, tasks);
+        return;
+    }
+#endif
+    {
+        /* rows per round: as many whole panels as ALBERT__CHUNK_FLOATS holds (the pack buffer holds more) */
+        int panels_fit = (int)(ALBERT__CHUNK_FLOATS / ((size_t)k * (size_t)job.nr));
+        int chunk_max = (panels_fit < 1 ? 1 : panels_fit) * job.nr;
+        int n_blocks = (n + job.mr - 1) / job.mr;
+        int tile_tasks, row0;
+        job.task_blocks = albert__linear_task_blocks(n_blocks, job.mr, n_threads);
+        tile_tasks = (n_blocks + job.task_blocks - 1) / job.task_blocks;
+        if (x_panels) {   /* packed already: all rows in one round */
+            job.xp = x_panels;
+            job.chunk_rows = m;
+            albert__pool_run(pool, albert__linear_tiles_task, &job, tile_tasks);
+            return;
+        }
+        job.xp = pool->pack;
+        for (row0 = 0; row0 < m; row0 += chunk_max) {
+            job.chunk_row0 = row0;
+            job.chunk_rows = m - row0 < chunk_max ? m - row0 : chunk_max;
+            albert__linear_pack(pool, &job);
+            albert__pool_run(pool, albert__linear_tiles_task, &job, tile_tasks);
+        }
+    }
+}
+
+static void albert__linear(albert__pool *pool, const float *x, int m, int k, const float *w, const float *b, int n,
+                           int act, const float *residual, float *y)
+{
+    albert__linear_with_panels(pool, x, NULL, m, k, w, b, n, act, residual, y, NULL);
+}
+
+/* Whether two f32 linear layers x[m x k] -> [m x n] -> ... can hand over their activations as packed panels
+   (albert__linear_with_panels): with AVX-512 and enough rows for the tiles. The first layer's output then goes
+   straight into the layout the second one packs its x into: [round64(m) / 64][n][64], so the first skips the
+   transposes of its store and the second its packing (the feed-forward block: ~1/2 of both). */
+static int albert__linear_panels_fit(const albert__pool *pool, int m, int k)
+{
+#ifdef ALBERT__X86_SIMD
+    return albert__pool_isa(pool) == ALBERT__ISA_AVX512 && m > ALBERT__DOT_MAX_ROWS && k > 0 &&
+           (size_t)k * ALBERT__NR_F32_AVX512 <= ALBERT__PACK_FLOATS;
+#else
+    (void)pool;
+    (void)m;
+    (void)k;
+    return 0;
+#endif
+}
+
+#ifdef ALBERT__X86_SIMD
+/* Several linear layers of one x (see albert__linear_group). */
+#define ALBERT__GROUP_MAX 3
+typedef struct albert__linear_group_job {
+    albert__linear_job parts[ALBERT__GROUP_MAX];
+    int count;          /* layers */
+    int tasks_per_part; /* tasks per layer, of parts[i].task_blocks blocks of W rows each */
+} albert__linear_group_job;
+
+/* Task `index` computes a range of blocks of one of the layers (as albert__linear_tiles_task), for all rows of
+   the chunk. */
+static void albert__linear_group_task(void *arg, int index, int count)
+{
+    albert__linear_group_job *group = (albert__linear_group_job *)arg;
+    albert__linear_tiles_task(&group->parts[index / group->tasks_per_part], index % group->tasks_per_part, count);
+}
+#endif
+
+/* y[i] = x . w[i]^T + b[i] for i < count (1 .. 3), every w[i] [n x k] row-major, b[i] may be NULL: the query,
+   key and value projections of attention. The same results as count albert__linear calls (no activation, no
+   residual), but x is packed once and all the layers' tiles are one job. No y[i] may alias x. */
+static void albert__linear_group(albert__pool *pool, const float *x, int m, int k, int n, int count,
+                                 const float *const *w, const float *const *b, float *const *y)
+{
+#ifdef ALBERT__X86_SIMD
+    albert__linear_group_job group;
+    int isa = albert__pool_isa(pool), n_threads = albert__pool_threads(pool), mr, nr, i;
+    if (count < 1 || count > ALBERT__GROUP_MAX || m <= 0 || n <= 0) return;
+    mr = isa == ALBERT__ISA_AVX512 ? ALBERT__MR_F32_AVX512 : ALBERT__MR_AVX2;
+    nr = isa == ALBERT__ISA_AVX512 ? ALBERT__NR_F32_AVX512 : ALBERT__NR_AVX2;
+    if (isa != ALBERT__ISA_SCALAR && k > 0 && (size_t)k * (size_t)nr <= ALBERT__PACK_FLOATS &&
+        !(isa == ALBERT__ISA_AVX512 && m <= ALBERT__DOT_MAX_ROWS)) {
+        int panels_fit = (int)(ALBERT__CHUNK_FLOATS / ((size_t)k * (size_t)nr));
+        int chunk_max = (panels_fit < 1 ? 1 : panels_fit) * nr, n_blocks = (n + mr - 1) / mr, row0, tasks, task_blocks;
+        memset(&group, 0, sizeof group);
+        group.count = count;
+        task_blocks = albert__linear_task_blocks(n_blocks, mr, n_threads);
+        group.tasks_per_part = (n_blocks + task_blocks - 1) / task_blocks;
+        tasks = count * group.tasks_per_part;
+        for (i = 0; i < count; i++) {
+            albert__linear_job *job = &group.parts[i];
+            job->x = x;
+            job->ldx = (size_t)k;
+            job->m = m;
+            job->k = k;
+            job->n = n;
+            job->w = w[i];
+            job->b = b[i];
+            job->y = y[i];
+            job->isa = isa;
+            job->mr = mr;
+            job->nr = nr;
+            job->xp = pool->pack;
+            job->task_blocks = task_blocks;
+        }
+        for (row0 = 0; row0 < m; row0 += chunk_max) {
+            for (i = 0; i < count; i++) {
+                group.parts[i].chunk_row0 = row0;
+                group.parts[i].chunk_rows = m - row0 < chunk_max ? m - row0 : chunk_max;
+            }
+            albert__linear_pack(pool, &group.parts[0]);
+            albert__pool_run(pool, albert__linear_group_task, &group, tasks);
+        }
+        return;
+    }
+#endif
+    {
+        int j;
+        for (j = 0; j < count && j < 3; j++) albert__linear(pool, x, m, k, w[j], b[j], n, 0, NULL, y[j]);
+    }
+}
+
+/* ---------------------------------------------------------------- 12.3 layer norm */
+static void albert__layer_norm_task(void *arg, int index, int count)
+{
+    const albert__norm_job *job = (const albert__norm_job *)arg;
+    int i = (int)((int64_t)job->m * index / count), end = (int)((int64_t)job->m * (index + 1) / count);
+    for (; i < end; i++) {
+        float *r = job->x + (size_t)i * job->n;
+#ifdef ALBERT__X86_SIMD
+        if (job->isa == ALBERT__ISA_AVX512) {
+            albert__layer_norm_row_avx512(r, job->n, job->g, job->b, job->eps);
+            continue;
+        }
+        if (job->isa >= ALBERT__ISA_AVX2) {
+            albert__layer_norm_row_avx2(r, job->n, job->g, job->b, job->eps);
+            continue;
+        }
+#endif
+        albert__layer_norm_row_scalar(r, job->n, job->g, job->b, job->eps);
+    }
+}
+
+/* In place over each of m rows of n: (x - mean) / sqrt(var + eps) * g + b (biased variance, as PyTorch). */
+static void albert__layer_norm(albert__pool *pool, float *x, int m, int n, const float *g, const float *b, float eps)
+{
+    albert__norm_job job;
+    int tasks = albert__pool_threads(pool);
+    if (m <= 0 || n <= 0) return;
+    job.x = x;
+    job.m = m;
+    job.n = n;
+    job.g = g;
+    job.b = b;
+    job.eps = eps;
+    job.isa = albert__pool_isa(pool);
+    if ((size_t)m * (size_t)n < 16384) tasks = 1; /* not worth waking threads */
+    if (tasks > m) tasks = m;
+    albert__pool_run(pool, albert__layer_norm_task, &job, tasks);
+}
+
+/* ---------------------------------------------------------------- 12.4 attention */
+static void albert__matmul(int isa, int rows, int cols, int k, const float *a, size_t lda, const float *bm, size_t ldb,
+                           float alpha, float *c, size_t ldc)
+{
+#ifdef ALBERT__X86_SIMD
+    if (isa == ALBERT__ISA_AVX2) {
+        albert__matmul_avx2(rows, cols, k, a, lda, bm, ldb, alpha, c, ldc);
+        return;
+    }
+#endif
+    (void)isa;
+    albert__matmul_scalar(rows, cols, k, a, lda, bm, ldb, alpha, c, ldc);
+}
 
 typedef struct albert__attention_job {
     float *scratch;   /* 64-byte aligned; albert__attention_plan(seq_len, head_dim).total floats per thread */
@@ -3296,92 +3737,8 @@ static void albert__attention(albert__pool *pool, float *scratch, const float *q
     job.next_pair = 0;
     albert__pool_run(pool, albert__attention_task, &job, pairs < n_threads ? pairs : n_threads);
 }
-/* f16 and int8 (q8) weight kernels.
-   Same contract as albert__linear above, y = act(x W^T + b) + residual, with the weights in another
-   dtype, read in place from the model file:
-     f16: IEEE binary16, little-endian, [n x k] row-major;
-     q8:  int8 [n x k] row-major with a float scale per row: W[j][t] = scale[j] * q[j][t], q in [-127, 127].
 
-   f16, SIMD: the f32 design of kernels.h (x packed once per call into token panels, each thread owns a range of
-   W rows, an MR x NR register tile) with the W rows converted by F16C (vcvtph2ps) a few values at a time into a
-   small buffer the micro-kernel broadcasts from. All arithmetic is f32: results equal the f32 kernel run on the
-   widened weights, up to float rounding.
-
-   q8, SIMD: integer dot products. Each row of x is quantized on the fly to 8 bits, then summed exactly in int32:
-     AVX-512 VNNI: asymmetric u8, x ~ sx * (u - z), sx = (max - min) / 255 over the row (min <= 0 <= max), z the
-                   integer zero point; vpdpbusd (u8 x s8, 4 products per int32 lane, no intermediate saturation),
-                   x . W_j ~ sx * scale_j * (sum_t u_t q_jt - z * sum_t q_jt);
-     AVX2:         symmetric s8, x ~ sx * p, sx = max|x| / 127; vpmaddubsw(|p|, q * sign(p)) (a pair sum is at
-                   most 2 * 127 * 127: no int16 saturation), vpmaddwd to int32.
-   The activation rounding adds an error of at most half a step per element, on top of the weights' own int8
-   rounding; tests/test_quant.c holds whole models to cosine >= 0.999 per token against HuggingFace. The scalar
-   path (ALBERT_NO_SIMD, or a CPU without AVX2) keeps x in float and computes exactly the contract (in float,
-   summing in order, as the reference versions did).
-
-   The AVX2 paths assume F16C, which every CPU with AVX2 has (clang cannot test it with __builtin_cpu_supports). */
-
-/* Declares `float *name` pointing to `count` floats on the stack, 64-byte aligned. */
-#define ALBERT__ALIGNED_FLOATS(name, count)                                                                  \
-    float name##_block[(count) + 16];                                                                        \
-    float *name = name##_block + (16 - (size_t)((uintptr_t)name##_block / sizeof(float) % 16)) % 16
-
-/* IEEE half -> float (all values: zeros, subnormals, infinities, NaN). */
-static float albert__half_to_float(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exponent = (h >> 10) & 0x1fu, mantissa = h & 0x3ffu, bits;
-    float f;
-    if (exponent == 0) {
-        f = (float)mantissa * (1.0f / 16777216.0f);   /* 2^-24 */
-        return sign ? -f : f;
-    }
-    if (exponent == 31) bits = sign | 0x7f800000u | (mantissa << 13);
-    else bits = sign | ((exponent + 112u) << 23) | (mantissa << 13);
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}
-
-/* The kernels of one compact-weight linear call. */
-typedef struct albert__qlinear_job {
-    albert__linear_job out;      /* x, sizes, bias, act, residual, y, isa, tile shape, packed x: as albert__linear
-                                    (its w is unused); also what albert__linear_store_tile reads */
-    const uint16_t *w16;         /* f16 weights, or NULL */
-    const int8_t *w8;            /* q8 weights, or NULL */
-    const float *w8_scale;       /* [n] */
-    int vnni;                    /* q8: 1 = AVX-512 VNNI kernel (u8 activations), 0 = AVX2 (u7) */
-    int kp;                      /* q8: quantized row length (k rounded up to 64 bytes) */
-    uint8_t *xq;                 /* q8: [chunk rows x kp] quantized rows of x */
-    float *xs;                   /* q8: [chunk rows] their scales */
-    int32_t *xz;                 /* q8: [chunk rows] their zero points */
-} albert__qlinear_job;
-
-/* ---------------------------------------------------------------- scalar (the contract, exactly) */
-/* Thread `index` of `count` computes its share of output columns, for every row of x. */
-static void albert__qlinear_scalar_task(void *arg, int index, int count)
-{
-    const albert__qlinear_job *job = (const albert__qlinear_job *)arg;
-    const albert__linear_job *o = &job->out;
-    int j_begin = (int)((int64_t)o->n * index / count), j_end = (int)((int64_t)o->n * (index + 1) / count);
-    int k = o->k, i, j, t;
-    for (i = 0; i < o->m; i++) {
-        const float *xr = o->x + (size_t)i * o->ldx;
-        for (j = j_begin; j < j_end; j++) {
-            float s = 0.0f;
-            if (job->w16) {
-                const uint16_t *wr = job->w16 + (size_t)j * k;
-                for (t = 0; t < k; t++) s += xr[t] * albert__half_to_float(wr[t]);
-            } else {
-                const int8_t *wr = job->w8 + (size_t)j * k;
-                for (t = 0; t < k; t++) s += xr[t] * (float)wr[t];
-                s *= job->w8_scale[j];
-            }
-            if (o->b) s += o->b[j];
-            if (o->act) s = albert__activate(s, o->act);
-            if (o->residual) s += o->residual[(size_t)i * o->n + j];
-            o->y[(size_t)i * o->n + j] = s;
-        }
-    }
-}
-
+/* ---------------------------------------------------------------- 12.5 linear layers with f16 / q8 weights */
 /* y = act(b) + residual: a layer with no inputs (k == 0). */
 static void albert__qlinear_no_inputs(const albert__linear_job *o)
 {
@@ -3409,88 +3766,7 @@ static void albert__qlinear_job_init(albert__qlinear_job *job, albert__pool *poo
     job->out.isa = albert__pool_isa(pool);
 }
 
-/* ---------------------------------------------------------------- f16 */
 #ifdef ALBERT__X86_SIMD
-#define ALBERT__AVX2_F16C __attribute__((target("avx2,fma,f16c")))
-
-/* tile[ii * 16 + t] = sum_kk w_ii[kk] * xp[kk * 16 + t] for ii < 6, t < 16, W in f16 (AVX2 + FMA + F16C).
-   Eight values of each W row are widened at a time into wf, which the FMA loop broadcasts from. */
-ALBERT__AVX2_F16C static void albert__tile_f16_avx2(int k, const uint16_t *const *w, const float *xp, float *tile)
-{
-    ALBERT__ALIGNED_FLOATS(wf, 6 * 8);
-    __m256 c0a = _mm256_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a;
-    __m256 c3a = c0a, c3b = c0a, c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a;
-    int k0, r, u;
-    for (k0 = 0; k0 < k; k0 += 8) {
-        int len = k - k0 < 8 ? k - k0 : 8;
-        if (len == 8) {
-            for (r = 0; r < 6; r++)
-                _mm256_store_ps(wf + r * 8, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(w[r] + k0))));
-        } else {
-            for (r = 0; r < 6; r++)
-                for (u = 0; u < len; u++) wf[r * 8 + u] = albert__half_to_float(w[r][k0 + u]);
-        }
-        for (u = 0; u < len; u++) {
-            __m256 xa = _mm256_load_ps(xp), xb = _mm256_load_ps(xp + 8), b;
-            xp += 16;
-#define ALBERT__ROW256H(r)                           \
-    b = _mm256_broadcast_ss(wf + r * 8 + u);         \
-    c##r##a = _mm256_fmadd_ps(b, xa, c##r##a);       \
-    c##r##b = _mm256_fmadd_ps(b, xb, c##r##b);
-            ALBERT__ROW256H(0) ALBERT__ROW256H(1) ALBERT__ROW256H(2)
-            ALBERT__ROW256H(3) ALBERT__ROW256H(4) ALBERT__ROW256H(5)
-#undef ALBERT__ROW256H
-        }
-    }
-#define ALBERT__STORE256H(r)                         \
-    _mm256_store_ps(tile + r * 16, c##r##a);         \
-    _mm256_store_ps(tile + r * 16 + 8, c##r##b);
-    ALBERT__STORE256H(0) ALBERT__STORE256H(1) ALBERT__STORE256H(2)
-    ALBERT__STORE256H(3) ALBERT__STORE256H(4) ALBERT__STORE256H(5)
-#undef ALBERT__STORE256H
-}
-
-/* tile[ii * 32 + t] = sum_kk w_ii[kk] * xp[kk * 32 + t] for ii < 12, t < 32, W in f16 (AVX-512F, whose
-   vcvtph2ps widens 16 halves at a time). */
-ALBERT__AVX512 static void albert__tile_f16_avx512(int k, const uint16_t *const *w, const float *xp, float *tile)
-{
-    ALBERT__ALIGNED_FLOATS(wf, 12 * 16);
-    __m512 c0a = _mm512_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a, c3a = c0a, c3b = c0a;
-    __m512 c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a, c6a = c0a, c6b = c0a, c7a = c0a, c7b = c0a;
-    __m512 c8a = c0a, c8b = c0a, c9a = c0a, c9b = c0a, c10a = c0a, c10b = c0a, c11a = c0a, c11b = c0a;
-    int k0, r, u;
-    for (k0 = 0; k0 < k; k0 += 16) {
-        int len = k - k0 < 16 ? k - k0 : 16;
-        if (len == 16) {
-            for (r = 0; r < 12; r++)
-                _mm512_store_ps(wf + r * 16,
-                                _mm512_maskz_cvtph_ps((__mmask16)0xFFFF, _mm256_loadu_si256((const __m256i *)(const void *)(w[r] + k0))));
-        } else {
-            for (r = 0; r < 12; r++)
-                for (u = 0; u < len; u++) wf[r * 16 + u] = albert__half_to_float(w[r][k0 + u]);
-        }
-        for (u = 0; u < len; u++) {
-            __m512 xa = _mm512_load_ps(xp), xb = _mm512_load_ps(xp + 16), b;
-            xp += 32;
-#define ALBERT__ROW512H(r)                           \
-    b = _mm512_set1_ps(wf[r * 16 + u]);              \
-    c##r##a = _mm512_fmadd_ps(b, xa, c##r##a);       \
-    c##r##b = _mm512_fmadd_ps(b, xb, c##r##b);
-            ALBERT__ROW512H(0) ALBERT__ROW512H(1) ALBERT__ROW512H(2) ALBERT__ROW512H(3)
-            ALBERT__ROW512H(4) ALBERT__ROW512H(5) ALBERT__ROW512H(6) ALBERT__ROW512H(7)
-            ALBERT__ROW512H(8) ALBERT__ROW512H(9) ALBERT__ROW512H(10) ALBERT__ROW512H(11)
-#undef ALBERT__ROW512H
-        }
-    }
-#define ALBERT__STORE512H(r)                         \
-    _mm512_store_ps(tile + r * 32, c##r##a);         \
-    _mm512_store_ps(tile + r * 32 + 16, c##r##b);
-    ALBERT__STORE512H(0) ALBERT__STORE512H(1) ALBERT__STORE512H(2) ALBERT__STORE512H(3)
-    ALBERT__STORE512H(4) ALBERT__STORE512H(5) ALBERT__STORE512H(6) ALBERT__STORE512H(7)
-    ALBERT__STORE512H(8) ALBERT__STORE512H(9) ALBERT__STORE512H(10) ALBERT__STORE512H(11)
-#undef ALBERT__STORE512H
-}
-
 /* Thread `index` of `count` computes its range of W rows for all rows of the chunk (as albert__linear_tiles_task). */
 static void albert__f16_tiles_task(void *arg, int index, int count)
 {
@@ -3552,197 +3828,7 @@ static void albert__linear_f16(albert__pool *pool, const float *x, int m, int k,
     albert__pool_run(pool, albert__qlinear_scalar_task, &job, n < n_threads ? n : n_threads);
 }
 
-/* ---------------------------------------------------------------- q8 */
 #ifdef ALBERT__X86_SIMD
-#define ALBERT__VNNI __attribute__((target("avx512f,avx512bw,avx512vnni,avx2,fma")))
-#define ALBERT__Q8_ROWS 4       /* W rows per micro-kernel */
-#define ALBERT__Q8_TOKENS 4     /* most x rows per micro-kernel (VNNI 4, AVX2 2) */
-#define ALBERT__Q8_GROUP 64     /* x rows per stored tile */
-
-static int albert__cpu_has_vnni(void)
-{
-#ifdef ALBERT_NO_AVX512
-    return 0;
-#else
-    return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
-#endif
-}
-
-/* Quantizes x[k] to out[kp] (zero past k).
-   asymmetric (VNNI): u8 u in [0, 255], x ~ scale * (u - zero), min(x, 0) -> 0 and max(x, 0) -> 255;
-   symmetric (AVX2):  s8 q in [-127, 127], x ~ scale * q, scale = max|x| / 127, *zero = 0. */
-ALBERT__AVX2 static void albert__quantize_row_avx2(const float *x, int k, int kp, int symmetric, uint8_t *out,
-                                                   float *scale, int32_t *zero)
-{
-    __m256 vlo = _mm256_setzero_ps(), vhi = vlo, vinv, vz;
-    __m256i vzero = _mm256_setzero_si256(), vmax, shift;
-    __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-    __m128 h;
-    float lo, hi, s, inv;
-    int j, z, qmax = symmetric ? 254 : 255;
-    for (j = 0; j + 8 <= k; j += 8) {
-        __m256 v = _mm256_loadu_ps(x + j);
-        vlo = _mm256_min_ps(vlo, v);
-        vhi = _mm256_max_ps(vhi, v);
-    }
-    h = _mm_min_ps(_mm256_castps256_ps128(vlo), _mm256_extractf128_ps(vlo, 1));
-    h = _mm_min_ps(h, _mm_movehl_ps(h, h));
-    lo = _mm_cvtss_f32(_mm_min_ss(h, _mm_shuffle_ps(h, h, 1)));
-    h = _mm_max_ps(_mm256_castps256_ps128(vhi), _mm256_extractf128_ps(vhi, 1));
-    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
-    hi = _mm_cvtss_f32(_mm_max_ss(h, _mm_shuffle_ps(h, h, 1)));
-    for (; j < k; j++) {
-        lo = x[j] < lo ? x[j] : lo;
-        hi = x[j] > hi ? x[j] : hi;
-    }
-    if (symmetric) {   /* the range [-max|x|, max|x|] in 254 steps: zero point 127 */
-        hi = -lo > hi ? -lo : hi;
-        lo = -hi;
-    }
-    s = (hi - lo) / (float)qmax;
-    memset(out, 0, (size_t)kp);
-    *zero = 0;
-    if (!(s > 0.0f && s <= FLT_MAX)) {   /* an all-zero row (or NaN / infinite inputs: the row reads as 0) */
-        *scale = 0.0f;
-        return;
-    }
-    inv = 1.0f / s;
-    z = symmetric ? 127 : (int)lrintf(-lo * inv);
-    z = z < 0 ? 0 : (z > qmax ? qmax : z);
-    *scale = s;
-    if (symmetric != 1) *zero = z;
-    vinv = _mm256_set1_ps(inv);
-    vz = _mm256_set1_ps((float)z);
-    vmax = _mm256_set1_epi32(qmax);
-    shift = _mm256_set1_epi8(symmetric == 1 ? 127 : 0);
-#define ALBERT__QUANT8(off)                                                                                  \
-    _mm256_max_epi32(vzero, _mm256_min_epi32(vmax, _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_loadu_ps(x + j + off), \
-                                                                                      vinv, vz))))
-    for (j = 0; j + 32 <= k; j += 32) {
-        __m256i a = ALBERT__QUANT8(0), b = ALBERT__QUANT8(8), c = ALBERT__QUANT8(16), d = ALBERT__QUANT8(24);
-        __m256i packed = _mm256_packus_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
-        packed = _mm256_sub_epi8(_mm256_permutevar8x32_epi32(packed, order), shift);
-        _mm256_storeu_si256((__m256i *)(void *)(out + j), packed);
-    }
-#undef ALBERT__QUANT8
-    for (; j < k; j++) {
-        int u = (int)lrintf(x[j] * inv + (float)z);
-        u = u < 0 ? 0 : (u > qmax ? qmax : u);
-        out[j] = (uint8_t)(symmetric == 1 ? (u + 129) & 0xff : u);   /* symmetric: the byte of u - 127 */
-    }
-}
-
-/* Sum of each of the 4 rows w[r][0..k) (int8). */
-ALBERT__AVX2 static void albert__row_sums_q8_avx2(int k, const int8_t *const *w, int32_t *sums)
-{
-    __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
-    int r, j;
-    for (r = 0; r < ALBERT__Q8_ROWS; r++) {
-        __m256i acc = _mm256_setzero_si256();
-        int32_t lanes[8], s = 0;
-        for (j = 0; j + 32 <= k; j += 32) {
-            __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(w[r] + j));
-            acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, v), ones16));
-        }
-        _mm256_storeu_si256((__m256i *)(void *)lanes, acc);
-        for (; j < k; j++) s += w[r][j];
-        for (j = 0; j < 8; j++) s += lanes[j];
-        sums[r] = s;
-    }
-}
-
-/* The 8 lane sums of v[0..7], in order (a hadd tree). */
-ALBERT__AVX2 static __m256i albert__hsum8x8_epi32(const __m256i *v)
-{
-    __m256i s0123 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
-    __m256i s4567 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
-    return _mm256_add_epi32(_mm256_permute2x128_si256(s0123, s4567, 0x20), _mm256_permute2x128_si256(s0123, s4567, 0x31));
-}
-
-/* dots[r][t] = sum_kk w[r][kk] * x[t][kk] for r < 4, t < 2: w int8 rows of k, x int8 rows (in [-127, 127])
-   padded with zeros to a multiple of 32. AVX2: vpmaddubsw(|x|, w * sign(x)) pairs (at most 2 * 127 * 127, no
-   saturation), vpmaddwd to int32. */
-ALBERT__AVX2 static void albert__dot_q8_avx2(int k, const int8_t *const *w, const uint8_t *const *x,
-                                             int32_t dots[ALBERT__Q8_ROWS][ALBERT__Q8_TOKENS])
-{
-    __m256i ones = _mm256_set1_epi16(1), c[8], sums;
-    __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-    const uint8_t *x0 = x[0], *x1 = x[1];
-    int32_t out[8];
-    int j, r;
-#define ALBERT__DOT256(a, b, wv)                                                                               \
-    {                                                                                                          \
-        __m256i wr = (wv);                                                                                     \
-        a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_maddubs_epi16(ax0, _mm256_sign_epi8(wr, sx0)), ones)); \
-        b = _mm256_add_epi32(b, _mm256_madd_epi16(_mm256_maddubs_epi16(ax1, _mm256_sign_epi8(wr, sx1)), ones)); \
-    }
-    for (j = 0; j < k; j += 32) {
-        __m256i sx0 = _mm256_load_si256((const __m256i *)(const void *)(x0 + j));
-        __m256i sx1 = _mm256_load_si256((const __m256i *)(const void *)(x1 + j));
-        __m256i ax0 = _mm256_abs_epi8(sx0), ax1 = _mm256_abs_epi8(sx1);
-        if (j + 32 <= k) {
-            ALBERT__DOT256(c0, c1, _mm256_loadu_si256((const __m256i *)(const void *)(w[0] + j)))
-            ALBERT__DOT256(c2, c3, _mm256_loadu_si256((const __m256i *)(const void *)(w[1] + j)))
-            ALBERT__DOT256(c4, c5, _mm256_loadu_si256((const __m256i *)(const void *)(w[2] + j)))
-            ALBERT__DOT256(c6, c7, _mm256_loadu_si256((const __m256i *)(const void *)(w[3] + j)))
-        } else {   /* the last k % 32 weights, copied into zeroed blocks (never read past a row) */
-            int8_t tail[ALBERT__Q8_ROWS][32];
-            memset(tail, 0, sizeof tail);
-            for (r = 0; r < ALBERT__Q8_ROWS; r++) memcpy(tail[r], w[r] + j, (size_t)(k - j));
-            ALBERT__DOT256(c0, c1, _mm256_loadu_si256((const __m256i *)(const void *)tail[0]))
-            ALBERT__DOT256(c2, c3, _mm256_loadu_si256((const __m256i *)(const void *)tail[1]))
-            ALBERT__DOT256(c4, c5, _mm256_loadu_si256((const __m256i *)(const void *)tail[2]))
-            ALBERT__DOT256(c6, c7, _mm256_loadu_si256((const __m256i *)(const void *)tail[3]))
-        }
-    }
-    c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3; c[4] = c4; c[5] = c5; c[6] = c6; c[7] = c7;
-#undef ALBERT__DOT256
-    sums = albert__hsum8x8_epi32(c);
-    _mm256_storeu_si256((__m256i *)(void *)out, sums);
-    for (r = 0; r < ALBERT__Q8_ROWS; r++) {
-        dots[r][0] = out[2 * r];
-        dots[r][1] = out[2 * r + 1];
-    }
-}
-
-/* The same for t < 4 with x in u8 rows padded to a multiple of 64 (AVX-512 VNNI vpdpbusd, u8 x s8). */
-ALBERT__VNNI static void albert__dot_q8_vnni(int k, const int8_t *const *w, const uint8_t *const *x,
-                                            int32_t dots[ALBERT__Q8_ROWS][ALBERT__Q8_TOKENS])
-{
-    __m512i c[ALBERT__Q8_ROWS * ALBERT__Q8_TOKENS];
-    __m256i halves[ALBERT__Q8_ROWS * ALBERT__Q8_TOKENS];
-    int32_t out[ALBERT__Q8_ROWS * ALBERT__Q8_TOKENS];
-    int j, r, t;
-    __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-    __m512i c8 = c0, c9 = c0, c10 = c0, c11 = c0, c12 = c0, c13 = c0, c14 = c0, c15 = c0;
-    for (j = 0; j < k; j += 64) {
-        __mmask64 keep = k - j >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (k - j)) - 1);   /* masked: never past a row */
-        __m512i x0 = _mm512_load_si512((const void *)(x[0] + j)), x1 = _mm512_load_si512((const void *)(x[1] + j));
-        __m512i x2 = _mm512_load_si512((const void *)(x[2] + j)), x3 = _mm512_load_si512((const void *)(x[3] + j));
-        __m512i wv;
-#define ALBERT__DOT512(r, a, b, c, d)                                          \
-        wv = _mm512_maskz_loadu_epi8(keep, (const void *)(w[r] + j));          \
-        a = _mm512_dpbusd_epi32(a, x0, wv);                                    \
-        b = _mm512_dpbusd_epi32(b, x1, wv);                                    \
-        c = _mm512_dpbusd_epi32(c, x2, wv);                                    \
-        d = _mm512_dpbusd_epi32(d, x3, wv);
-        ALBERT__DOT512(0, c0, c1, c2, c3)
-        ALBERT__DOT512(1, c4, c5, c6, c7)
-        ALBERT__DOT512(2, c8, c9, c10, c11)
-        ALBERT__DOT512(3, c12, c13, c14, c15)
-#undef ALBERT__DOT512
-    }
-    c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3; c[4] = c4; c[5] = c5; c[6] = c6; c[7] = c7;
-    c[8] = c8; c[9] = c9; c[10] = c10; c[11] = c11; c[12] = c12; c[13] = c13; c[14] = c14; c[15] = c15;
-    for (r = 0; r < ALBERT__Q8_ROWS * ALBERT__Q8_TOKENS; r++)   /* 512 -> 256 bits, then two hadd trees */
-        halves[r] = _mm256_add_epi32(_mm512_maskz_extracti64x4_epi64((__mmask8)0xF, c[r], 0),
-                                     _mm512_maskz_extracti64x4_epi64((__mmask8)0xF, c[r], 1));
-    _mm256_storeu_si256((__m256i *)(void *)out, albert__hsum8x8_epi32(halves));
-    _mm256_storeu_si256((__m256i *)(void *)(out + 8), albert__hsum8x8_epi32(halves + 8));
-    for (r = 0; r < ALBERT__Q8_ROWS; r++)
-        for (t = 0; t < ALBERT__Q8_TOKENS; t++) dots[r][t] = out[4 * r + t];
-}
-
 /* Quantizes the rows of the chunk; thread `index` of `count` does its share. */
 static void albert__q8_quantize_task(void *arg, int index, int count)
 {
@@ -3845,6 +3931,7 @@ static void albert__linear_q8(albert__pool *pool, const float *x, int m, int k, 
     albert__pool_run(pool, albert__qlinear_scalar_task, &job, n < n_threads ? n : n_threads);
 }
 
+/* ---------------------------------------------------------------- 12.6 weights of any dtype */
 /* y[m x rows] = act(x[m x cols] W^T + b) + residual, for W in any of the file's dtypes. */
 static void albert__dense(albert__pool *pool, const float *x, int m, const albert__matrix *w, const float *b, int act,
                            const float *residual, float *y)
@@ -3873,9 +3960,9 @@ static void albert__matrix_row(const albert__matrix *w, int32_t r, float *out)
     }
 }
 
-/* ---------------------------------------------------------------------------------------------- */
-/* Context: per-thread scratch memory                                                             */
-/* ---------------------------------------------------------------------------------------------- */
+/* ============================================================================================== */
+/* ==== 13. Context: per-thread scratch memory ================================================== */
+/* ============================================================================================== */
 struct albert_context {
     const albert_model *model;
     int32_t max_tokens;
@@ -4023,10 +4110,10 @@ static albert_result albert__ctx_fail(albert_context *ctx, albert_result code, c
     return code;
 }
 
-/* ---------------------------------------------------------------------------------------------- */
-/* The forward pass: embeddings -> projection -> shared layers x N -> heads                       */
-/* ---------------------------------------------------------------------------------------------- */
-
+/* ============================================================================================== */
+/* ==== 14. The forward pass: embeddings -> projection -> shared layers x N -> heads ============ */
+/* ============================================================================================== */
+/* ---------------------------------------------------------------- 14.1 embeddings */
 /* For every computed row: its word vector (gather) and/or + its position and token-type rows (add), in out. */
 typedef struct albert__embed_job {
     const albert_model *model;
@@ -4092,6 +4179,7 @@ static void albert__embed(albert_context *ctx, const albert_batch *b)
     albert__dense(ctx->pool, ctx->emb, T, &m->proj_w, m->proj_b, 0, NULL, ctx->x);
 }
 
+/* ------------------------------------------ 14.2 the shared layer: attention, add & norm, feed-forward, add & norm */
 /* One Transformer layer, in place on ctx->x [T x H].
    Post-LN (ALBERT; brightmart's default):  a = LN_attn(x + attention(x)),  x = LN_ffn(a + ffn(a)).
    Pre-LN (brightmart ln_type "preln"):     a = x + attention(LN_attn(x)),  x = a + ffn(LN_ffn(a)). */
@@ -4161,6 +4249,7 @@ static void albert__layer_forward(albert_context *ctx, const albert__layer *l, c
     if (!pre_ln) albert__layer_norm(ctx->pool, ctx->x, T, H, l->ffn_norm_w, l->ffn_norm_b, eps);
 }
 
+/* ------------------------------------------------- 14.3 heads and outputs: pooler, sentence vectors, hidden states */
 /* The hidden state of sequence s's first computed token ([CLS]) from ctx->x (zeros if it has none). */
 static void albert__first_token(const albert_context *ctx, int32_t s, float *out)
 {
@@ -4268,6 +4357,7 @@ static void albert__emit_layer(albert_context *ctx, const albert_batch *b, const
     if (o->sentence) albert__sentence_vectors(ctx, b, o);
 }
 
+/* -------------------------------------------------- 14.4 albert_encode_batch: checks, layers, heads; albert_encode */
 /* Checks a batch and the requested outputs before anything is written. */
 static albert_result albert__check_batch(albert_context *ctx, const albert_batch *b, const albert_outputs *o,
                                          int32_t *layer)
@@ -4456,9 +4546,9 @@ ALBERT_DEF albert_result albert_encode(albert_context *ctx, const int32_t *input
     return albert_encode_batch(ctx, &b, &o);
 }
 
-/* ---------------------------------------------------------------------------------------------- */
-/* Tokenizer: text -> normalizer -> pieces -> ids                                                 */
-/* ---------------------------------------------------------------------------------------------- */
+/* ============================================================================================== */
+/* ==== 15. Tokenizer: text (Unicode data, UTF-8, strings with origins) ========================= */
+/* ============================================================================================== */
 /* Unicode character data for the tokenizers.
 
    WHAT IT MATCHES
@@ -4486,7 +4576,7 @@ ALBERT_DEF albert_result albert_encode(albert_context *ctx, const int32_t *input
      albert__utf8_decode reads strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF) and never
      reads past n: each byte that does not start a valid sequence reads as U+FFFD on its own. */
 
-/* ---------------------------------------------------------------- Unicode: categories and flags */
+/* ---------------------------------------------------------------- 15.1 Unicode: categories and flags */
 enum {
     ALBERT__UCAT_CN = 0,   /* unassigned (the default) */
     ALBERT__UCAT_LU, ALBERT__UCAT_LL, ALBERT__UCAT_LT, ALBERT__UCAT_LM, ALBERT__UCAT_LO,
@@ -4554,7 +4644,7 @@ typedef struct albert__unicode {
     uint32_t n_compose;
 } albert__unicode;
 
-/* ---------------------------------------------------------------- UTF-8 */
+/* ---------------------------------------------------------------- 15.2 UTF-8 */
 /* Decodes one code point from s[0..n) (n >= 1) into *cp and returns the bytes used (1..4). Never reads past n.
    A byte that does not start a valid sequence (stray continuation, overlong form, surrogate, > U+10FFFF,
    truncated sequence) gives U+FFFD and uses exactly 1 byte. */
@@ -4596,7 +4686,7 @@ static size_t albert__utf8_encode(uint32_t cp, uint8_t out[4])
     return 4;
 }
 
-/* ---------------------------------------------------------------- loading and validation */
+/* ---------------------------------------------------------------- 15.3 Unicode tables: loading and validation */
 static albert_result albert__unicode_load_map(albert__unicode_map *map, const albert_model *m, const char *index_name,
                                               const char *data_name, albert_error *e)
 {
@@ -4674,7 +4764,7 @@ static albert_result albert__unicode_load(albert__unicode *u, const albert_model
     return albert__unicode_load_map(&u->lower, m, "uni.lower.index", "uni.lower.data", e);
 }
 
-/* ---------------------------------------------------------------- per code point */
+/* ---------------------------------------------------------------- 15.4 Unicode: per code point */
 /* The 4-byte property record of cp (code points above U+10FFFF read as U+10FFFE: a noncharacter, Cn). */
 static const uint8_t *albert__unicode_record(const albert__unicode *u, uint32_t cp)
 {
@@ -4729,8 +4819,8 @@ static int albert__unicode_map_copy(const albert__unicode_map *map, const uint32
 }
 
 /* The full decomposition of one code point: NFKD (compat = 1) or NFD (compat = 0), recursive, including
-   Hangul syllables, NOT canonically reordered (albert__unicode_normalize does that for strings). Writes 1..18
-   code points (cp itself when it does not decompose) and returns the count. */
+   Hangul syllables, NOT canonically reordered (albert__unicode_decompose_string does that for strings).
+   Writes 1..18 code points (cp itself when it does not decompose) and returns the count. */
 static int albert__unicode_decompose(const albert__unicode *u, uint32_t cp, int compat, uint32_t out[32])
 {
     unsigned flags = albert__unicode_flags(u, cp);
@@ -4783,7 +4873,7 @@ static uint32_t albert__unicode_compose(const albert__unicode *u, uint32_t first
     return 0;
 }
 
-/* ---------------------------------------------------------------- strings with an origin map */
+/* ---------------------------------------------------------------- 15.5 code point strings with an origin map */
 /* A code point string in which every code point remembers the byte range [begin, end) of the original text it
    came from (so tokens can report offsets after normalization). Grows with ALBERT_MALLOC/ALBERT_FREE. */
 typedef struct albert__ustr {
@@ -4978,9 +5068,130 @@ static int albert__unicode_lower_string(const albert__unicode *u, const albert__
     }
     return 0;
 }
+
+/* ============================================================================================== */
+/* ==== 16. Tokenizer: tables (the tokenizer object and its loading) ============================ */
+/* ============================================================================================== */
+/* The tokenizers' front end: SentencePiece unigram (normalizer + Viterbi) with HuggingFace's
+   AlbertTokenizer preprocessing on top, special tokens written in the text, pairs, truncation, offsets, and the
+   public functions albert_tokenize / albert_sentencepiece_encode / albert_token_piece.
+
+   The WordPiece interface (16.3 and 18.6) this part calls for ALBERT_TOKENIZER_WORDPIECE models:
+       typedef struct albert__wordpiece {...} albert__wordpiece;
+       static albert_result albert__wordpiece_load(albert__wordpiece *w, const albert_model *m, albert_error *e);
+       static albert_result albert__wordpiece_encode(const albert__wordpiece *w, const albert__unicode *u,
+               const albert__ustr *segment, int (*push)(void *ctx, int32_t id, int32_t begin, int32_t end), void *ctx);
+   `segment` is one piece of text between special tokens, already lowercased code point by code point as
+   PreTrainedTokenizer.tokenize() does when do_lower_case is set (special tokens are split out by this file); the
+   function runs BertTokenizer._tokenize (basic tokenizer + WordPiece) and reports each token, in order, with
+   push(ctx, id, begin, end) (begin/end: the original byte range, from segment->begin/end); push returns nonzero
+   when out of memory (then return ALBERT_ERR_MEMORY).
+
+   THE SENTENCEPIECE TENSORS (written by tools/tok_sentencepiece.c; all validated in albert__tokenizer_load)
+     tok.pieces u8 / tok.offsets u32 [n+1]   the vocabulary (shared with WordPiece)
+     tok.scores f32 [n], tok.types u8 [n]      SentencePiece scores and piece types (1..6)
+     tok.spm_flags u32 [1]                    ALBERT__SPM_* normalizer bits
+     tok.charsmap u8 (optional)               the precompiled_charsmap: [u32 trie bytes][darts-clone units][strings]
+     tok.trie u32 [units, 2], tok.trie_ids i32 [units]          double-array trie of all pieces
+     tok.user_trie, tok.user_trie_ids (optional)                  the same for USER_DEFINED pieces
+   Double-array trie: unit 0 is the root; unit i = {base | terminal << 31, check}. The child of node s along byte
+   b is unit c = base(s) + b when check(c) == s (else s has no such child); check is 0xFFFFFFFF for the root and
+   for free units, so the root is nobody's child. terminal is set exactly where trie_ids[i] >= 0 (the piece
+   that ends at unit i). The loader checks base + 255 < units for every unit, check < units or 0xFFFFFFFF,
+   and every id, so a walk needs no bounds tests and any file, however corrupt, only gives other pieces.
+
+   WHAT IT MATCHES
+     albert_sentencepiece_encode = sentencepiece 0.1.97 EncodeAsIds (Normalizer::Normalize, unigram
+     Model::EncodeOptimized with its float/double scoring and tie-breaking, unknown-run merging, byte fallback).
+     albert_tokenize (SentencePiece models) = transformers' slow AlbertTokenizer.encode (v4.3x):
+     PreTrainedTokenizer.tokenize lowercases everything but the special tokens, splits the special tokens out
+     ([MASK] is lstrip: it eats the whitespace before it), then per text piece preprocess_text (strip + collapse
+     whitespace, `` and '' -> ", NFKD and drop combining marks unless keep_accents, lower), SentencePiece, and the
+     digit-comma re-split; then [CLS] A [SEP] (B [SEP]) with longest-first truncation.
+   INVALID UTF-8
+     albert_tokenize reads each byte that does not start a valid UTF-8 sequence as U+FFFD.
+     albert_sentencepiece_encode does as sentencepiece: such a byte normalizes to U+FFFD (one byte consumed).
+   OFFSETS
+     Byte ranges in the caller's text, carried through every normalization step: a token covers the original
+     characters it was produced from (a ▁ made from a space does not extend a longer token over that space;
+     a token that only exists because of the dummy prefix gets an empty range where its word starts).
+   SPEED (tools/spm-peer.cc measures it next to libsentencepiece; examples/tokenize-bench.c alone)
+     The trie walk is two loads per byte (above). At load time albert__fast_paths_init derives ASCII tables from
+     the model's own data: str.lower/isspace of each ASCII character (NFKD and combining classes are checked to
+     change nothing), the first bytes of special tokens, and, for each ASCII byte, the normalizer's output when
+     no charsmap rule and no user-defined piece longer than that byte starts with it. albert_tokenize's
+     preprocess_text + lower runs as one pass per code point (albert__preprocess_fused), falling back to the
+     step-by-step Python order only for U+03A3 (Final_Sigma needs its neighbours). Buffers are reused across
+     the segments of one call; nothing is kept between calls. */
+
+/* ---------------------------------------------------------------- 16.1 constants */
+#define ALBERT__SPM_ADD_DUMMY_PREFIX 1u
+#define ALBERT__SPM_REMOVE_EXTRA_WHITESPACES 2u
+#define ALBERT__SPM_ESCAPE_WHITESPACES 4u
+#define ALBERT__SPM_BYTE_FALLBACK 8u
+#define ALBERT__SPM_ALL_FLAGS 15u
+
+#define ALBERT__PIECE_NORMAL 1
+#define ALBERT__PIECE_UNKNOWN 2
+#define ALBERT__PIECE_CONTROL 3
+#define ALBERT__PIECE_USER_DEFINED 4
+#define ALBERT__PIECE_UNUSED 5
+#define ALBERT__PIECE_BYTE 6
+
+/* darts-clone double-array unit fields */
+#define ALBERT__DARTS_HAS_LEAF(u) (((u) >> 8) & 1u)
+#define ALBERT__DARTS_VALUE(u) ((u) & 0x7FFFFFFFu)
+#define ALBERT__DARTS_LABEL(u) ((u) & (0x80000000u | 0xFFu))
+#define ALBERT__DARTS_OFFSET(u) (((u) >> 10) << (((u) & (1u << 9)) >> 6))
+
+#define ALBERT__N_SPECIALS 5
+#define ALBERT__MAX_TEXT 0x7FFFFFF0u   /* longest text (bytes): offsets are int32 */
+
+/* ---------------------------------------------------------------- 16.2 token lists */
+/* A growable list of tokens: id and the byte range [begin, end) in the original text (one allocation: id, then
+   begin, then end, each of cap entries). */
+typedef struct albert__ids {
+    int32_t *id, *begin, *end;
+    size_t n, cap;
+} albert__ids;
+
+static void albert__ids_free(albert__ids *l)
+{
+    ALBERT_FREE(l->id);
+    memset(l, 0, sizeof(*l));
+}
+
+/* Appends one token; 0, or -1 when out of memory. */
+static int albert__ids_push(albert__ids *l, int32_t id, int32_t begin, int32_t end)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        int32_t *block;
+        if (cap > ((size_t)-1) / 3 / sizeof(int32_t)) return -1;
+        block = (int32_t *)ALBERT_MALLOC(3 * cap * sizeof(int32_t));
+        if (!block) return -1;
+        if (l->n) {
+            memcpy(block, l->id, l->n * sizeof(int32_t));
+            memcpy(block + cap, l->begin, l->n * sizeof(int32_t));
+            memcpy(block + 2 * cap, l->end, l->n * sizeof(int32_t));
+        }
+        ALBERT_FREE(l->id);
+        l->id = block; l->begin = block + cap; l->end = block + 2 * cap; l->cap = cap;
+    }
+    l->id[l->n] = id; l->begin[l->n] = begin; l->end[l->n] = end;
+    l->n++;
+    return 0;
+}
+
+static int albert__ids_push_callback(void *list, int32_t id, int32_t begin, int32_t end)
+{
+    return albert__ids_push((albert__ids *)list, id, begin, end);
+}
+
+/* ---------------------------------------------------------------- 16.3 WordPiece: the vocabulary */
 /* HuggingFace BertTokenizer (slow, transformers v4.34–v4.37) for WORDPIECE models (Chinese ALBERT).
 
-   INTERFACE (as the tokenizer part asks): struct albert__tokenizer embeds an albert__wordpiece;
+   INTERFACE (with the rest of the tokenizer): struct albert__tokenizer embeds an albert__wordpiece;
    albert__tokenizer_load calls albert__wordpiece_load for ALBERT_TOKENIZER_WORDPIECE models (after
    albert__unicode_load); albert__tokenize_text lowercases the text code point by code point and splits out the
    special tokens (PreTrainedTokenizer.tokenize), then calls albert__wordpiece_encode on each segment between
@@ -5011,7 +5222,6 @@ static int albert__unicode_lower_string(const albert__unicode *u, const albert__
    nonzero means out of memory. */
 typedef int (*albert__wordpiece_push_fn)(void *ctx, int32_t id, int32_t begin, int32_t end);
 
-/* ---------------------------------------------------------------- the vocabulary */
 #define ALBERT__WORDPIECE_MAX_WORD_CHARS 100   /* BertTokenizer max_input_chars_per_word */
 #define ALBERT__WORDPIECE_N_SPECIALS 5
 
@@ -5036,7 +5246,7 @@ static uint32_t albert__fnv1a(uint32_t h, const uint8_t *s, size_t n)
 }
 #define ALBERT__FNV1A_INIT 2166136261u
 
-/* Validates the tok.* tensors of a WordPiece model (see the comment at the top) and points wp at them. */
+/* Validates the tok.* tensors of a WordPiece model (see the comment at the start of 16.3) and points wp at them. */
 static albert_result albert__wordpiece_load(albert__wordpiece *wp, const albert_model *m, albert_error *e)
 {
     const albert__tensor *tp = albert__find_tensor(m, "tok.pieces");
@@ -5104,300 +5314,8 @@ static int32_t albert__wordpiece_lookup(const albert__wordpiece *wp, int continu
     }
 }
 
-/* ---------------------------------------------------------------- character classes (BertTokenizer) */
-static int albert__bert_is_whitespace(const albert__unicode *u, uint32_t cp)
-{
-    return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || albert__unicode_category(u, cp) == ALBERT__UCAT_ZS;
-}
-
-static int albert__bert_is_control(const albert__unicode *u, uint32_t cp)
-{
-    if (cp == '\t' || cp == '\n' || cp == '\r') return 0;
-    return ALBERT__UCAT_IS_OTHER(albert__unicode_category(u, cp));
-}
-
-static int albert__bert_is_punctuation(const albert__unicode *u, uint32_t cp)
-{
-    if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) return 1;
-    return ALBERT__UCAT_IS_PUNCTUATION(albert__unicode_category(u, cp));
-}
-
-static int albert__bert_is_chinese_char(uint32_t cp)
-{
-    return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2A6DF) ||
-           (cp >= 0x2A700 && cp <= 0x2B73F) || (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF) ||
-           (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
-}
-
-/* ---------------------------------------------------------------- encoding */
-/* Scratch of one encode call (all freed at the end). */
-typedef struct albert__wordpiece_work {
-    albert__ustr clean, nfc, word, lowered, stripped, piece_text;
-    uint8_t utf8[4 * ALBERT__WORDPIECE_MAX_WORD_CHARS];            /* UTF-8 of the current word */
-    uint32_t utf8_pos[ALBERT__WORDPIECE_MAX_WORD_CHARS + 1];       /* byte offset of each of its code points */
-    int32_t sub_id[ALBERT__WORDPIECE_MAX_WORD_CHARS];              /* its pieces, pushed once the word is done */
-    uint32_t sub_begin[ALBERT__WORDPIECE_MAX_WORD_CHARS], sub_end[ALBERT__WORDPIECE_MAX_WORD_CHARS];
-    albert__wordpiece_push_fn push;
-    void *push_ctx;
-} albert__wordpiece_work;
-
-static void albert__wordpiece_work_free(albert__wordpiece_work *w)
-{
-    albert__ustr_free(&w->clean); albert__ustr_free(&w->nfc); albert__ustr_free(&w->word);
-    albert__ustr_free(&w->lowered); albert__ustr_free(&w->stripped); albert__ustr_free(&w->piece_text);
-}
-
-/* WordpieceTokenizer on one word (a code point string with origins): greedy longest-match-first. */
-static int albert__wordpiece_word(const albert__wordpiece *wp, albert__wordpiece_work *w, const albert__ustr *word)
-{
-    size_t i, start, n_sub = 0, bytes = 0;
-    if (word->n == 0) return 0;
-    if (word->n > ALBERT__WORDPIECE_MAX_WORD_CHARS)
-        return w->push(w->push_ctx, wp->unk_id, (int32_t)word->begin[0], (int32_t)word->end[word->n - 1]);
-    for (i = 0; i < word->n; i++) {
-        w->utf8_pos[i] = (uint32_t)bytes;
-        bytes += albert__utf8_encode(word->cp[i], w->utf8 + bytes);
-    }
-    w->utf8_pos[word->n] = (uint32_t)bytes;
-    for (start = 0; start < word->n; n_sub++) {
-        size_t end;
-        int32_t id = -1;
-        uint32_t b, e;
-        for (end = word->n; end > start; end--) {
-            id = albert__wordpiece_lookup(wp, start > 0, w->utf8 + w->utf8_pos[start], w->utf8_pos[end] - w->utf8_pos[start]);
-            if (id >= 0) break;
-        }
-        if (id < 0)   /* an unmatchable rest: the whole word becomes one [UNK] */
-            return w->push(w->push_ctx, wp->unk_id, (int32_t)word->begin[0], (int32_t)word->end[word->n - 1]);
-        b = word->begin[start]; e = word->end[start];
-        for (i = start + 1; i < end; i++) {
-            if (word->begin[i] < b) b = word->begin[i];
-            if (word->end[i] > e) e = word->end[i];
-        }
-        w->sub_id[n_sub] = id; w->sub_begin[n_sub] = b; w->sub_end[n_sub] = e;
-        start = end;
-    }
-    for (i = 0; i < n_sub; i++)
-        if (w->push(w->push_ctx, w->sub_id[i], (int32_t)w->sub_begin[i], (int32_t)w->sub_end[i]) != 0) return -1;
-    return 0;
-}
-
-/* One whitespace-separated word of BasicTokenizer: lower, strip accents, split at punctuation, then WordPiece. */
-static int albert__wordpiece_basic_word(const albert__wordpiece *wp, const albert__unicode *u, albert__wordpiece_work *w)
-{
-    const albert__ustr *text = &w->word;
-    size_t i;
-    int is_special = 0;
-    /* never_split: a word equal to a special token's text is kept whole */
-    for (i = 0; i < ALBERT__WORDPIECE_N_SPECIALS && !is_special; i++) {
-        int32_t id = wp->special_ids[i];
-        size_t k = 0, pos;
-        if (id < 0) continue;
-        pos = wp->offsets[id];
-        while (k < text->n && pos < wp->offsets[id + 1]) {
-            uint32_t cp;
-            pos += albert__utf8_decode(wp->pieces + pos, wp->offsets[id + 1] - pos, &cp);
-            if (cp != text->cp[k]) break;
-            k++;
-        }
-        is_special = k == text->n && pos == wp->offsets[id + 1];
-    }
-    if (!is_special && (wp->flags & ALBERT_TOKENIZER_LOWER_CASE)) {
-        w->lowered.n = 0;
-        if (albert__unicode_lower_string(u, text, &w->lowered) != 0) return -1;
-        text = &w->lowered;
-    }
-    if (!is_special && (wp->flags & ALBERT_TOKENIZER_STRIP_ACCENTS)) {
-        albert__ustr *s = &w->stripped;
-        size_t k = 0;
-        s->n = 0;
-        if (albert__unicode_decompose_string(u, text, 0, s) != 0) return -1;
-        for (i = 0; i < s->n; i++)
-            if (albert__unicode_category(u, s->cp[i]) != ALBERT__UCAT_MN) {
-                s->cp[k] = s->cp[i]; s->begin[k] = s->begin[i]; s->end[k] = s->end[i];
-                k++;
-            }
-        s->n = k;
-        text = s;
-    }
-    /* punctuation split (and whitespace, where the final whitespace_tokenize would split) */
-    w->piece_text.n = 0;
-    for (i = 0; i <= text->n; i++) {
-        int boundary = i == text->n, punctuation = 0;
-        if (!boundary && !is_special) {
-            punctuation = albert__bert_is_punctuation(u, text->cp[i]);
-            boundary = punctuation || albert__unicode_is_space(u, text->cp[i]);
-        }
-        if (!boundary) {
-            if (albert__ustr_push(&w->piece_text, text->cp[i], text->begin[i], text->end[i]) != 0) return -1;
-            continue;
-        }
-        if (albert__wordpiece_word(wp, w, &w->piece_text) != 0) return -1;
-        w->piece_text.n = 0;
-        if (punctuation) {
-            if (albert__ustr_push(&w->piece_text, text->cp[i], text->begin[i], text->end[i]) != 0 ||
-                albert__wordpiece_word(wp, w, &w->piece_text) != 0)
-                return -1;
-            w->piece_text.n = 0;
-        }
-    }
-    return 0;
-}
-
-/* BertTokenizer._tokenize (BasicTokenizer + WordPiece) of one segment between special tokens (already lowercased
-   code point by code point when do_lower_case, as PreTrainedTokenizer.tokenize does); each token goes to
-   push(ctx, id, begin, end). ALBERT_OK or ALBERT_ERR_MEMORY. Thread-safe (w is only read). */
-static albert_result albert__wordpiece_encode(const albert__wordpiece *wp, const albert__unicode *u,
-                                              const albert__ustr *segment, albert__wordpiece_push_fn push, void *ctx)
-{
-    albert__wordpiece_work *w = (albert__wordpiece_work *)ALBERT_MALLOC(sizeof(albert__wordpiece_work));
-    size_t i;
-    int failed = 0;
-    if (!w) return ALBERT_ERR_MEMORY;
-    memset(w, 0, sizeof(*w));
-    w->push = push;
-    w->push_ctx = ctx;
-    for (i = 0; i < segment->n && !failed; i++) {   /* _clean_text + _tokenize_chinese_chars */
-        uint32_t cp = segment->cp[i], b = segment->begin[i], e = segment->end[i];
-        int chinese;
-        if (cp == 0 || cp == 0xFFFD || albert__bert_is_control(u, cp)) continue;
-        if (albert__bert_is_whitespace(u, cp)) cp = ' ';
-        chinese = (wp->flags & ALBERT_TOKENIZER_CHINESE_CHARS) && albert__bert_is_chinese_char(cp);
-        if (chinese && albert__ustr_push(&w->clean, ' ', b, b) != 0) failed = 1;
-        if (albert__ustr_push(&w->clean, cp, b, e) != 0) failed = 1;
-        if (chinese && albert__ustr_push(&w->clean, ' ', e, e) != 0) failed = 1;
-    }
-    if (!failed && albert__unicode_nfc_string(u, &w->clean, &w->nfc) != 0) failed = 1;
-    for (i = 0; i <= w->nfc.n && !failed; i++) {   /* str.split() */
-        if (i == w->nfc.n || albert__unicode_is_space(u, w->nfc.cp[i])) {
-            if (w->word.n && albert__wordpiece_basic_word(wp, u, w) != 0) failed = 1;
-            w->word.n = 0;
-        } else if (albert__ustr_push(&w->word, w->nfc.cp[i], w->nfc.begin[i], w->nfc.end[i]) != 0) {
-            failed = 1;
-        }
-    }
-    albert__wordpiece_work_free(w);
-    ALBERT_FREE(w);
-    return failed ? ALBERT_ERR_MEMORY : ALBERT_OK;
-}
-/* The tokenizers' front end: SentencePiece unigram (normalizer + Viterbi) with HuggingFace's
-   AlbertTokenizer preprocessing on top, special tokens written in the text, pairs, truncation, offsets, and the
-   public functions albert_tokenize / albert_sentencepiece_encode / albert_token_piece.
-
-   The WordPiece interface (defined above) this part calls for ALBERT_TOKENIZER_WORDPIECE models:
-       typedef struct albert__wordpiece {...} albert__wordpiece;
-       static albert_result albert__wordpiece_load(albert__wordpiece *w, const albert_model *m, albert_error *e);
-       static albert_result albert__wordpiece_encode(const albert__wordpiece *w, const albert__unicode *u,
-               const albert__ustr *segment, int (*push)(void *ctx, int32_t id, int32_t begin, int32_t end), void *ctx);
-   `segment` is one piece of text between special tokens, already lowercased code point by code point as
-   PreTrainedTokenizer.tokenize() does when do_lower_case is set (special tokens are split out by this file); the
-   function runs BertTokenizer._tokenize (basic tokenizer + WordPiece) and reports each token, in order, with
-   push(ctx, id, begin, end) (begin/end: the original byte range, from segment->begin/end); push returns nonzero
-   when out of memory (then return ALBERT_ERR_MEMORY).
-
-   THE SENTENCEPIECE TENSORS (written by tools/tok_sentencepiece.c; all validated in albert__tokenizer_load)
-     tok.pieces u8 / tok.offsets u32 [n+1]   the vocabulary (shared with WordPiece)
-     tok.scores f32 [n], tok.types u8 [n]      SentencePiece scores and piece types (1..6)
-     tok.spm_flags u32 [1]                    ALBERT__SPM_* normalizer bits
-     tok.charsmap u8 (optional)               the precompiled_charsmap: [u32 trie bytes][darts-clone units][strings]
-     tok.trie u32 [units, 2], tok.trie_ids i32 [units]          double-array trie of all pieces
-     tok.user_trie, tok.user_trie_ids (optional)                  the same for USER_DEFINED pieces
-   Double-array trie: unit 0 is the root; unit i = {base | terminal << 31, check}. The child of node s along byte
-   b is unit c = base(s) + b when check(c) == s (else s has no such child); check is 0xFFFFFFFF for the root and
-   for free units, so the root is nobody's child. terminal is set exactly where trie_ids[i] >= 0 (the piece
-   that ends at unit i). The loader checks base + 255 < units for every unit, check < units or 0xFFFFFFFF,
-   and every id, so a walk needs no bounds tests and any file, however corrupt, only gives other pieces.
-
-   WHAT IT MATCHES
-     albert_sentencepiece_encode = sentencepiece 0.1.97 EncodeAsIds (Normalizer::Normalize, unigram
-     Model::EncodeOptimized with its float/double scoring and tie-breaking, unknown-run merging, byte fallback).
-     albert_tokenize (SentencePiece models) = transformers' slow AlbertTokenizer.encode (v4.3x):
-     PreTrainedTokenizer.tokenize lowercases everything but the special tokens, splits the special tokens out
-     ([MASK] is lstrip: it eats the whitespace before it), then per text piece preprocess_text (strip + collapse
-     whitespace, `` and '' -> ", NFKD and drop combining marks unless keep_accents, lower), SentencePiece, and the
-     digit-comma re-split; then [CLS] A [SEP] (B [SEP]) with longest-first truncation.
-   INVALID UTF-8
-     albert_tokenize reads each byte that does not start a valid UTF-8 sequence as U+FFFD.
-     albert_sentencepiece_encode does as sentencepiece: such a byte normalizes to U+FFFD (one byte consumed).
-   OFFSETS
-     Byte ranges in the caller's text, carried through every normalization step: a token covers the original
-     characters it was produced from (a ▁ made from a space does not extend a longer token over that space;
-     a token that only exists because of the dummy prefix gets an empty range where its word starts).
-   SPEED (tools/spm-peer.cc measures it next to libsentencepiece; examples/tokenize-bench.c alone)
-     The trie walk is two loads per byte (above). At load time albert__fast_paths_init derives ASCII tables from
-     the model's own data: str.lower/isspace of each ASCII character (NFKD and combining classes are checked to
-     change nothing), the first bytes of special tokens, and, for each ASCII byte, the normalizer's output when
-     no charsmap rule and no user-defined piece longer than that byte starts with it. albert_tokenize's
-     preprocess_text + lower runs as one pass per code point (albert__preprocess_fused), falling back to the
-     step-by-step Python order only for U+03A3 (Final_Sigma needs its neighbours). Buffers are reused across
-     the segments of one call; nothing is kept between calls. */
-
-/* ---------------------------------------------------------------- constants */
-#define ALBERT__SPM_ADD_DUMMY_PREFIX 1u
-#define ALBERT__SPM_REMOVE_EXTRA_WHITESPACES 2u
-#define ALBERT__SPM_ESCAPE_WHITESPACES 4u
-#define ALBERT__SPM_BYTE_FALLBACK 8u
-#define ALBERT__SPM_ALL_FLAGS 15u
-
-#define ALBERT__PIECE_NORMAL 1
-#define ALBERT__PIECE_UNKNOWN 2
-#define ALBERT__PIECE_CONTROL 3
-#define ALBERT__PIECE_USER_DEFINED 4
-#define ALBERT__PIECE_UNUSED 5
-#define ALBERT__PIECE_BYTE 6
-
-/* darts-clone double-array unit fields */
-#define ALBERT__DARTS_HAS_LEAF(u) (((u) >> 8) & 1u)
-#define ALBERT__DARTS_VALUE(u) ((u) & 0x7FFFFFFFu)
-#define ALBERT__DARTS_LABEL(u) ((u) & (0x80000000u | 0xFFu))
-#define ALBERT__DARTS_OFFSET(u) (((u) >> 10) << (((u) & (1u << 9)) >> 6))
-
-#define ALBERT__N_SPECIALS 5
-#define ALBERT__MAX_TEXT 0x7FFFFFF0u   /* longest text (bytes): offsets are int32 */
-
-/* ---------------------------------------------------------------- token lists */
-/* A growable list of tokens: id and the byte range [begin, end) in the original text (one allocation: id, then
-   begin, then end, each of cap entries). */
-typedef struct albert__ids {
-    int32_t *id, *begin, *end;
-    size_t n, cap;
-} albert__ids;
-
-static void albert__ids_free(albert__ids *l)
-{
-    ALBERT_FREE(l->id);
-    memset(l, 0, sizeof(*l));
-}
-
-/* Appends one token; 0, or -1 when out of memory. */
-static int albert__ids_push(albert__ids *l, int32_t id, int32_t begin, int32_t end)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        int32_t *block;
-        if (cap > ((size_t)-1) / 3 / sizeof(int32_t)) return -1;
-        block = (int32_t *)ALBERT_MALLOC(3 * cap * sizeof(int32_t));
-        if (!block) return -1;
-        if (l->n) {
-            memcpy(block, l->id, l->n * sizeof(int32_t));
-            memcpy(block + cap, l->begin, l->n * sizeof(int32_t));
-            memcpy(block + 2 * cap, l->end, l->n * sizeof(int32_t));
-        }
-        ALBERT_FREE(l->id);
-        l->id = block; l->begin = block + cap; l->end = block + 2 * cap; l->cap = cap;
-    }
-    l->id[l->n] = id; l->begin[l->n] = begin; l->end[l->n] = end;
-    l->n++;
-    return 0;
-}
-
-static int albert__ids_push_callback(void *list, int32_t id, int32_t begin, int32_t end)
-{
-    return albert__ids_push((albert__ids *)list, id, begin, end);
-}
-
-/* ---------------------------------------------------------------- the tokenizer */
-/* A double-array byte trie in the blob (see the top of this file). */
+/* ---------------------------------------------------------------- 16.4 the tokenizer object */
+/* A double-array byte trie in the blob (described at the start of section 16). */
 typedef struct albert__trie {
     const uint32_t *units;     /* [n_units][2]: base | terminal << 31, check */
     const int32_t *ids;        /* [n_units] piece id or -1 */
@@ -5455,7 +5373,7 @@ struct albert__tokenizer {
     albert__ascii_rule norm_ascii[128];      /* the SentencePiece normalizer's rule for each ASCII byte */
 };
 
-/* ---------------------------------------------------------------- loading */
+/* ---------------------------------------------------------------- 16.5 loading the tokenizer */
 static albert_result albert__tok_tensor(const albert_model *m, const char *name, uint32_t dtype, uint32_t ndim,
                                         int required, const albert__tensor **out, albert_error *e)
 {
@@ -5733,406 +5651,10 @@ fail:
     return r;
 }
 
-/* ---------------------------------------------------------------- byte buffers */
-/* Bytes with, for each byte, the index of the input position it came from. */
-typedef struct albert__bytes {
-    uint8_t *b;
-    uint32_t *from;
-    size_t n, cap;
-} albert__bytes;
-
-static void albert__bytes_free(albert__bytes *s)
-{
-    ALBERT_FREE(s->b); ALBERT_FREE(s->from);
-    memset(s, 0, sizeof(*s));
-}
-
-static int albert__bytes_reserve(albert__bytes *s, size_t extra)
-{
-    size_t cap;
-    uint8_t *b;
-    uint32_t *from;
-    if (extra <= s->cap - s->n) return 0;
-    if (extra > 0x7FFFFFFFu - s->n) return -1;
-    cap = s->cap ? s->cap : 64;
-    while (cap - s->n < extra) cap *= 2;
-    b = (uint8_t *)ALBERT_MALLOC(cap);
-    from = (uint32_t *)ALBERT_MALLOC(cap * sizeof(uint32_t));
-    if (!b || !from) { ALBERT_FREE(b); ALBERT_FREE(from); return -1; }
-    if (s->n) { memcpy(b, s->b, s->n); memcpy(from, s->from, s->n * sizeof(uint32_t)); }
-    ALBERT_FREE(s->b); ALBERT_FREE(s->from);
-    s->b = b; s->from = from; s->cap = cap;
-    return 0;
-}
-
-/* Appends s[0..n), every byte coming from input position `from`. */
-static int albert__bytes_append(albert__bytes *out, const uint8_t *s, size_t n, uint32_t from)
-{
-    size_t i;
-    if (albert__bytes_reserve(out, n) != 0) return -1;
-    for (i = 0; i < n; i++) { out->b[out->n] = s[i]; out->from[out->n] = from; out->n++; }
-    return 0;
-}
-
-/* ---------------------------------------------------------------- SentencePiece normalizer */
-
-/* Longest charsmap rule matching a prefix of s[0..n): its length (0 if none) and replacement string. */
-static size_t albert__charsmap_match(const struct albert__tokenizer *t, const uint8_t *s, size_t n, const uint8_t **repl)
-{
-    const uint32_t *a = t->charsmap_units;
-    uint32_t pos, unit;
-    size_t i, best = 0;
-    if (!a) return 0;
-    pos = ALBERT__DARTS_OFFSET(a[0]);
-    for (i = 0; i < n; i++) {
-        pos ^= s[i];
-        if (pos >= t->n_charsmap_units) break;
-        unit = a[pos];
-        if (ALBERT__DARTS_LABEL(unit) != s[i]) break;
-        pos ^= ALBERT__DARTS_OFFSET(unit);
-        if (ALBERT__DARTS_HAS_LEAF(unit)) {
-            uint32_t value;
-            if (pos >= t->n_charsmap_units) break;
-            value = ALBERT__DARTS_VALUE(a[pos]);
-            if (value < t->charsmap_strings_size) { best = i + 1; *repl = t->charsmap_strings + value; }
-        }
-    }
-    return best;
-}
-
-/* Normalizer::NormalizePrefix: the normalized text of the longest prefix rule at s[0..n) (n >= 1).
-   Returns the bytes consumed; the replacement is *out, *out_len bytes. */
-static size_t albert__spm_normalize_prefix(const struct albert__tokenizer *t, const uint8_t *s, size_t n,
-                                           const uint8_t **out, size_t *out_len)
-{
-    static const uint8_t replacement_char[3] = {0xEF, 0xBF, 0xBD};
-    const uint8_t *repl = NULL;
-    size_t len;
-    uint32_t cp;
-    if (s[0] < 0x80 && t->norm_ascii[s[0]].simple) {
-        *out = t->norm_ascii[s[0]].out;
-        *out_len = t->norm_ascii[s[0]].len;
-        return 1;
-    }
-    if (t->user_trie.n_units) {   /* user-defined pieces: longest match, copied verbatim */
-        uint32_t node = 0;
-        size_t i, best = 0;
-        for (i = 0; i < n; i++) {
-            if ((node = albert__trie_child(&t->user_trie, node, s[i])) == 0) break;
-            if (t->user_trie.ids[node] >= 0) best = i + 1;
-        }
-        if (best) { *out = s; *out_len = best; return best; }
-    }
-    len = albert__charsmap_match(t, s, n, &repl);
-    if (len) { *out = repl; *out_len = strlen((const char *)repl); return len; }
-    len = albert__utf8_decode(s, n, &cp);
-    if (cp == 0xFFFD && len == 1) { *out = replacement_char; *out_len = 3; return 1; }
-    *out = s; *out_len = len;
-    return len;
-}
-
-/* Normalizer::Normalize of in[0..n): appends the normalized bytes to out, each with the input position of the
-   rule it came from; *consumed_end gets the input position that the end of the normalized text maps to. */
-static int albert__spm_normalize(const struct albert__tokenizer *t, const uint8_t *in, size_t n, albert__bytes *out,
-                                 size_t *consumed_end)
-{
-    static const uint8_t space_symbol[3] = {0xE2, 0x96, 0x81};   /* U+2581 */
-    int remove_extra = (t->spm_flags & ALBERT__SPM_REMOVE_EXTRA_WHITESPACES) != 0;
-    int escape = (t->spm_flags & ALBERT__SPM_ESCAPE_WHITESPACES) != 0;
-    size_t consumed = 0, pos = 0, start = out->n;
-    int is_prev_space;
-    const uint8_t *sp;
-    size_t sp_len, used;
-
-    *consumed_end = 0;
-    if (n == 0) return 0;
-    if (remove_extra) {   /* drop leading spaces */
-        while (pos < n) {
-            used = albert__spm_normalize_prefix(t, in + pos, n - pos, &sp, &sp_len);
-            if (!(sp_len == 1 && sp[0] == ' ')) break;
-            pos += used;
-            consumed = pos;
-        }
-    }
-    if (pos == n) { *consumed_end = consumed; return 0; }
-    if (albert__bytes_reserve(out, (n - pos) * 3 + 3) != 0) return -1;
-    if (t->spm_flags & ALBERT__SPM_ADD_DUMMY_PREFIX) {
-        if (escape) { if (albert__bytes_append(out, space_symbol, 3, (uint32_t)consumed) != 0) return -1; }
-        else if (albert__bytes_append(out, (const uint8_t *)" ", 1, (uint32_t)consumed) != 0) return -1;
-    }
-    is_prev_space = remove_extra;
-    while (pos < n) {
-        const uint8_t c = in[pos];
-        if (c < 0x80 && t->norm_ascii[c].simple) {   /* albert__spm_normalize_prefix's fast path, inline */
-            sp = t->norm_ascii[c].out;
-            sp_len = t->norm_ascii[c].len;
-            used = 1;
-        } else {
-            used = albert__spm_normalize_prefix(t, in + pos, n - pos, &sp, &sp_len);
-        }
-        if (is_prev_space)
-            while (sp_len > 0 && sp[0] == ' ') { sp++; sp_len--; }
-        if (sp_len > 0) {
-            size_t k;
-            if (out->cap - out->n < sp_len * 3 && albert__bytes_reserve(out, sp_len * 3) != 0) return -1;
-            for (k = 0; k < sp_len; k++) {
-                if (escape && sp[k] == ' ') {
-                    out->b[out->n] = space_symbol[0]; out->b[out->n + 1] = space_symbol[1]; out->b[out->n + 2] = space_symbol[2];
-                    out->from[out->n] = out->from[out->n + 1] = out->from[out->n + 2] = (uint32_t)consumed;
-                    out->n += 3;
-                } else {
-                    out->b[out->n] = sp[k];
-                    out->from[out->n] = (uint32_t)consumed;
-                    out->n++;
-                }
-            }
-            is_prev_space = sp[sp_len - 1] == ' ';
-        }
-        consumed += used;
-        pos += used;
-        if (!remove_extra) is_prev_space = 0;
-    }
-    if (remove_extra) {   /* drop trailing spaces */
-        size_t sl = escape ? 3 : 1;
-        const uint8_t *sym = escape ? space_symbol : (const uint8_t *)" ";
-        while (out->n - start >= sl && memcmp(out->b + out->n - sl, sym, sl) == 0) {
-            out->n -= sl;
-            consumed = out->from[out->n];
-        }
-    }
-    *consumed_end = consumed;
-    return 0;
-}
-
-/* ---------------------------------------------------------------- unigram Viterbi */
-typedef struct albert__best_path {
-    float score;          /* best total score of a segmentation of the text before this position */
-    int32_t starts_at;    /* where the last piece of that segmentation starts (-1: none yet) */
-    int32_t id;           /* that piece */
-} albert__best_path;
-
-/* One piece of a SentencePiece encoding: normalized bytes [begin, end), id. */
-typedef struct albert__spm_piece {
-    uint32_t begin, end;
-    int32_t id;
-} albert__spm_piece;
-
-static size_t albert__one_char_len(uint8_t c)
-{
-    static const uint8_t len[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
-    return len[c >> 4];
-}
-
-/* The result of encoding one string: the normalized text, its pieces, and for each piece the original range.
-   The buffers grow and are reused from one albert__spm_encode to the next. */
-typedef struct albert__spm_result {
-    albert__bytes norm;           /* normalized bytes; norm.from = input byte position */
-    size_t consumed_end;          /* input position of the end of norm */
-    albert__spm_piece *pieces;
-    long n_pieces;
-    size_t pieces_cap;
-    albert__best_path *best;      /* Viterbi scratch */
-    size_t best_cap;
-} albert__spm_result;
-
-static void albert__spm_result_free(albert__spm_result *r)
-{
-    albert__bytes_free(&r->norm);
-    ALBERT_FREE(r->pieces);
-    ALBERT_FREE(r->best);
-    memset(r, 0, sizeof(*r));
-}
-
-/* Model::EncodeOptimized over s[0..n) followed by the unknown merging and byte fallback of
-   SentencePieceProcessor: writes pieces (begin/end in s) to out[] (room for n + 1 entries... and 4 per unknown
-   byte with byte fallback: callers give 4n + 1) and returns their count. best[] has room for n + 1 entries. */
-static long albert__spm_viterbi(const struct albert__tokenizer *t, const uint8_t *s, size_t n, albert__spm_piece *out,
-                                albert__best_path *best)
-{
-    const uint32_t *units = t->trie.units;
-    size_t starts_at = 0, count = 0, i, ends_at;
-    const float unk_score = t->min_score - 10.0f;
-    const double max_score = t->max_score;
-    long n_out = 0;
-    int prev_unk = 0;
-    if (n == 0) return 0;
-    for (i = 0; i <= n; i++) { best[i].score = 0.0f; best[i].starts_at = -1; best[i].id = -1; }
-    while (starts_at < n) {
-        const float score_here = best[starts_at].score;
-        size_t mblen = albert__one_char_len(s[starts_at]), key_pos = starts_at;
-        uint32_t node = 0, unit = units[0];
-        int has_single_node = 0;
-        if (mblen > n - starts_at) mblen = n - starts_at;
-        while (key_pos < n) {
-            /* one trie step, inline: child = base + byte, which is a child when its check is the parent */
-            uint32_t child = (unit & ~ALBERT__TRIE_TERMINAL) + s[key_pos];
-            if (units[2 * child + 1] != node) break;
-            node = child;
-            unit = units[2 * node];
-            key_pos++;
-            if (unit & ALBERT__TRIE_TERMINAL) {
-                int32_t id = t->trie.ids[node];
-                int type = t->types[id];
-                size_t length = key_pos - starts_at;
-                double score, candidate;
-                albert__best_path *target;
-                if (type != ALBERT__PIECE_NORMAL && type != ALBERT__PIECE_USER_DEFINED) continue;
-                /* the exact arithmetic of sentencepiece: a double score, a float total */
-                score = type == ALBERT__PIECE_USER_DEFINED ? (double)((float)length * (float)max_score) - 0.1
-                                                           : (double)t->scores[id];
-                candidate = score + (double)score_here;
-                target = &best[key_pos];
-                if (target->starts_at == -1 || candidate > (double)target->score) {
-                    target->score = (float)candidate;
-                    target->starts_at = (int32_t)starts_at;
-                    target->id = id;
-                }
-                if (length == mblen) has_single_node = 1;
-            }
-        }
-        if (!has_single_node) {
-            albert__best_path *target = &best[starts_at + mblen];
-            const float candidate = unk_score + score_here;
-            if (target->starts_at == -1 || candidate > target->score) {
-                target->score = candidate;
-                target->starts_at = (int32_t)starts_at;
-                target->id = t->unk_id;
-            }
-        }
-        starts_at += mblen;
-    }
-    /* backtrack: count, then fill from the end */
-    for (ends_at = n; ends_at > 0; ends_at = (size_t)best[ends_at].starts_at) count++;
-    i = count;
-    for (ends_at = n; ends_at > 0; ends_at = (size_t)best[ends_at].starts_at) {
-        i--;
-        out[i].begin = (uint32_t)best[ends_at].starts_at;
-        out[i].end = (uint32_t)ends_at;
-        out[i].id = best[ends_at].id;
-    }
-    /* merge runs of unknown pieces, or split them into byte pieces (byte fallback); in place, left to right:
-       with byte fallback the pieces are first moved to the end of out[] */
-    if (t->spm_flags & ALBERT__SPM_BYTE_FALLBACK) {
-        size_t total = 4 * n + 1, src = total - count;
-        memmove(out + src, out, count * sizeof(*out));
-        for (i = 0; i < count; i++) {
-            albert__spm_piece p = out[src + i];
-            if (p.id == t->unk_id) {
-                uint32_t b;
-                for (b = p.begin; b < p.end; b++) {
-                    int32_t id = t->byte_ids[s[b]];
-                    out[n_out].begin = b; out[n_out].end = b + 1;   /* sentencepiece gives the surface to the last */
-                    out[n_out].id = id >= 0 ? id : t->unk_id;
-                    n_out++;
-                }
-            } else {
-                out[n_out++] = p;
-            }
-        }
-        return n_out;
-    }
-    for (i = 0; i < count; i++) {
-        int is_unk = out[i].id == t->unk_id;
-        if (is_unk && prev_unk) out[n_out - 1].end = out[i].end;
-        else out[n_out++] = out[i];
-        prev_unk = is_unk;
-    }
-    return n_out;
-}
-
-/* ---------------------------------------------------------------- SentencePiece encode with origins */
-/* Normalizes and encodes in[0..n) into r (whose buffers are reused). 0, or -1 when out of memory. */
-static int albert__spm_encode(const struct albert__tokenizer *t, const uint8_t *in, size_t n, albert__spm_result *r)
-{
-    size_t need;
-    r->norm.n = 0;
-    r->n_pieces = 0;
-    r->consumed_end = 0;
-    if (albert__spm_normalize(t, in, n, &r->norm, &r->consumed_end) != 0) return -1;
-    if (r->norm.n == 0) return 0;
-    if (r->norm.n > ((size_t)-1) / 4 / sizeof(albert__spm_piece) - 1) return -1;
-    need = (t->spm_flags & ALBERT__SPM_BYTE_FALLBACK) ? 4 * r->norm.n + 1 : r->norm.n + 1;
-    if (need > r->pieces_cap) {
-        size_t cap = need < 256 ? 256 : need + need / 2;
-        ALBERT_FREE(r->pieces);
-        r->pieces_cap = 0;
-        r->pieces = (albert__spm_piece *)ALBERT_MALLOC(cap * sizeof(albert__spm_piece));
-        if (!r->pieces) return -1;
-        r->pieces_cap = cap;
-    }
-    if (r->norm.n + 1 > r->best_cap) {
-        size_t cap = r->norm.n + 1 < 256 ? 256 : r->norm.n + 1 + (r->norm.n + 1) / 2;
-        ALBERT_FREE(r->best);
-        r->best_cap = 0;
-        r->best = (albert__best_path *)ALBERT_MALLOC(cap * sizeof(albert__best_path));
-        if (!r->best) return -1;
-        r->best_cap = cap;
-    }
-    r->n_pieces = albert__spm_viterbi(t, r->norm.b, r->norm.n, r->pieces, r->best);
-    return 0;
-}
-
-/* The input range [*in_begin, *in_end) that normalized bytes [begin, end) came from (sentencepiece's surface
-   rule: from the rule of the first byte to the rule after the last one), leaving out a leading ▁ of a longer
-   piece so that "▁word" covers "word" only. */
-static void albert__spm_input_range(const albert__spm_result *r, uint32_t begin, uint32_t end, size_t *in_begin,
-                                    size_t *in_end)
-{
-    size_t b, e;
-    if (end - begin > 3 && r->norm.b[begin] == 0xE2 && r->norm.b[begin + 1] == 0x96 && r->norm.b[begin + 2] == 0x81)
-        begin += 3;
-    b = r->norm.from[begin];
-    e = end < r->norm.n ? r->norm.from[end] : r->consumed_end;
-    if (e < b) e = b;
-    *in_begin = b;
-    *in_end = e;
-}
-
-/* ---------------------------------------------------------------- public: plain SentencePiece */
-ALBERT_DEF albert_result albert_sentencepiece_encode(const albert_model *model, const char *text, size_t text_len,
-                                                     albert_tokens *tokens)
-{
-    const struct albert__tokenizer *t;
-    albert__spm_result r;
-    albert_result result = ALBERT_OK;
-    long i;
-    if (!model || !tokens || (!text && text_len) || tokens->capacity < 0 || (!tokens->ids && tokens->capacity > 0))
-        return ALBERT_ERR_ARGUMENT;   /* ids NULL with capacity 0: only the size is asked for */
-    tokens->n_tokens = 0;
-    t = model->tokenizer;
-    if (!t || t->kind != ALBERT_TOKENIZER_SENTENCEPIECE) return ALBERT_ERR_NO_TOKENIZER;
-    if (text_len > ALBERT__MAX_TEXT) return ALBERT_ERR_TOO_LONG;
-    memset(&r, 0, sizeof(r));
-    if (albert__spm_encode(t, (const uint8_t *)text, text_len, &r) != 0) { albert__spm_result_free(&r); return ALBERT_ERR_MEMORY; }
-    tokens->n_tokens = (int32_t)r.n_pieces;   /* < 2^31: at most one piece per normalized byte */
-    if (tokens->capacity < r.n_pieces || (r.n_pieces > 0 && !tokens->ids)) {
-        result = ALBERT_ERR_CAPACITY;
-    } else {
-        for (i = 0; i < r.n_pieces; i++) {
-            size_t b, e;
-            tokens->ids[i] = r.pieces[i].id;
-            if (tokens->type_ids) tokens->type_ids[i] = 0;
-            if (tokens->offsets) {
-                albert__spm_input_range(&r, r.pieces[i].begin, r.pieces[i].end, &b, &e);
-                tokens->offsets[2 * i] = (int32_t)b;
-                tokens->offsets[2 * i + 1] = (int32_t)e;
-            }
-        }
-    }
-    albert__spm_result_free(&r);
-    return result;
-}
-
-ALBERT_DEF const char *albert_token_piece(const albert_model *model, int32_t id, int32_t *length)
-{
-    const struct albert__tokenizer *t;
-    if (length) *length = 0;
-    if (!model || !(t = model->tokenizer) || id < 0 || (uint32_t)id >= t->n_pieces) return NULL;
-    if (length) *length = (int32_t)(t->offsets[id + 1] - t->offsets[id]);
-    return (const char *)(t->pieces + t->offsets[id]);
-}
-
-/* ---------------------------------------------------------------- AlbertTokenizer (HF) on top */
+/* ============================================================================================== */
+/* ==== 17. Tokenizer: normalizers (text -> normalized text) ==================================== */
+/* ============================================================================================== */
+/* ------------------------------------------------- 17.1 AlbertTokenizer pre-normalisation (preprocess_text, lower) */
 /* Python str.isdigit() (Numeric_Type Digit or Decimal): category Nd plus these. */
 static int albert__is_digit(const albert__unicode *u, uint32_t cp)
 {
@@ -6208,61 +5730,6 @@ static void albert__text_range(const albert__text *x, size_t b, size_t e, int32_
     *begin = (int32_t)x->begin[b];
     *end = e > b ? (int32_t)x->end[(e <= x->n ? e : x->n) - 1] : *begin;
     if (*end < *begin) *end = *begin;
-}
-
-/* Scratch space of one albert_tokenize call, reused for every segment of the text and of the pair. */
-typedef struct albert__tok_work {
-    albert__ustr cps;             /* the text as code points, lowercased except for the special tokens */
-    albert__text x;               /* one segment after preprocess_text, as UTF-8 */
-    albert__spm_result spm;       /* its SentencePiece encoding */
-} albert__tok_work;
-
-static void albert__tok_work_free(albert__tok_work *w)
-{
-    albert__ustr_free(&w->cps);
-    albert__text_free(&w->x);
-    albert__spm_result_free(&w->spm);
-}
-
-/* AlbertTokenizer._tokenize's digit-comma rule for one piece ending in "<digit>,": re-encode the piece without
-   its ',' and without any ▁, drop a leading ▁ the original piece did not have, then append ','. */
-static int albert__digit_comma(const struct albert__tokenizer *t, const albert__spm_result *r, const albert__spm_piece *p,
-                               int32_t begin, int32_t end, albert__ids *out)
-{
-    uint8_t *inner = (uint8_t *)ALBERT_MALLOC(p->end - p->begin + 1);
-    size_t n = 0;
-    uint32_t i;
-    albert__spm_result sub;
-    long j;
-    int piece_starts_with_space, rc = 0;
-    int32_t comma_id;
-    const uint8_t *s = r->norm.b;
-    if (!inner) return -1;
-    memset(&sub, 0, sizeof(sub));
-    piece_starts_with_space = p->end - p->begin >= 3 && s[p->begin] == 0xE2 && s[p->begin + 1] == 0x96 && s[p->begin + 2] == 0x81;
-    for (i = p->begin; i < p->end - 1;) {
-        if (p->end - 1 - i >= 3 && s[i] == 0xE2 && s[i + 1] == 0x96 && s[i + 2] == 0x81) { i += 3; continue; }
-        inner[n++] = s[i++];
-    }
-    if (albert__spm_encode(t, inner, n, &sub) != 0) { ALBERT_FREE(inner); albert__spm_result_free(&sub); return -1; }
-    for (j = 0; j < sub.n_pieces && rc == 0; j++) {
-        albert__spm_piece q = sub.pieces[j];
-        int32_t id = q.id;
-        if (j == 0 && !piece_starts_with_space && q.end - q.begin >= 3 && sub.norm.b[q.begin] == 0xE2 &&
-            sub.norm.b[q.begin + 1] == 0x96 && sub.norm.b[q.begin + 2] == 0x81) {
-            if (q.end - q.begin == 3) continue;                    /* the piece was only ▁: dropped */
-            q.begin += 3;                                          /* PieceToId of the rest (unknown if absent) */
-            id = q.id == t->unk_id ? t->unk_id : albert__piece_id(t, sub.norm.b + q.begin, q.end - q.begin);
-            if (id < 0) id = t->unk_id;
-        }
-        /* the pieces of the re-encoding all lie inside the original piece: give them its range */
-        rc = albert__ids_push(out, id, begin, end);
-    }
-    comma_id = albert__piece_id(t, (const uint8_t *)",", 1);
-    if (rc == 0) rc = albert__ids_push(out, comma_id >= 0 ? comma_id : t->unk_id, begin, end);
-    ALBERT_FREE(inner);
-    albert__spm_result_free(&sub);
-    return rc;
 }
 
 /* AlbertTokenizer.preprocess_text and the lower() of _tokenize for one segment, step by step as Python does them
@@ -6402,6 +5869,463 @@ static int albert__preprocess_fused(const struct albert__tokenizer *t, const alb
     return 0;
 }
 
+/* ---------------------------------------------------------------- 17.2 SentencePiece normalizer: byte buffers */
+/* Bytes with, for each byte, the index of the input position it came from. */
+typedef struct albert__bytes {
+    uint8_t *b;
+    uint32_t *from;
+    size_t n, cap;
+} albert__bytes;
+
+static void albert__bytes_free(albert__bytes *s)
+{
+    ALBERT_FREE(s->b); ALBERT_FREE(s->from);
+    memset(s, 0, sizeof(*s));
+}
+
+static int albert__bytes_reserve(albert__bytes *s, size_t extra)
+{
+    size_t cap;
+    uint8_t *b;
+    uint32_t *from;
+    if (extra <= s->cap - s->n) return 0;
+    if (extra > 0x7FFFFFFFu - s->n) return -1;
+    cap = s->cap ? s->cap : 64;
+    while (cap - s->n < extra) cap *= 2;
+    b = (uint8_t *)ALBERT_MALLOC(cap);
+    from = (uint32_t *)ALBERT_MALLOC(cap * sizeof(uint32_t));
+    if (!b || !from) { ALBERT_FREE(b); ALBERT_FREE(from); return -1; }
+    if (s->n) { memcpy(b, s->b, s->n); memcpy(from, s->from, s->n * sizeof(uint32_t)); }
+    ALBERT_FREE(s->b); ALBERT_FREE(s->from);
+    s->b = b; s->from = from; s->cap = cap;
+    return 0;
+}
+
+/* Appends s[0..n), every byte coming from input position `from`. */
+static int albert__bytes_append(albert__bytes *out, const uint8_t *s, size_t n, uint32_t from)
+{
+    size_t i;
+    if (albert__bytes_reserve(out, n) != 0) return -1;
+    for (i = 0; i < n; i++) { out->b[out->n] = s[i]; out->from[out->n] = from; out->n++; }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- 17.3 SentencePiece normalizer */
+/* Longest charsmap rule matching a prefix of s[0..n): its length (0 if none) and replacement string. */
+static size_t albert__charsmap_match(const struct albert__tokenizer *t, const uint8_t *s, size_t n, const uint8_t **repl)
+{
+    const uint32_t *a = t->charsmap_units;
+    uint32_t pos, unit;
+    size_t i, best = 0;
+    if (!a) return 0;
+    pos = ALBERT__DARTS_OFFSET(a[0]);
+    for (i = 0; i < n; i++) {
+        pos ^= s[i];
+        if (pos >= t->n_charsmap_units) break;
+        unit = a[pos];
+        if (ALBERT__DARTS_LABEL(unit) != s[i]) break;
+        pos ^= ALBERT__DARTS_OFFSET(unit);
+        if (ALBERT__DARTS_HAS_LEAF(unit)) {
+            uint32_t value;
+            if (pos >= t->n_charsmap_units) break;
+            value = ALBERT__DARTS_VALUE(a[pos]);
+            if (value < t->charsmap_strings_size) { best = i + 1; *repl = t->charsmap_strings + value; }
+        }
+    }
+    return best;
+}
+
+/* Normalizer::NormalizePrefix: the normalized text of the longest prefix rule at s[0..n) (n >= 1).
+   Returns the bytes consumed; the replacement is *out, *out_len bytes. */
+static size_t albert__spm_normalize_prefix(const struct albert__tokenizer *t, const uint8_t *s, size_t n,
+                                           const uint8_t **out, size_t *out_len)
+{
+    static const uint8_t replacement_char[3] = {0xEF, 0xBF, 0xBD};
+    const uint8_t *repl = NULL;
+    size_t len;
+    uint32_t cp;
+    if (s[0] < 0x80 && t->norm_ascii[s[0]].simple) {
+        *out = t->norm_ascii[s[0]].out;
+        *out_len = t->norm_ascii[s[0]].len;
+        return 1;
+    }
+    if (t->user_trie.n_units) {   /* user-defined pieces: longest match, copied verbatim */
+        uint32_t node = 0;
+        size_t i, best = 0;
+        for (i = 0; i < n; i++) {
+            if ((node = albert__trie_child(&t->user_trie, node, s[i])) == 0) break;
+            if (t->user_trie.ids[node] >= 0) best = i + 1;
+        }
+        if (best) { *out = s; *out_len = best; return best; }
+    }
+    len = albert__charsmap_match(t, s, n, &repl);
+    if (len) { *out = repl; *out_len = strlen((const char *)repl); return len; }
+    len = albert__utf8_decode(s, n, &cp);
+    if (cp == 0xFFFD && len == 1) { *out = replacement_char; *out_len = 3; return 1; }
+    *out = s; *out_len = len;
+    return len;
+}
+
+/* Normalizer::Normalize of in[0..n): appends the normalized bytes to out, each with the input position of the
+   rule it came from; *consumed_end gets the input position that the end of the normalized text maps to. */
+static int albert__spm_normalize(const struct albert__tokenizer *t, const uint8_t *in, size_t n, albert__bytes *out,
+                                 size_t *consumed_end)
+{
+    static const uint8_t space_symbol[3] = {0xE2, 0x96, 0x81};   /* U+2581 */
+    int remove_extra = (t->spm_flags & ALBERT__SPM_REMOVE_EXTRA_WHITESPACES) != 0;
+    int escape = (t->spm_flags & ALBERT__SPM_ESCAPE_WHITESPACES) != 0;
+    size_t consumed = 0, pos = 0, start = out->n;
+    int is_prev_space;
+    const uint8_t *sp;
+    size_t sp_len, used;
+
+    *consumed_end = 0;
+    if (n == 0) return 0;
+    if (remove_extra) {   /* drop leading spaces */
+        while (pos < n) {
+            used = albert__spm_normalize_prefix(t, in + pos, n - pos, &sp, &sp_len);
+            if (!(sp_len == 1 && sp[0] == ' ')) break;
+            pos += used;
+            consumed = pos;
+        }
+    }
+    if (pos == n) { *consumed_end = consumed; return 0; }
+    if (albert__bytes_reserve(out, (n - pos) * 3 + 3) != 0) return -1;
+    if (t->spm_flags & ALBERT__SPM_ADD_DUMMY_PREFIX) {
+        if (escape) { if (albert__bytes_append(out, space_symbol, 3, (uint32_t)consumed) != 0) return -1; }
+        else if (albert__bytes_append(out, (const uint8_t *)" ", 1, (uint32_t)consumed) != 0) return -1;
+    }
+    is_prev_space = remove_extra;
+    while (pos < n) {
+        const uint8_t c = in[pos];
+        if (c < 0x80 && t->norm_ascii[c].simple) {   /* albert__spm_normalize_prefix's fast path, inline */
+            sp = t->norm_ascii[c].out;
+            sp_len = t->norm_ascii[c].len;
+            used = 1;
+        } else {
+            used = albert__spm_normalize_prefix(t, in + pos, n - pos, &sp, &sp_len);
+        }
+        if (is_prev_space)
+            while (sp_len > 0 && sp[0] == ' ') { sp++; sp_len--; }
+        if (sp_len > 0) {
+            size_t k;
+            if (out->cap - out->n < sp_len * 3 && albert__bytes_reserve(out, sp_len * 3) != 0) return -1;
+            for (k = 0; k < sp_len; k++) {
+                if (escape && sp[k] == ' ') {
+                    out->b[out->n] = space_symbol[0]; out->b[out->n + 1] = space_symbol[1]; out->b[out->n + 2] = space_symbol[2];
+                    out->from[out->n] = out->from[out->n + 1] = out->from[out->n + 2] = (uint32_t)consumed;
+                    out->n += 3;
+                } else {
+                    out->b[out->n] = sp[k];
+                    out->from[out->n] = (uint32_t)consumed;
+                    out->n++;
+                }
+            }
+            is_prev_space = sp[sp_len - 1] == ' ';
+        }
+        consumed += used;
+        pos += used;
+        if (!remove_extra) is_prev_space = 0;
+    }
+    if (remove_extra) {   /* drop trailing spaces */
+        size_t sl = escape ? 3 : 1;
+        const uint8_t *sym = escape ? space_symbol : (const uint8_t *)" ";
+        while (out->n - start >= sl && memcmp(out->b + out->n - sl, sym, sl) == 0) {
+            out->n -= sl;
+            consumed = out->from[out->n];
+        }
+    }
+    *consumed_end = consumed;
+    return 0;
+}
+
+/* ============================================================================================== */
+/* ==== 18. Tokenizer: pieces (normalized text -> pieces) ======================================= */
+/* ============================================================================================== */
+/* ---------------------------------------------------------------- 18.1 unigram Viterbi */
+typedef struct albert__best_path {
+    float score;          /* best total score of a segmentation of the text before this position */
+    int32_t starts_at;    /* where the last piece of that segmentation starts (-1: none yet) */
+    int32_t id;           /* that piece */
+} albert__best_path;
+
+/* One piece of a SentencePiece encoding: normalized bytes [begin, end), id. */
+typedef struct albert__spm_piece {
+    uint32_t begin, end;
+    int32_t id;
+} albert__spm_piece;
+
+static size_t albert__one_char_len(uint8_t c)
+{
+    static const uint8_t len[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+    return len[c >> 4];
+}
+
+/* The result of encoding one string: the normalized text, its pieces, and for each piece the original range.
+   The buffers grow and are reused from one albert__spm_encode to the next. */
+typedef struct albert__spm_result {
+    albert__bytes norm;           /* normalized bytes; norm.from = input byte position */
+    size_t consumed_end;          /* input position of the end of norm */
+    albert__spm_piece *pieces;
+    long n_pieces;
+    size_t pieces_cap;
+    albert__best_path *best;      /* Viterbi scratch */
+    size_t best_cap;
+} albert__spm_result;
+
+static void albert__spm_result_free(albert__spm_result *r)
+{
+    albert__bytes_free(&r->norm);
+    ALBERT_FREE(r->pieces);
+    ALBERT_FREE(r->best);
+    memset(r, 0, sizeof(*r));
+}
+
+/* Model::EncodeOptimized over s[0..n) followed by the unknown merging and byte fallback of
+   SentencePieceProcessor: writes pieces (begin/end in s) to out[] (room for n + 1 entries... and 4 per unknown
+   byte with byte fallback: callers give 4n + 1) and returns their count. best[] has room for n + 1 entries. */
+static long albert__spm_viterbi(const struct albert__tokenizer *t, const uint8_t *s, size_t n, albert__spm_piece *out,
+                                albert__best_path *best)
+{
+    const uint32_t *units = t->trie.units;
+    size_t starts_at = 0, count = 0, i, ends_at;
+    const float unk_score = t->min_score - 10.0f;
+    const double max_score = t->max_score;
+    long n_out = 0;
+    int prev_unk = 0;
+    if (n == 0) return 0;
+    for (i = 0; i <= n; i++) { best[i].score = 0.0f; best[i].starts_at = -1; best[i].id = -1; }
+    while (starts_at < n) {
+        const float score_here = best[starts_at].score;
+        size_t mblen = albert__one_char_len(s[starts_at]), key_pos = starts_at;
+        uint32_t node = 0, unit = units[0];
+        int has_single_node = 0;
+        if (mblen > n - starts_at) mblen = n - starts_at;
+        while (key_pos < n) {
+            /* one trie step, inline: child = base + byte, which is a child when its check is the parent */
+            uint32_t child = (unit & ~ALBERT__TRIE_TERMINAL) + s[key_pos];
+            if (units[2 * child + 1] != node) break;
+            node = child;
+            unit = units[2 * node];
+            key_pos++;
+            if (unit & ALBERT__TRIE_TERMINAL) {
+                int32_t id = t->trie.ids[node];
+                int type = t->types[id];
+                size_t length = key_pos - starts_at;
+                double score, candidate;
+                albert__best_path *target;
+                if (type != ALBERT__PIECE_NORMAL && type != ALBERT__PIECE_USER_DEFINED) continue;
+                /* the exact arithmetic of sentencepiece: a double score, a float total */
+                score = type == ALBERT__PIECE_USER_DEFINED ? (double)((float)length * (float)max_score) - 0.1
+                                                           : (double)t->scores[id];
+                candidate = score + (double)score_here;
+                target = &best[key_pos];
+                if (target->starts_at == -1 || candidate > (double)target->score) {
+                    target->score = (float)candidate;
+                    target->starts_at = (int32_t)starts_at;
+                    target->id = id;
+                }
+                if (length == mblen) has_single_node = 1;
+            }
+        }
+        if (!has_single_node) {
+            albert__best_path *target = &best[starts_at + mblen];
+            const float candidate = unk_score + score_here;
+            if (target->starts_at == -1 || candidate > target->score) {
+                target->score = candidate;
+                target->starts_at = (int32_t)starts_at;
+                target->id = t->unk_id;
+            }
+        }
+        starts_at += mblen;
+    }
+    /* backtrack: count, then fill from the end */
+    for (ends_at = n; ends_at > 0; ends_at = (size_t)best[ends_at].starts_at) count++;
+    i = count;
+    for (ends_at = n; ends_at > 0; ends_at = (size_t)best[ends_at].starts_at) {
+        i--;
+        out[i].begin = (uint32_t)best[ends_at].starts_at;
+        out[i].end = (uint32_t)ends_at;
+        out[i].id = best[ends_at].id;
+    }
+    /* merge runs of unknown pieces, or split them into byte pieces (byte fallback); in place, left to right:
+       with byte fallback the pieces are first moved to the end of out[] */
+    if (t->spm_flags & ALBERT__SPM_BYTE_FALLBACK) {
+        size_t total = 4 * n + 1, src = total - count;
+        memmove(out + src, out, count * sizeof(*out));
+        for (i = 0; i < count; i++) {
+            albert__spm_piece p = out[src + i];
+            if (p.id == t->unk_id) {
+                uint32_t b;
+                for (b = p.begin; b < p.end; b++) {
+                    int32_t id = t->byte_ids[s[b]];
+                    out[n_out].begin = b; out[n_out].end = b + 1;   /* sentencepiece gives the surface to the last */
+                    out[n_out].id = id >= 0 ? id : t->unk_id;
+                    n_out++;
+                }
+            } else {
+                out[n_out++] = p;
+            }
+        }
+        return n_out;
+    }
+    for (i = 0; i < count; i++) {
+        int is_unk = out[i].id == t->unk_id;
+        if (is_unk && prev_unk) out[n_out - 1].end = out[i].end;
+        else out[n_out++] = out[i];
+        prev_unk = is_unk;
+    }
+    return n_out;
+}
+
+/* ---------------------------------------------------------------- 18.2 SentencePiece encode with origins */
+/* Normalizes and encodes in[0..n) into r (whose buffers are reused). 0, or -1 when out of memory. */
+static int albert__spm_encode(const struct albert__tokenizer *t, const uint8_t *in, size_t n, albert__spm_result *r)
+{
+    size_t need;
+    r->norm.n = 0;
+    r->n_pieces = 0;
+    r->consumed_end = 0;
+    if (albert__spm_normalize(t, in, n, &r->norm, &r->consumed_end) != 0) return -1;
+    if (r->norm.n == 0) return 0;
+    if (r->norm.n > ((size_t)-1) / 4 / sizeof(albert__spm_piece) - 1) return -1;
+    need = (t->spm_flags & ALBERT__SPM_BYTE_FALLBACK) ? 4 * r->norm.n + 1 : r->norm.n + 1;
+    if (need > r->pieces_cap) {
+        size_t cap = need < 256 ? 256 : need + need / 2;
+        ALBERT_FREE(r->pieces);
+        r->pieces_cap = 0;
+        r->pieces = (albert__spm_piece *)ALBERT_MALLOC(cap * sizeof(albert__spm_piece));
+        if (!r->pieces) return -1;
+        r->pieces_cap = cap;
+    }
+    if (r->norm.n + 1 > r->best_cap) {
+        size_t cap = r->norm.n + 1 < 256 ? 256 : r->norm.n + 1 + (r->norm.n + 1) / 2;
+        ALBERT_FREE(r->best);
+        r->best_cap = 0;
+        r->best = (albert__best_path *)ALBERT_MALLOC(cap * sizeof(albert__best_path));
+        if (!r->best) return -1;
+        r->best_cap = cap;
+    }
+    r->n_pieces = albert__spm_viterbi(t, r->norm.b, r->norm.n, r->pieces, r->best);
+    return 0;
+}
+
+/* The input range [*in_begin, *in_end) that normalized bytes [begin, end) came from (sentencepiece's surface
+   rule: from the rule of the first byte to the rule after the last one), leaving out a leading ▁ of a longer
+   piece so that "▁word" covers "word" only. */
+static void albert__spm_input_range(const albert__spm_result *r, uint32_t begin, uint32_t end, size_t *in_begin,
+                                    size_t *in_end)
+{
+    size_t b, e;
+    if (end - begin > 3 && r->norm.b[begin] == 0xE2 && r->norm.b[begin + 1] == 0x96 && r->norm.b[begin + 2] == 0x81)
+        begin += 3;
+    b = r->norm.from[begin];
+    e = end < r->norm.n ? r->norm.from[end] : r->consumed_end;
+    if (e < b) e = b;
+    *in_begin = b;
+    *in_end = e;
+}
+
+/* ---------------------------------------------------------------- 18.3 public: plain SentencePiece */
+ALBERT_DEF albert_result albert_sentencepiece_encode(const albert_model *model, const char *text, size_t text_len,
+                                                     albert_tokens *tokens)
+{
+    const struct albert__tokenizer *t;
+    albert__spm_result r;
+    albert_result result = ALBERT_OK;
+    long i;
+    if (!model || !tokens || (!text && text_len) || tokens->capacity < 0 || (!tokens->ids && tokens->capacity > 0))
+        return ALBERT_ERR_ARGUMENT;   /* ids NULL with capacity 0: only the size is asked for */
+    tokens->n_tokens = 0;
+    t = model->tokenizer;
+    if (!t || t->kind != ALBERT_TOKENIZER_SENTENCEPIECE) return ALBERT_ERR_NO_TOKENIZER;
+    if (text_len > ALBERT__MAX_TEXT) return ALBERT_ERR_TOO_LONG;
+    memset(&r, 0, sizeof(r));
+    if (albert__spm_encode(t, (const uint8_t *)text, text_len, &r) != 0) { albert__spm_result_free(&r); return ALBERT_ERR_MEMORY; }
+    tokens->n_tokens = (int32_t)r.n_pieces;   /* < 2^31: at most one piece per normalized byte */
+    if (tokens->capacity < r.n_pieces || (r.n_pieces > 0 && !tokens->ids)) {
+        result = ALBERT_ERR_CAPACITY;
+    } else {
+        for (i = 0; i < r.n_pieces; i++) {
+            size_t b, e;
+            tokens->ids[i] = r.pieces[i].id;
+            if (tokens->type_ids) tokens->type_ids[i] = 0;
+            if (tokens->offsets) {
+                albert__spm_input_range(&r, r.pieces[i].begin, r.pieces[i].end, &b, &e);
+                tokens->offsets[2 * i] = (int32_t)b;
+                tokens->offsets[2 * i + 1] = (int32_t)e;
+            }
+        }
+    }
+    albert__spm_result_free(&r);
+    return result;
+}
+
+ALBERT_DEF const char *albert_token_piece(const albert_model *model, int32_t id, int32_t *length)
+{
+    const struct albert__tokenizer *t;
+    if (length) *length = 0;
+    if (!model || !(t = model->tokenizer) || id < 0 || (uint32_t)id >= t->n_pieces) return NULL;
+    if (length) *length = (int32_t)(t->offsets[id + 1] - t->offsets[id]);
+    return (const char *)(t->pieces + t->offsets[id]);
+}
+
+/* -------------------------------------------------- 18.4 AlbertTokenizer pieces: one segment, the digit-comma rule */
+/* Scratch space of one albert_tokenize call, reused for every segment of the text and of the pair. */
+typedef struct albert__tok_work {
+    albert__ustr cps;             /* the text as code points, lowercased except for the special tokens */
+    albert__text x;               /* one segment after preprocess_text, as UTF-8 */
+    albert__spm_result spm;       /* its SentencePiece encoding */
+} albert__tok_work;
+
+static void albert__tok_work_free(albert__tok_work *w)
+{
+    albert__ustr_free(&w->cps);
+    albert__text_free(&w->x);
+    albert__spm_result_free(&w->spm);
+}
+
+/* AlbertTokenizer._tokenize's digit-comma rule for one piece ending in "<digit>,": re-encode the piece without
+   its ',' and without any ▁, drop a leading ▁ the original piece did not have, then append ','. */
+static int albert__digit_comma(const struct albert__tokenizer *t, const albert__spm_result *r, const albert__spm_piece *p,
+                               int32_t begin, int32_t end, albert__ids *out)
+{
+    uint8_t *inner = (uint8_t *)ALBERT_MALLOC(p->end - p->begin + 1);
+    size_t n = 0;
+    uint32_t i;
+    albert__spm_result sub;
+    long j;
+    int piece_starts_with_space, rc = 0;
+    int32_t comma_id;
+    const uint8_t *s = r->norm.b;
+    if (!inner) return -1;
+    memset(&sub, 0, sizeof(sub));
+    piece_starts_with_space = p->end - p->begin >= 3 && s[p->begin] == 0xE2 && s[p->begin + 1] == 0x96 && s[p->begin + 2] == 0x81;
+    for (i = p->begin; i < p->end - 1;) {
+        if (p->end - 1 - i >= 3 && s[i] == 0xE2 && s[i + 1] == 0x96 && s[i + 2] == 0x81) { i += 3; continue; }
+        inner[n++] = s[i++];
+    }
+    if (albert__spm_encode(t, inner, n, &sub) != 0) { ALBERT_FREE(inner); albert__spm_result_free(&sub); return -1; }
+    for (j = 0; j < sub.n_pieces && rc == 0; j++) {
+        albert__spm_piece q = sub.pieces[j];
+        int32_t id = q.id;
+        if (j == 0 && !piece_starts_with_space && q.end - q.begin >= 3 && sub.norm.b[q.begin] == 0xE2 &&
+            sub.norm.b[q.begin + 1] == 0x96 && sub.norm.b[q.begin + 2] == 0x81) {
+            if (q.end - q.begin == 3) continue;                    /* the piece was only ▁: dropped */
+            q.begin += 3;                                          /* PieceToId of the rest (unknown if absent) */
+            id = q.id == t->unk_id ? t->unk_id : albert__piece_id(t, sub.norm.b + q.begin, q.end - q.begin);
+            if (id < 0) id = t->unk_id;
+        }
+        /* the pieces of the re-encoding all lie inside the original piece: give them its range */
+        rc = albert__ids_push(out, id, begin, end);
+    }
+    comma_id = albert__piece_id(t, (const uint8_t *)",", 1);
+    if (rc == 0) rc = albert__ids_push(out, comma_id >= 0 ? comma_id : t->unk_id, begin, end);
+    ALBERT_FREE(inner);
+    albert__spm_result_free(&sub);
+    return rc;
+}
+
 /* AlbertTokenizer._tokenize of one segment (text between special tokens), appending tokens to out. */
 static int albert__albert_segment(const struct albert__tokenizer *t, const albert__ustr *segment, albert__ids *out,
                                   albert__tok_work *work)
@@ -6448,7 +6372,186 @@ static int albert__albert_segment(const struct albert__tokenizer *t, const alber
     return 0;
 }
 
-/* ---------------------------------------------------------------- special tokens and the text pipeline */
+/* ---------------------------------------------------------------- 18.5 WordPiece: BertTokenizer character classes */
+static int albert__bert_is_whitespace(const albert__unicode *u, uint32_t cp)
+{
+    return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || albert__unicode_category(u, cp) == ALBERT__UCAT_ZS;
+}
+
+static int albert__bert_is_control(const albert__unicode *u, uint32_t cp)
+{
+    if (cp == '\t' || cp == '\n' || cp == '\r') return 0;
+    return ALBERT__UCAT_IS_OTHER(albert__unicode_category(u, cp));
+}
+
+static int albert__bert_is_punctuation(const albert__unicode *u, uint32_t cp)
+{
+    if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) return 1;
+    return ALBERT__UCAT_IS_PUNCTUATION(albert__unicode_category(u, cp));
+}
+
+static int albert__bert_is_chinese_char(uint32_t cp)
+{
+    return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2A6DF) ||
+           (cp >= 0x2A700 && cp <= 0x2B73F) || (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF) ||
+           (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
+}
+
+/* -------------------------------------------------- 18.6 WordPiece: BasicTokenizer and greedy longest-match pieces */
+/* Scratch of one encode call (all freed at the end). */
+typedef struct albert__wordpiece_work {
+    albert__ustr clean, nfc, word, lowered, stripped, piece_text;
+    uint8_t utf8[4 * ALBERT__WORDPIECE_MAX_WORD_CHARS];            /* UTF-8 of the current word */
+    uint32_t utf8_pos[ALBERT__WORDPIECE_MAX_WORD_CHARS + 1];       /* byte offset of each of its code points */
+    int32_t sub_id[ALBERT__WORDPIECE_MAX_WORD_CHARS];              /* its pieces, pushed once the word is done */
+    uint32_t sub_begin[ALBERT__WORDPIECE_MAX_WORD_CHARS], sub_end[ALBERT__WORDPIECE_MAX_WORD_CHARS];
+    albert__wordpiece_push_fn push;
+    void *push_ctx;
+} albert__wordpiece_work;
+
+static void albert__wordpiece_work_free(albert__wordpiece_work *w)
+{
+    albert__ustr_free(&w->clean); albert__ustr_free(&w->nfc); albert__ustr_free(&w->word);
+    albert__ustr_free(&w->lowered); albert__ustr_free(&w->stripped); albert__ustr_free(&w->piece_text);
+}
+
+/* WordpieceTokenizer on one word (a code point string with origins): greedy longest-match-first. */
+static int albert__wordpiece_word(const albert__wordpiece *wp, albert__wordpiece_work *w, const albert__ustr *word)
+{
+    size_t i, start, n_sub = 0, bytes = 0;
+    if (word->n == 0) return 0;
+    if (word->n > ALBERT__WORDPIECE_MAX_WORD_CHARS)
+        return w->push(w->push_ctx, wp->unk_id, (int32_t)word->begin[0], (int32_t)word->end[word->n - 1]);
+    for (i = 0; i < word->n; i++) {
+        w->utf8_pos[i] = (uint32_t)bytes;
+        bytes += albert__utf8_encode(word->cp[i], w->utf8 + bytes);
+    }
+    w->utf8_pos[word->n] = (uint32_t)bytes;
+    for (start = 0; start < word->n; n_sub++) {
+        size_t end;
+        int32_t id = -1;
+        uint32_t b, e;
+        for (end = word->n; end > start; end--) {
+            id = albert__wordpiece_lookup(wp, start > 0, w->utf8 + w->utf8_pos[start], w->utf8_pos[end] - w->utf8_pos[start]);
+            if (id >= 0) break;
+        }
+        if (id < 0)   /* an unmatchable rest: the whole word becomes one [UNK] */
+            return w->push(w->push_ctx, wp->unk_id, (int32_t)word->begin[0], (int32_t)word->end[word->n - 1]);
+        b = word->begin[start]; e = word->end[start];
+        for (i = start + 1; i < end; i++) {
+            if (word->begin[i] < b) b = word->begin[i];
+            if (word->end[i] > e) e = word->end[i];
+        }
+        w->sub_id[n_sub] = id; w->sub_begin[n_sub] = b; w->sub_end[n_sub] = e;
+        start = end;
+    }
+    for (i = 0; i < n_sub; i++)
+        if (w->push(w->push_ctx, w->sub_id[i], (int32_t)w->sub_begin[i], (int32_t)w->sub_end[i]) != 0) return -1;
+    return 0;
+}
+
+/* One whitespace-separated word of BasicTokenizer: lower, strip accents, split at punctuation, then WordPiece. */
+static int albert__wordpiece_basic_word(const albert__wordpiece *wp, const albert__unicode *u, albert__wordpiece_work *w)
+{
+    const albert__ustr *text = &w->word;
+    size_t i;
+    int is_special = 0;
+    /* never_split: a word equal to a special token's text is kept whole */
+    for (i = 0; i < ALBERT__WORDPIECE_N_SPECIALS && !is_special; i++) {
+        int32_t id = wp->special_ids[i];
+        size_t k = 0, pos;
+        if (id < 0) continue;
+        pos = wp->offsets[id];
+        while (k < text->n && pos < wp->offsets[id + 1]) {
+            uint32_t cp;
+            pos += albert__utf8_decode(wp->pieces + pos, wp->offsets[id + 1] - pos, &cp);
+            if (cp != text->cp[k]) break;
+            k++;
+        }
+        is_special = k == text->n && pos == wp->offsets[id + 1];
+    }
+    if (!is_special && (wp->flags & ALBERT_TOKENIZER_LOWER_CASE)) {
+        w->lowered.n = 0;
+        if (albert__unicode_lower_string(u, text, &w->lowered) != 0) return -1;
+        text = &w->lowered;
+    }
+    if (!is_special && (wp->flags & ALBERT_TOKENIZER_STRIP_ACCENTS)) {
+        albert__ustr *s = &w->stripped;
+        size_t k = 0;
+        s->n = 0;
+        if (albert__unicode_decompose_string(u, text, 0, s) != 0) return -1;
+        for (i = 0; i < s->n; i++)
+            if (albert__unicode_category(u, s->cp[i]) != ALBERT__UCAT_MN) {
+                s->cp[k] = s->cp[i]; s->begin[k] = s->begin[i]; s->end[k] = s->end[i];
+                k++;
+            }
+        s->n = k;
+        text = s;
+    }
+    /* punctuation split (and whitespace, where the final whitespace_tokenize would split) */
+    w->piece_text.n = 0;
+    for (i = 0; i <= text->n; i++) {
+        int boundary = i == text->n, punctuation = 0;
+        if (!boundary && !is_special) {
+            punctuation = albert__bert_is_punctuation(u, text->cp[i]);
+            boundary = punctuation || albert__unicode_is_space(u, text->cp[i]);
+        }
+        if (!boundary) {
+            if (albert__ustr_push(&w->piece_text, text->cp[i], text->begin[i], text->end[i]) != 0) return -1;
+            continue;
+        }
+        if (albert__wordpiece_word(wp, w, &w->piece_text) != 0) return -1;
+        w->piece_text.n = 0;
+        if (punctuation) {
+            if (albert__ustr_push(&w->piece_text, text->cp[i], text->begin[i], text->end[i]) != 0 ||
+                albert__wordpiece_word(wp, w, &w->piece_text) != 0)
+                return -1;
+            w->piece_text.n = 0;
+        }
+    }
+    return 0;
+}
+
+/* BertTokenizer._tokenize (BasicTokenizer + WordPiece) of one segment between special tokens (already lowercased
+   code point by code point when do_lower_case, as PreTrainedTokenizer.tokenize does); each token goes to
+   push(ctx, id, begin, end). ALBERT_OK or ALBERT_ERR_MEMORY. Thread-safe (w is only read). */
+static albert_result albert__wordpiece_encode(const albert__wordpiece *wp, const albert__unicode *u,
+                                              const albert__ustr *segment, albert__wordpiece_push_fn push, void *ctx)
+{
+    albert__wordpiece_work *w = (albert__wordpiece_work *)ALBERT_MALLOC(sizeof(albert__wordpiece_work));
+    size_t i;
+    int failed = 0;
+    if (!w) return ALBERT_ERR_MEMORY;
+    memset(w, 0, sizeof(*w));
+    w->push = push;
+    w->push_ctx = ctx;
+    for (i = 0; i < segment->n && !failed; i++) {   /* _clean_text + _tokenize_chinese_chars */
+        uint32_t cp = segment->cp[i], b = segment->begin[i], e = segment->end[i];
+        int chinese;
+        if (cp == 0 || cp == 0xFFFD || albert__bert_is_control(u, cp)) continue;
+        if (albert__bert_is_whitespace(u, cp)) cp = ' ';
+        chinese = (wp->flags & ALBERT_TOKENIZER_CHINESE_CHARS) && albert__bert_is_chinese_char(cp);
+        if (chinese && albert__ustr_push(&w->clean, ' ', b, b) != 0) failed = 1;
+        if (albert__ustr_push(&w->clean, cp, b, e) != 0) failed = 1;
+        if (chinese && albert__ustr_push(&w->clean, ' ', e, e) != 0) failed = 1;
+    }
+    if (!failed && albert__unicode_nfc_string(u, &w->clean, &w->nfc) != 0) failed = 1;
+    for (i = 0; i <= w->nfc.n && !failed; i++) {   /* str.split() */
+        if (i == w->nfc.n || albert__unicode_is_space(u, w->nfc.cp[i])) {
+            if (w->word.n && albert__wordpiece_basic_word(wp, u, w) != 0) failed = 1;
+            w->word.n = 0;
+        } else if (albert__ustr_push(&w->word, w->nfc.cp[i], w->nfc.begin[i], w->nfc.end[i]) != 0) {
+            failed = 1;
+        }
+    }
+    albert__wordpiece_work_free(w);
+    ALBERT_FREE(w);
+    return failed ? ALBERT_ERR_MEMORY : ALBERT_OK;
+}
+
+/* ============================================================================================== */
+/* ==== 19. Tokenizer: ids (special tokens, pairs, truncation, public functions) ================ */
+/* ============================================================================================== */
 /* The special token starting at s->cp[i], or NULL. */
 static const albert__special *albert__special_at(const struct albert__tokenizer *t, const albert__ustr *s, size_t i)
 {
@@ -6650,9 +6753,10 @@ ALBERT_DEF albert_result albert_encode_text(albert_context *ctx, const char *tex
     return albert_encode_batch(ctx, &batch, outputs);
 }
 
-/* ---------------------------------------------------------------------------------------------- */
-/* Tasks: classification, question answering, token classification, multiple choice               */
-/* ---------------------------------------------------------------------------------------------- */
+/* ============================================================================================== */
+/* ==== 20. Tasks: classification, question answering, token classification, multiple choice ==== */
+/* ============================================================================================== */
+/* ----------------------------------------------------- 20.1 shared steps, sequence classification, multiple choice */
 /* What HF transformers' pipelines do after the model (pipelines/text_classification.py,
    question_answering.py, token_classification.py; the fast-tokenizer path), on this library's logits.
    The decoding steps (albert__qa_window_add, albert__qa_finish, albert__ner_decode) work on logits and token
@@ -6796,7 +6900,7 @@ ALBERT_DEF albert_result albert_choose(albert_context *ctx, albert_choice_job *j
     return ALBERT_OK;
 }
 
-/* ---------------------------------------------------------------- question answering */
+/* ---------------------------------------------------------------- 20.2 question answering */
 /* One window of a question-answering input, as the decoding sees it. */
 typedef struct albert__qa_window {
     const float *logits;        /* [n x 2] start, end */
@@ -7058,7 +7162,7 @@ done:
     return r;
 }
 
-/* ---------------------------------------------------------------- token classification */
+/* ---------------------------------------------------------------- 20.3 token classification */
 /* The label index's name, or "" when the file has none. */
 static const char *albert__label(const albert_model *m, int32_t label)
 {
@@ -7184,7 +7288,6 @@ ALBERT_DEF albert_result albert_ner(albert_context *ctx, albert_ner_job *job)
     ALBERT_FREE(found);
     return r;
 }
-
 #endif /* ALBERT__IMPLEMENTED */
 #endif /* ALBERT_IMPLEMENTATION */
 
@@ -7206,3 +7309,4 @@ WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEM
 COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR
 OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
 */
+
