@@ -70,6 +70,7 @@ static void run_forward(const albert_model *model)
     albert_batch batch;
     albert_outputs outputs;
     float *hidden = NULL, *all_hidden = NULL, *pooled = NULL, *mlm = NULL, *sop = NULL, *cls = NULL, *sentence = NULL;
+    float *token = NULL;
 
     if (c->hidden_size <= 0 || c->vocab_size <= 0 || c->max_position_embeddings < N_TOKENS) return;
     if (H * N_TOKENS > FUZZ_MAX_FLOATS || V * N_TOKENS > FUZZ_MAX_FLOATS || (L + 1) * H * N_TOKENS > FUZZ_MAX_FLOATS ||
@@ -92,7 +93,8 @@ static void run_forward(const albert_model *model)
     mlm = (float *)malloc(sizeof(float) * V * N_TOKENS);
     sop = (float *)malloc(sizeof(float) * 2);
     cls = (float *)malloc(sizeof(float) * ((size_t)c->num_labels + 1));
-    if (hidden && all_hidden && pooled && sentence && mlm && sop && cls) {
+    token = (float *)malloc(sizeof(float) * ((size_t)c->num_labels + 1) * N_TOKENS);
+    if (hidden && all_hidden && pooled && sentence && mlm && sop && cls && token) {
         (void)albert_encode(ctx, ids, type_ids, N_TOKENS, -1, hidden);
         (void)albert_encode(ctx, ids, NULL, 1, 0, hidden);
 
@@ -112,7 +114,9 @@ static void run_forward(const albert_model *model)
         if (c->has_pooler) outputs.pooled = pooled;
         if (c->has_mlm) outputs.mlm_logits = mlm;
         if (c->has_sop) outputs.sop_logits = sop;
-        if (c->has_classifier) outputs.class_logits = cls;
+        if (c->has_classifier && c->head != ALBERT_HEAD_TOKEN_CLASSIFICATION) outputs.class_logits = cls;
+        if (c->head == ALBERT_HEAD_TOKEN_CLASSIFICATION || c->head == ALBERT_HEAD_QUESTION_ANSWERING)
+            outputs.token_logits = token;
         (void)albert_encode_batch(ctx, &batch, &outputs);
         for (i = 0; i < c->num_labels && i < 4; i++) (void)albert_label_name(model, i);
     }
@@ -123,6 +127,79 @@ static void run_forward(const albert_model *model)
     free(mlm);
     free(sop);
     free(cls);
+    free(token);
+    albert_context_free(ctx);
+}
+
+/* The task functions (each refuses a model without its head or tokenizer) on short texts, 24 tokens at most. */
+static void run_tasks(const albert_model *model)
+{
+    static const char context[] = "Mary lives in Paris, the capital of France. John lives in London.";
+    static const char *const choices[] = {"paris", "london", ""};
+    const albert_config *c = albert_model_config(model);
+    albert_context_params params = albert_context_default_params();
+    albert_context *ctx = NULL;
+    albert_qa_job qa;
+    albert_ner_job ner;
+    albert_classify_job cl;
+    albert_choice_job ch;
+    albert_answer answers[3];
+    albert_entity entities[24];
+    float logits[3], probs[3], *scores;
+    size_t H = (size_t)c->hidden_size;
+    if (c->head == ALBERT_HEAD_NONE || c->tokenizer == ALBERT_TOKENIZER_NONE || H == 0) return;
+    if (H * 24 > FUZZ_MAX_FLOATS || (size_t)c->intermediate_size * 24 > FUZZ_MAX_FLOATS ||
+        (size_t)c->embedding_size * 24 > FUZZ_MAX_FLOATS || (size_t)c->num_labels * 24 > FUZZ_MAX_FLOATS)
+        return;
+    params.max_tokens = 24;
+    params.n_threads = 1;
+    if (albert_context_create(model, &params, &ctx) != ALBERT_OK) return;
+    memset(&qa, 0, sizeof qa);
+    qa.question = "where does mary live?";
+    qa.question_len = strlen(qa.question);
+    qa.context = context;
+    qa.context_len = sizeof context - 1;
+    qa.top_k = 3;
+    qa.doc_stride = 4;
+    qa.handle_impossible_answer = 1;
+    qa.answers = answers;
+    if (albert_qa(ctx, &qa) == ALBERT_OK) {
+        int32_t i;
+        if (qa.n_answers < 0 || qa.n_answers > 3) fuzz_fail("albert_qa: n_answers outside 0..top_k");
+        for (i = 0; i < qa.n_answers; i++)
+            if (answers[i].start < 0 || answers[i].start > answers[i].end || answers[i].end > (int32_t)qa.context_len)
+                fuzz_fail("albert_qa: an answer outside the context");
+    }
+    memset(&ner, 0, sizeof ner);
+    ner.text = context;
+    ner.text_len = sizeof context - 1;
+    ner.aggregation = ALBERT_AGGREGATION_SIMPLE;
+    ner.entities = entities;
+    ner.capacity = 24;
+    if (albert_ner(ctx, &ner) == ALBERT_OK) {
+        int32_t i;
+        for (i = 0; i < ner.n_entities; i++)
+            if (!entities[i].label || entities[i].start < 0 || entities[i].start > entities[i].end ||
+                entities[i].end > (int32_t)ner.text_len)
+                fuzz_fail("albert_ner: an entity outside the text");
+    }
+    scores = (float *)malloc(sizeof(float) * ((size_t)c->num_labels + 1));
+    memset(&cl, 0, sizeof cl);
+    cl.text = context;
+    cl.text_len = 20;
+    cl.pair = "paris";
+    cl.pair_len = 5;
+    cl.scores = scores;
+    if (scores) (void)albert_classify(ctx, &cl);
+    free(scores);
+    memset(&ch, 0, sizeof ch);
+    ch.prompt = "capital of france?";
+    ch.prompt_len = strlen(ch.prompt);
+    ch.choices = choices;
+    ch.n_choices = 3;
+    ch.logits = logits;
+    ch.probs = probs;
+    (void)albert_choose(ctx, &ch);
     albert_context_free(ctx);
 }
 
@@ -137,6 +214,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (albert_model_load_memory(aligned, size, &model, &error) == ALBERT_OK) {
         run_forward(model);
         run_tokenizer(model);
+        run_tasks(model);
         albert_model_free(model);
     } else if (error.code == ALBERT_OK || error.message[0] == 0) {
         fuzz_fail("a failed load without an error code and message");

@@ -13,7 +13,7 @@ REAL=$SHARED/realdata
 SEEDS=$OUT/seeds
 
 rm -rf "$SEEDS"
-mkdir -p "$SEEDS/blob" "$SEEDS/safetensors" "$SEEDS/torch" "$SEEDS/tf" "$SEEDS/spm" "$SEEDS/tokenizer" "$OUT/data"
+mkdir -p "$SEEDS/blob" "$SEEDS/safetensors" "$SEEDS/torch" "$SEEDS/tf" "$SEEDS/spm" "$SEEDS/tokenizer" "$SEEDS/config" "$OUT/data"
 
 # ---- the converter
 CONVERT=${ALBERT_CONVERT:-}
@@ -58,6 +58,12 @@ if [ -n "$CONVERT" ]; then
     [ -n "$ZH_VOCAB" ] && { "$CONVERT" -q --tokenizer-only "$ZH_VOCAB" "$OUT/data/zh.albert" >/dev/null 2>&1 ||
                             echo "seeds.sh: could not convert $ZH_VOCAB" >&2; }
     copy "$OUT/data/zh.albert" "$SEEDS/blob" tok-zh.albert
+    # the task heads (sequence / token classification, QA, multiple choice) with a small WordPiece vocabulary
+    for d in tests/data/tasks/*/; do
+        [ -f "${d}config.json" ] || continue
+        "$CONVERT" -q --vocab tests/data/tasks/vocab.txt "$d" "$SEEDS/blob/task-$(basename "$d").albert" >/dev/null 2>&1 ||
+            echo "seeds.sh: could not convert $d" >&2
+    done
     for m in "$REAL/google-sentencepiece-test-models/test_model.model" tests/data/tok/bytefb.model; do
         [ -f "$m" ] && "$CONVERT" -q --tokenizer-only "$m" "$SEEDS/blob/tok-$(basename "$m" .model).albert" >/dev/null 2>&1
     done
@@ -70,6 +76,12 @@ for d in tests/data/models/*/; do
 done
 for f in "$REAL"/albert-zh-brightmart/*.json "$REAL"/albertvi-vietnamese-spm/*.json "$REAL"/albert-de-privately-spm/*.json; do
     copy "$f" "$SEEDS/safetensors" "$(basename "$(dirname "$f")")-$(basename "$f")"
+done
+
+# ---- config: HF and Google configs (heads, labels, problem types)
+for f in tests/data/models/*/config.json tests/data/tasks/*/config.json tests/data/models/*/tf/*.json \
+         tests/data/demo/config.json; do
+    copy "$f" "$SEEDS/config" "$(basename "$(dirname "$f")")-$(basename "$f")"
 done
 
 # ---- torch (zip and legacy)
@@ -108,6 +120,6 @@ if [ -n "$TEXTS" ]; then
     done < "$TEXTS"
 fi
 
-for t in blob safetensors torch tf spm tokenizer; do
+for t in blob safetensors torch tf spm tokenizer config; do
     echo "seeds.sh: $t: $(ls "$SEEDS/$t" | wc -l) seeds"
 done
