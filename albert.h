@@ -36,8 +36,9 @@
      sentence vectors (mean / CLS / pooler, of any layer, optionally L2-normalized), the pooler output,
      masked-LM, sentence-order and classifier logits, and the per-token logits of token-classification and
      question-answering heads. albert_classify, albert_qa, albert_ner and albert_choose go from text to what
-     HF's pipelines return (labels and scores, answers and entities with byte offsets into the text). Zero-initialize albert_batch and albert_outputs
-     (memset or = {0}) and set what you use: fields added in later versions mean "as before" when 0.
+     HF's pipelines return (labels and scores, answers and entities with byte offsets into the text).
+     Zero-initialize albert_batch and albert_outputs (memset or = {0}) and set what you use: fields added in
+     later versions mean "as before" when 0.
 
    THREADS
      A loaded albert_model is immutable: share it between any number of threads. An albert_context holds
