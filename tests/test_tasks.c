@@ -471,6 +471,22 @@ static void test_loader_checks_head_fields(void **state)
         if (!strstr(message, bad[i].message)) fail_msg("expected \"%s\", got \"%s\"", bad[i].message, message);
         free(data);
     }
+    {   /* a v0.1 file (head kind 0) with cls.*: a sequence classifier, as before */
+        size_t size;
+        uint8_t *data = read_model_file("seqcls-0", &size);
+        void *copy = NULL;
+        albert_model *model = NULL;
+        albert_error err;
+        put_u32(data + 132, 0);
+        assert_int_equal(posix_memalign(&copy, 64, size), 0);
+        memcpy(copy, data, size);
+        assert_int_equal(albert_model_load_memory(copy, size, &model, &err), ALBERT_OK);
+        assert_int_equal(albert_model_config(model)->head, ALBERT_HEAD_SEQUENCE_CLASSIFICATION);
+        assert_int_equal(albert_model_config(model)->problem_type, ALBERT_PROBLEM_UNSPECIFIED);
+        albert_model_free(model);
+        free(copy);
+        free(data);
+    }
 }
 
 /* ================================================================ decoding, against HF's pipelines */
