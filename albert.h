@@ -116,8 +116,18 @@
 
      Directory entry (80 bytes each)
         0  u8[32] name, NUL-padded, at least one NUL
-       32  u32    dtype: 0 f32, 1 f16, 2 q8 (int8 rows, with a "<name>.scale" f32 tensor), 3 u8, 4 i32, 5 u32
-       36  u32    layout: 0 row-major (PyTorch order: Linear weights are [out, in]); others reserved
+       32  u32    dtype: 0 f32, 1 f16, 2 q8 (int8 rows, with a "<name>.scale" f32 tensor), 3 u8, 4 i32, 5 u32,
+                  6 bf16 (bfloat16: the top half of an f32; layout 1 only)
+       36  u32    layout: 0 row-major (PyTorch order: Linear weights are [out, in]);
+                  1 packed (a 2-d q8 or bf16 weight matrix [n, k], for the int8 / bf16 dot-product units):
+                    [ceil(n/16)][kp/g][16][g] with kp = k rounded up to 64 and g = 4 (q8) or 2 (bf16) values,
+                    i.e. per block of 16 output columns, k in groups of g consecutive inputs, each group holding
+                    the 16 columns' g values (element W[j][t] at ((j/16 * kp/g + t/g) * 16 + j%16) * g + t%g);
+                    padding (columns j >= n, inputs t >= k) is zero. Size = round16(n) x kp x dtype size.
+                    A packed q8 matrix also needs "<name>.scale" f32 [n] and "<name>.sum" i32 [n], the sum of
+                    output j's k int8 values (|sum| <= 127 k), which the kernels use for the activations'
+                    zero point. albert-convert --dtype int8 / bf16 packs the encoder's six matrices per layer.
+                  others reserved
        40  u32    number of dimensions (1..4)
        44  u32[4] dimensions (unused ones 0)
        60  u32    reserved, zero
@@ -164,11 +174,11 @@
       6. Kernels: scalar      portable C, the contract every SIMD path matches
       7. Kernels: AVX2        x86-64 AVX2 + FMA (+ F16C), 8 lanes
       8. Kernels: AVX-512     x86-64 AVX-512F, 16 lanes: f32 and f16 linear, LayerNorm, attention
-      9. Kernels: AVX-512 VNNI / BF16   int8 (vpdpbusd); the place for bf16 kernels
+      9. Kernels: AVX-512 VNNI / BF16 / AMX   int8 (vpdpbusd), packed int8 / bf16 (vpdpbusd, vdpbf16ps, AMX tiles)
      10. Kernels: NEON        AArch64
      11. Kernels: WASM SIMD128  the place for WebAssembly SIMD kernels
      12. Kernel drivers       per operation: ISA dispatch and the pool jobs (linear layers f32 / f16 / q8,
-                              LayerNorm, attention, activations)
+                              packed int8 / bf16, LayerNorm, attention, activations)
      13. Context              per-thread scratch memory
      14. Forward pass         embeddings -> projection -> shared layer x N -> heads (albert_encode_batch)
      15. Tokenizer: text        Unicode data, UTF-8, code point strings with an origin map
@@ -589,7 +599,10 @@ static albert_result albert__fail(albert_error *e, albert_result code, const cha
 #define ALBERT__ENDIAN_MARK 0x0A1B2C3Du
 #define ALBERT__MAX_TENSORS (1u << 20)
 
-enum { ALBERT__F32 = 0, ALBERT__F16 = 1, ALBERT__Q8 = 2, ALBERT__U8 = 3, ALBERT__I32 = 4, ALBERT__U32 = 5 };
+enum { ALBERT__F32 = 0, ALBERT__F16 = 1, ALBERT__Q8 = 2, ALBERT__U8 = 3, ALBERT__I32 = 4, ALBERT__U32 = 5, ALBERT__BF16 = 6 };
+/* Tensor layouts: 0 row-major; 1 a weight matrix [n, k] packed for the int8 / bf16 dot-product units (see the
+   format section: [ceil(n/16)][ceil(k/64) * 64 / g][16][g] with g = 4 int8 or 2 bf16 values, zero padded). */
+#define ALBERT__LAYOUT_PACKED 1
 
 typedef struct albert__tensor {
     char name[33];
@@ -618,18 +631,22 @@ static uint32_t albert__dtype_size(uint32_t dtype)
 {
     switch (dtype) {
     case ALBERT__F32: case ALBERT__I32: case ALBERT__U32: return 4;
-    case ALBERT__F16: return 2;
+    case ALBERT__F16: case ALBERT__BF16: return 2;
     case ALBERT__Q8: case ALBERT__U8: return 1;
     }
     return 0;
 }
 
+static uint64_t albert__round_up(uint64_t v, uint64_t to) { return (v + to - 1) / to * to; }
+
 /* A weight matrix [rows = out, cols = in], row-major, in the file's dtype (f32, f16, or q8 with a scale per row). */
 typedef struct albert__matrix {
-    uint32_t dtype;
+    uint32_t dtype, layout;
     int32_t rows, cols;
     const void *data;
-    const float *scale;
+    const float *scale;      /* q8: [rows] */
+    const int32_t *sums;     /* q8 packed: [rows] the sum of each row's int8 weights (for the activations' zero point) */
+    int32_t kp;              /* packed: cols rounded up to 64 */
 } albert__matrix;
 
 /* One Transformer layer's weights; vectors (biases, LayerNorm) are f32. */
@@ -872,8 +889,12 @@ static albert_result albert__parse_directory(albert_model *m, albert_error *e)
         nbytes = albert__read_u64(d + 72);
         if (albert__dtype_size(t->dtype) == 0)
             return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: unknown dtype %lu", t->name, (unsigned long)t->dtype);
-        if (t->layout != 0)
-            return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: unknown layout %lu", t->name, (unsigned long)t->layout);
+        if (t->layout > ALBERT__LAYOUT_PACKED ||
+            (t->layout == ALBERT__LAYOUT_PACKED && ((t->dtype != ALBERT__Q8 && t->dtype != ALBERT__BF16) || t->ndim != 2)))
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: unknown layout %lu for dtype %lu", t->name,
+                                (unsigned long)t->layout, (unsigned long)t->dtype);
+        if (t->dtype == ALBERT__BF16 && t->layout != ALBERT__LAYOUT_PACKED)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: bf16 needs layout 1", t->name);
         if (t->ndim < 1 || t->ndim > 4 || albert__read_u32(d + 60) != 0)
             return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: bad number of dimensions %lu", t->name,
                                 (unsigned long)t->ndim);
@@ -889,6 +910,8 @@ static albert_result albert__parse_directory(albert_model *m, albert_error *e)
                                     (unsigned long)j);
             }
         }
+        if (t->layout == ALBERT__LAYOUT_PACKED)   /* rows padded to 16, columns to 64 */
+            count = albert__round_up(t->dims[0], 16) * albert__round_up(t->dims[1], 64);
         if (nbytes != count * albert__dtype_size(t->dtype))
             return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: size %llu bytes does not match its shape",
                                 t->name, (unsigned long long)nbytes);
@@ -931,6 +954,25 @@ static albert_result albert__bind(const albert_model *m, const char *name, int32
     return ALBERT_OK;
 }
 
+/* A packed (layout 1) matrix's padding: the rows past dims[0] and the columns past dims[1] must be zero (the kernels
+   multiply them). Only matrices whose sizes are not multiples of 16 x 64 have any. */
+static albert_result albert__check_packed(const albert__tensor *t, albert_error *e)
+{
+    uint32_t n = t->dims[0], k = t->dims[1], es = albert__dtype_size(t->dtype), g = 4 / es;
+    uint64_t kp = albert__round_up(k, 64), n16 = albert__round_up(n, 16), jb, c, j, b;
+    if (n % 16 == 0 && k % 64 == 0) return ALBERT_OK;
+    for (jb = 0; jb < n16 / 16; jb++)
+        for (c = 0; c < kp / g; c++)
+            for (j = 0; j < 16; j++) {
+                const uint8_t *p = t->data + ((jb * (kp / g) + c) * 16 + j) * 4;
+                if (jb * 16 + j < n && (c + 1) * g <= k) continue;
+                for (b = 0; b < 4; b++)
+                    if (p[b] != 0 && (jb * 16 + j >= n || c * g + b / es >= k))
+                        return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: nonzero padding", t->name);
+            }
+    return ALBERT_OK;
+}
+
 /* Finds a weight matrix [rows x cols] in f32, f16, or q8 (with its "<name>.scale" f32 [rows]). */
 static albert_result albert__bind_matrix(const albert_model *m, const char *name, int32_t rows, int32_t cols,
                                          int required, albert__matrix *out, albert_error *e)
@@ -941,17 +983,38 @@ static albert_result albert__bind_matrix(const albert_model *m, const char *name
         if (required) return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s is missing", name);
         return ALBERT_OK;
     }
-    if (t->dtype != ALBERT__F32 && t->dtype != ALBERT__F16 && t->dtype != ALBERT__Q8)
-        return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: dtype %lu, expected f32, f16 or q8", name,
+    if (t->dtype != ALBERT__F32 && t->dtype != ALBERT__F16 && t->dtype != ALBERT__Q8 && t->dtype != ALBERT__BF16)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: dtype %lu, expected f32, f16, q8 or bf16", name,
                             (unsigned long)t->dtype);
     if (t->ndim != 2 || t->dims[0] != (uint32_t)rows || t->dims[1] != (uint32_t)cols)
         return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: shape [%lu,%lu], expected [%ld,%ld]", name,
                             (unsigned long)t->dims[0], (unsigned long)(t->ndim > 1 ? t->dims[1] : 0), (long)rows,
                             (long)cols);
     out->dtype = t->dtype;
+    out->layout = t->layout;
     out->rows = rows;
     out->cols = cols;
     out->data = t->data;
+    out->kp = (int32_t)albert__round_up((uint64_t)cols, 64);
+    if (t->layout == ALBERT__LAYOUT_PACKED) {
+        albert_result r = albert__check_packed(t, e);
+        if (r != ALBERT_OK) return r;
+    }
+    if (t->dtype == ALBERT__Q8 && t->layout == ALBERT__LAYOUT_PACKED) {
+        char sum_name[64];
+        const albert__tensor *st;
+        uint32_t i;
+        snprintf(sum_name, sizeof sum_name, "%s.sum", name);
+        st = albert__find_tensor(m, sum_name);
+        if (!st || st->dtype != ALBERT__I32 || st->ndim != 1 || st->dims[0] != (uint32_t)rows)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: packed int8 needs %s, i32 [%ld]", name, sum_name,
+                                (long)rows);
+        out->sums = (const int32_t *)(const void *)st->data;
+        for (i = 0; i < (uint32_t)rows; i++)   /* |sum| <= 127 k keeps the kernels' int32 arithmetic exact */
+            if (out->sums[i] > 127 * cols || out->sums[i] < -127 * cols)
+                return albert__fail(e, ALBERT_ERR_FORMAT, "tensor %s: sum %lu is out of range", sum_name,
+                                    (unsigned long)i);
+    }
     if (t->dtype == ALBERT__Q8) {
         char scale_name[64];
         uint32_t i;
@@ -1377,6 +1440,7 @@ typedef struct albert__worker {
 struct albert__pool {
     int n_threads; /* including the thread that calls albert__pool_run */
     int isa;       /* ALBERT__ISA_*: the kernels used (tests may lower it) */
+    int features;  /* ALBERT__FEAT_* bits: the extensions the packed-weight kernels may use (tests may clear some) */
     float *pack;   /* ALBERT__PACK_FLOATS floats, 64-byte aligned, for the packed x of the linear layers */
     void *pack_block;
 #ifndef ALBERT_NO_THREADS
@@ -1411,6 +1475,71 @@ static int albert__detect_isa(void)
     return ALBERT__ISA_NEON;
 #endif
     return ALBERT__ISA_SCALAR;
+}
+
+/* Extensions for the packed (layout 1) int8 and bf16 weights, beyond the ISA level:
+   ALBERT__FEAT_VNNI      AVX-512 VNNI + BW (vpdpbusd on zmm)
+   ALBERT__FEAT_BF16      AVX-512 BF16 (vdpbf16ps, vcvtneps2bf16)
+   ALBERT__FEAT_AMX_INT8  AMX tiles with int8 (tdpbusd); on Linux only after arch_prctl(ARCH_REQ_XCOMP_PERM)
+   ALBERT__FEAT_AMX_BF16  AMX tiles with bf16 (tdpbf16ps), same
+   ALBERT__FEAT_AVX_VNNI  AVX-VNNI (vpdpbusd on ymm: Alder Lake and later, Zen 5), for AVX2-level kernels */
+#define ALBERT__FEAT_VNNI 1
+#define ALBERT__FEAT_BF16 2
+#define ALBERT__FEAT_AMX_INT8 4
+#define ALBERT__FEAT_AMX_BF16 8
+#define ALBERT__FEAT_AVX_VNNI 16
+
+#if defined(ALBERT__X86_SIMD) && defined(__linux__)
+/* arch_prctl (x86-64 Linux system call 158) without the libc wrapper (which strict C99 does not declare). */
+static long albert__arch_prctl(long code, long arg)
+{
+    long ret;
+    __asm__ __volatile__("syscall" : "=a"(ret) : "a"(158L), "D"(code), "S"(arg) : "rcx", "r11", "memory");
+    return ret;
+}
+#endif
+#ifdef ALBERT__X86_SIMD
+#include <cpuid.h>
+/* XCR0 (which register states the OS saves), or 0 without OSXSAVE. */
+static uint64_t albert__xcr0(void)
+{
+    unsigned a, b, c, d, lo, hi;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return 0;
+    __asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (uint64_t)hi << 32 | lo;
+}
+#endif
+
+static int albert__detect_features(int isa)
+{
+    int f = 0;
+#ifdef ALBERT__X86_SIMD
+    unsigned a, b, c, d;
+    uint64_t xcr0 = albert__xcr0();
+    if (isa < ALBERT__ISA_AVX2 || !__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    {
+        unsigned edx7 = d, ecx7 = c, eax71 = 0;
+        if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) eax71 = a;
+        if (eax71 & (1u << 4)) f |= ALBERT__FEAT_AVX_VNNI;
+        if (isa == ALBERT__ISA_AVX512 && (xcr0 & 0xe6) == 0xe6) {   /* the OS saves the zmm and mask state */
+            if ((ecx7 & (1u << 11)) && __builtin_cpu_supports("avx512bw")) f |= ALBERT__FEAT_VNNI;
+            if ((eax71 & (1u << 5)) && __builtin_cpu_supports("avx512bw")) f |= ALBERT__FEAT_BF16;
+#if defined(__linux__)
+            /* AMX: tiles (EDX bit 24) with int8 (25) / bf16 (22), XCR0 bits 17-18, and the per-process
+               permission for the tile data (ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18; granting it
+               again is harmless). */
+            if ((edx7 & (1u << 24)) && (xcr0 & 0x60000) == 0x60000 && (f & ALBERT__FEAT_VNNI) &&
+                albert__arch_prctl(0x1023, 18) == 0) {
+                if (edx7 & (1u << 25)) f |= ALBERT__FEAT_AMX_INT8;
+                if ((edx7 & (1u << 22)) && (f & ALBERT__FEAT_BF16)) f |= ALBERT__FEAT_AMX_BF16;
+            }
+#endif
+        }
+    }
+#else
+    (void)isa;
+#endif
+    return f;
 }
 
 #ifndef ALBERT_NO_THREADS
@@ -1568,6 +1697,7 @@ static albert__pool *albert__pool_create(int n_threads)
     memset(p, 0, sizeof *p);
     p->n_threads = n_threads < 1 ? 1 : (n_threads > 256 ? 256 : n_threads);
     p->isa = albert__detect_isa();
+    p->features = albert__detect_features(p->isa);
     p->pack_block = ALBERT_MALLOC(ALBERT__PACK_FLOATS * sizeof(float) + 64);
     if (!p->pack_block) {
         ALBERT_FREE(p);
@@ -2466,6 +2596,58 @@ ALBERT__AVX2 static void albert__dot_q8_avx2(int k, const int8_t *const *w, cons
         dots[r][1] = out[2 * r + 1];
     }
 }
+/* ---------------------------------------------------------------- 7.7 AVX2 packed int8 / bf16 (layout 1, see 12.6) */
+/* AVX2: s8 x (4 rows) times one 16-column W block, vpmaddubsw(|x|, w sign(x)) (a pair is at most 2 * 127 * 127) +
+   vpmaddwd; c[r * 32 + jj]. */
+ALBERT__AVX2 static void albert__pk_avx2_4x16(const uint8_t *a, size_t lda, const int8_t *b, int kp, int32_t *c)
+{
+    __m256i ones = _mm256_set1_epi16(1);
+    __m256i c0l = _mm256_setzero_si256(), c0h = c0l, c1l = c0l, c1h = c0l, c2l = c0l, c2h = c0l, c3l = c0l, c3h = c0l;
+    int g;
+    for (g = 0; g < kp / 4; g++) {
+        __m256i wl = _mm256_loadu_si256((const __m256i *)(const void *)(b + g * 64));
+        __m256i wh = _mm256_loadu_si256((const __m256i *)(const void *)(b + g * 64 + 32)), xb, ax;
+#define ALBERT__PK2(r)                                                                                          \
+        xb = _mm256_set1_epi32(*(const int32_t *)(const void *)(a + (r) * lda + g * 4));                        \
+        ax = _mm256_abs_epi8(xb);                                                                               \
+        c##r##l = _mm256_add_epi32(c##r##l, _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(wl, xb)), ones)); \
+        c##r##h = _mm256_add_epi32(c##r##h, _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(wh, xb)), ones));
+        ALBERT__PK2(0) ALBERT__PK2(1) ALBERT__PK2(2) ALBERT__PK2(3)
+#undef ALBERT__PK2
+    }
+#define ALBERT__PK2S(r)                                                         \
+    _mm256_storeu_si256((__m256i *)(void *)(c + (r) * 32), c##r##l);            \
+    _mm256_storeu_si256((__m256i *)(void *)(c + (r) * 32 + 8), c##r##h);
+    ALBERT__PK2S(0) ALBERT__PK2S(1) ALBERT__PK2S(2) ALBERT__PK2S(3)
+#undef ALBERT__PK2S
+}
+
+/* AVX2 + FMA, bf16 weights widened: rows (<= 4) x one 16-column block; c[r * 32 + jj]. */
+ALBERT__AVX2 static void albert__pk_wide256(const float *x, size_t ldx, int rows, int k, const uint16_t *b, float *c)
+{
+    __m256 acc[8];
+    __m256i hi_mask = _mm256_set1_epi32((int)0xffff0000u);
+    int g, r;
+    for (r = 0; r < 8; r++) acc[r] = _mm256_setzero_ps();
+    for (g = 0; 2 * g < k; g++) {
+        __m256i wl = _mm256_loadu_si256((const __m256i *)(const void *)(b + g * 32));
+        __m256i wh = _mm256_loadu_si256((const __m256i *)(const void *)(b + g * 32 + 16));
+        __m256 el = _mm256_castsi256_ps(_mm256_slli_epi32(wl, 16)), ol = _mm256_castsi256_ps(_mm256_and_si256(wl, hi_mask));
+        __m256 eh = _mm256_castsi256_ps(_mm256_slli_epi32(wh, 16)), oh = _mm256_castsi256_ps(_mm256_and_si256(wh, hi_mask));
+        for (r = 0; r < rows; r++) {
+            const float *xr = x + (size_t)r * ldx + 2 * g;
+            __m256 xe = _mm256_set1_ps(xr[0]), xo = _mm256_set1_ps(2 * g + 1 < k ? xr[1] : 0.0f);
+            acc[2 * r] = _mm256_fmadd_ps(xo, ol, _mm256_fmadd_ps(xe, el, acc[2 * r]));
+            acc[2 * r + 1] = _mm256_fmadd_ps(xo, oh, _mm256_fmadd_ps(xe, eh, acc[2 * r + 1]));
+        }
+    }
+    for (r = 0; r < rows; r++) {
+        _mm256_storeu_ps(c + r * 32, acc[2 * r]);
+        _mm256_storeu_ps(c + r * 32 + 8, acc[2 * r + 1]);
+    }
+}
+
+
 #endif /* ALBERT__X86_SIMD */
 
 /* ============================================================================================== */
@@ -3208,7 +3390,200 @@ ALBERT__VNNI static void albert__dot_q8_vnni(int k, const int8_t *const *w, cons
         for (t = 0; t < ALBERT__Q8_TOKENS; t++) dots[r][t] = out[4 * r + t];
 }
 
-/* (9.2: bf16 kernels (AVX512_BF16) go here.) */
+/* ---------------------------------------------------------------- 9.2 packed int8 / bf16 (layout 1): AMX, VNNI, BF16
+   The kernels of 12.6 (which describes the layout and the arithmetic); c[r * 32 + jj] for a block of rows x 32
+   output columns. */
+#define ALBERT__AVX512BW __attribute__((target("avx512f,avx512bw,avx2,fma")))
+#define ALBERT__AVX512BF16 __attribute__((target("avx512f,avx512bw,avx512bf16,avx2,fma")))
+#define ALBERT__AMX __attribute__((target("amx-tile,amx-int8,amx-bf16,avx512f,avx512bw,avx512bf16,avx2,fma")))
+
+/* ---- int8 kernels: c[r * 32 + jj] = sum_kk xq[t0 + r][kk] * W[j0 + jj][kk] for a block of rows, over kp */
+
+/* AMX: rows t0..t0+15 (one x tile) or t0..t0+31 (two), columns of the W blocks b0 and b1 (16 each). The tile
+   configuration (8 tiles of 16 rows x 64 bytes) is loaded by the task. */
+ALBERT__AMX static void albert__pk_amx_i8(const uint8_t *a, size_t lda, int two_a, const int8_t *b0, const int8_t *b1,
+                                          int kp, int32_t *c)
+{
+    int s, steps = kp / 64;
+    _tile_zero(4);
+    _tile_zero(5);
+    _tile_zero(6);
+    _tile_zero(7);
+    if (two_a) {
+        for (s = 0; s < steps; s++) {
+            _tile_loadd(0, a + s * 64, lda);
+            _tile_loadd(2, b0 + s * 1024, 64);
+            _tile_loadd(3, b1 + s * 1024, 64);
+            _tile_loadd(1, a + 16 * lda + s * 64, lda);
+            _tile_dpbusd(4, 0, 2);
+            _tile_dpbusd(5, 0, 3);
+            _tile_dpbusd(6, 1, 2);
+            _tile_dpbusd(7, 1, 3);
+        }
+    } else {
+        for (s = 0; s < steps; s++) {
+            _tile_loadd(0, a + s * 64, lda);
+            _tile_loadd(2, b0 + s * 1024, 64);
+            _tile_loadd(3, b1 + s * 1024, 64);
+            _tile_dpbusd(4, 0, 2);
+            _tile_dpbusd(5, 0, 3);
+        }
+    }
+    _tile_stored(4, c, 128);
+    _tile_stored(5, c + 16, 128);
+    if (two_a) {
+        _tile_stored(6, c + 16 * 32, 128);
+        _tile_stored(7, c + 16 * 32 + 16, 128);
+    }
+}
+
+/* The same in bf16: x tiles of 16 rows x 32 bf16, W tiles of 16 pairs x 16 columns, float sums. */
+ALBERT__AMX static void albert__pk_amx_bf16(const uint16_t *a, size_t lda, int two_a, const uint16_t *b0,
+                                            const uint16_t *b1, int kp, float *c)
+{
+    int s, steps = kp / 32;
+    size_t ldab = lda * 2;
+    _tile_zero(4);
+    _tile_zero(5);
+    _tile_zero(6);
+    _tile_zero(7);
+    if (two_a) {
+        for (s = 0; s < steps; s++) {
+            _tile_loadd(0, a + s * 32, ldab);
+            _tile_loadd(2, b0 + s * 512, 64);
+            _tile_loadd(3, b1 + s * 512, 64);
+            _tile_loadd(1, a + 16 * lda + s * 32, ldab);
+            _tile_dpbf16ps(4, 0, 2);
+            _tile_dpbf16ps(5, 0, 3);
+            _tile_dpbf16ps(6, 1, 2);
+            _tile_dpbf16ps(7, 1, 3);
+        }
+    } else {
+        for (s = 0; s < steps; s++) {
+            _tile_loadd(0, a + s * 32, ldab);
+            _tile_loadd(2, b0 + s * 512, 64);
+            _tile_loadd(3, b1 + s * 512, 64);
+            _tile_dpbf16ps(4, 0, 2);
+            _tile_dpbf16ps(5, 0, 3);
+        }
+    }
+    _tile_stored(4, c, 128);
+    _tile_stored(5, c + 16, 128);
+    if (two_a) {
+        _tile_stored(6, c + 16 * 32, 128);
+        _tile_stored(7, c + 16 * 32 + 16, 128);
+    }
+}
+
+typedef struct albert__tile_config {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} albert__tile_config;
+
+ALBERT__AMX static void albert__amx_begin(void)
+{
+    albert__tile_config cfg;
+    int i;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.palette = 1;
+    for (i = 0; i < 8; i++) {
+        cfg.rows[i] = 16;
+        cfg.colsb[i] = 64;
+    }
+    /* not _tile_loadconfig: GCC 12's version tells the compiler it reads 8 bytes, so the stores above vanish */
+    __asm__ __volatile__("ldtilecfg %0" : : "m"(cfg) : "memory");
+}
+
+ALBERT__AMX static void albert__amx_end(void) { _tile_release(); }
+
+/* AVX-512 VNNI: 8 rows x 32 columns. */
+ALBERT__VNNI static void albert__pk_vnni_8x32(const uint8_t *a, size_t lda, const int8_t *b0, const int8_t *b1, int kp,
+                                              int32_t *c)
+{
+    __m512i c0a = _mm512_setzero_si512(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a, c3a = c0a, c3b = c0a;
+    __m512i c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a, c6a = c0a, c6b = c0a, c7a = c0a, c7b = c0a;
+    int g;
+    for (g = 0; g < kp / 4; g++) {
+        __m512i w0 = _mm512_loadu_si512((const void *)(b0 + g * 64)), w1 = _mm512_loadu_si512((const void *)(b1 + g * 64)), xb;
+#define ALBERT__PKV(r)                                                                   \
+        xb = _mm512_set1_epi32(*(const int32_t *)(const void *)(a + (r) * lda + g * 4)); \
+        c##r##a = _mm512_dpbusd_epi32(c##r##a, xb, w0);                                  \
+        c##r##b = _mm512_dpbusd_epi32(c##r##b, xb, w1);
+        ALBERT__PKV(0) ALBERT__PKV(1) ALBERT__PKV(2) ALBERT__PKV(3)
+        ALBERT__PKV(4) ALBERT__PKV(5) ALBERT__PKV(6) ALBERT__PKV(7)
+#undef ALBERT__PKV
+    }
+#define ALBERT__PKVS(r)                                                       \
+    _mm512_storeu_si512((void *)(c + (r) * 32), c##r##a);                     \
+    _mm512_storeu_si512((void *)(c + (r) * 32 + 16), c##r##b);
+    ALBERT__PKVS(0) ALBERT__PKVS(1) ALBERT__PKVS(2) ALBERT__PKVS(3)
+    ALBERT__PKVS(4) ALBERT__PKVS(5) ALBERT__PKVS(6) ALBERT__PKVS(7)
+#undef ALBERT__PKVS
+}
+
+/* AVX-512 BF16: 8 rows x 32 columns, x in bf16 rows, float sums. */
+ALBERT__AVX512BF16 static void albert__pk_dpbf16_8x32(const uint16_t *a, size_t lda, const uint16_t *b0,
+                                                      const uint16_t *b1, int kp, float *c)
+{
+    __m512 c0a = _mm512_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a, c3a = c0a, c3b = c0a;
+    __m512 c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a, c6a = c0a, c6b = c0a, c7a = c0a, c7b = c0a;
+    int g;
+    for (g = 0; g < kp / 2; g++) {
+        __m512bh w0 = (__m512bh)_mm512_loadu_si512((const void *)(b0 + g * 32));
+        __m512bh w1 = (__m512bh)_mm512_loadu_si512((const void *)(b1 + g * 32));
+        __m512bh xb;
+#define ALBERT__PKB(r)                                                                                  \
+        xb = (__m512bh)_mm512_set1_epi32(*(const int32_t *)(const void *)(a + (r) * lda + g * 2));     \
+        c##r##a = _mm512_dpbf16_ps(c##r##a, xb, w0);                                                    \
+        c##r##b = _mm512_dpbf16_ps(c##r##b, xb, w1);
+        ALBERT__PKB(0) ALBERT__PKB(1) ALBERT__PKB(2) ALBERT__PKB(3)
+        ALBERT__PKB(4) ALBERT__PKB(5) ALBERT__PKB(6) ALBERT__PKB(7)
+#undef ALBERT__PKB
+    }
+#define ALBERT__PKBS(r)                                 \
+    _mm512_storeu_ps(c + (r) * 32, c##r##a);            \
+    _mm512_storeu_ps(c + (r) * 32 + 16, c##r##b);
+    ALBERT__PKBS(0) ALBERT__PKBS(1) ALBERT__PKBS(2) ALBERT__PKBS(3)
+    ALBERT__PKBS(4) ALBERT__PKBS(5) ALBERT__PKBS(6) ALBERT__PKBS(7)
+#undef ALBERT__PKBS
+}
+
+/* AVX-512F, bf16 weights widened to f32 (exact), f32 x: rows (<= 8) x 32 columns. */
+ALBERT__AVX512 static void albert__pk_wide512(const float *x, size_t ldx, int rows, int k, const uint16_t *b0,
+                                              const uint16_t *b1, float *c)
+{
+    __m512 acc[16];
+    __m512i hi_mask = _mm512_set1_epi32((int)0xffff0000u);
+    int g, r;
+    for (r = 0; r < 16; r++) acc[r] = _mm512_setzero_ps();
+    for (g = 0; 2 * g < k; g++) {
+        __m512i w0 = _mm512_loadu_si512((const void *)(b0 + g * 32)), w1 = _mm512_loadu_si512((const void *)(b1 + g * 32));
+        __m512 e0 = _mm512_castsi512_ps(_mm512_slli_epi32(w0, 16)), o0 = _mm512_castsi512_ps(_mm512_and_si512(w0, hi_mask));
+        __m512 e1 = _mm512_castsi512_ps(_mm512_slli_epi32(w1, 16)), o1 = _mm512_castsi512_ps(_mm512_and_si512(w1, hi_mask));
+        for (r = 0; r < rows; r++) {
+            const float *xr = x + (size_t)r * ldx + 2 * g;
+            __m512 xe = _mm512_set1_ps(xr[0]), xo = _mm512_set1_ps(2 * g + 1 < k ? xr[1] : 0.0f);
+            acc[2 * r] = _mm512_fmadd_ps(xo, o0, _mm512_fmadd_ps(xe, e0, acc[2 * r]));
+            acc[2 * r + 1] = _mm512_fmadd_ps(xo, o1, _mm512_fmadd_ps(xe, e1, acc[2 * r + 1]));
+        }
+    }
+    for (r = 0; r < rows; r++) {
+        _mm512_storeu_ps(c + r * 32, acc[2 * r]);
+        _mm512_storeu_ps(c + r * 32 + 16, acc[2 * r + 1]);
+    }
+}
+
+/* x rows -> bf16 rows of kp (zero padded), AVX-512 BF16 (round to nearest even). */
+ALBERT__AVX512BF16 static void albert__to_bf16_row_avx512(const float *x, int k, int kp, uint16_t *out)
+{
+    int j;
+    for (j = 0; j < kp; j += 16) {
+        __mmask16 mask = k - j >= 16 ? (__mmask16)0xFFFF : (k > j ? (__mmask16)((1u << (k - j)) - 1u) : (__mmask16)0);
+        __m256bh h = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(mask, x + j));
+        _mm256_storeu_si256((__m256i *)(void *)(out + j), (__m256i)h);
+    }
+}
 #endif /* ALBERT__X86_SIMD */
 
 /* ============================================================================================== */
@@ -3934,12 +4309,395 @@ static void albert__linear_q8(albert__pool *pool, const float *x, int m, int k, 
     albert__pool_run(pool, albert__qlinear_scalar_task, &job, n < n_threads ? n : n_threads);
 }
 
-/* ---------------------------------------------------------------- 12.6 weights of any dtype */
+/* ---------------------------------------------------------------- 12.6 packed weights (layout 1): int8 and bf16
+   The converter writes the encoder's matrices (q, k, v, o, ffn, ffn_out) packed for the dot-product units:
+   W [n x k] as [ceil(n/16)][kp/g][16][g] (kp = k rounded up to 64; g = 4 int8 or 2 bf16 values), i.e. for each
+   block of 16 output columns, k in groups of g consecutive inputs, each group holding the 16 columns' g values.
+   One 64-byte line is what vpdpbusd / vdpbf16ps multiply with a broadcast group of x, and 16 lines (64 inputs of
+   int8, 32 of bf16) are one AMX B tile, loaded as they are. q8 also has "<name>.sum" (i32 [n], the sum of each
+   column's int8 weights) for the activations' zero point.
+
+   int8: x is quantized once per call (Q, K and V share it) per row, u8 with a zero point (VNNI and AMX: x ~ sx (u -
+   z), symmetric range [-max|x|, max|x|] in 254 steps, z = 127) or s8 (the AVX2 kernel, vpmaddubsw with the sign
+   trick). The int32 dot products get y = sx scale_j (dot - z sum_j) + b_j, activation and residual in the store.
+   Kernels (the fastest available; each reads the same bytes):
+     AMX    tiles of 16 x 64 bytes: 2 x tiles (32 rows) times 2 W tiles (32 columns) per step of 64 inputs;
+     VNNI   AVX-512 vpdpbusd: 8 rows x 32 columns in 16 registers per group of 4 inputs;
+     AVX2   vpmaddubsw(|x|, w sign(x)) + vpmaddwd: 4 rows x 16 columns (s8 activations);
+     scalar float x times the int8 weights, in order (the contract).
+   bf16: AMX-BF16 (tdpbf16ps) or AVX-512 BF16 (vdpbf16ps) on x rounded to bf16 once per call; f32 accumulation.
+   Without them the weights are widened to f32 (a shift) and multiplied with f32 x by FMA (AVX-512 / AVX2) or in
+   scalar code. */
+#define ALBERT__PK_UNIT 32       /* output columns per work unit (two 16-column blocks) */
+#define ALBERT__PK_GROUP 3       /* most matrices sharing one x per call (Q, K, V) */
+
+enum { ALBERT__PK_SCALAR = 0, ALBERT__PK_AVX2 = 1, ALBERT__PK_VNNI = 2, ALBERT__PK_AMX = 3, ALBERT__PK_WIDE512 = 4,
+       ALBERT__PK_DPBF16 = 5 };
+
+typedef struct albert__pk_job {
+    int m, k, kp;                 /* rows of x, row length, padded row length */
+    const float *x;               /* [m x k] */
+    int kind;                     /* ALBERT__PK_* */
+    int isa;
+    int dtype;                    /* ALBERT__Q8 or ALBERT__BF16 */
+    /* the prepared input, [mp x kp], mp = m rounded up to 16 (zero rows past m): */
+    uint8_t *xq;                  /* int8 kernels: u8 (VNNI, AMX) or s8 (AVX2) */
+    uint16_t *xb;                 /* bf16 kernels (AMX, DPBF16) */
+    float *xs;                    /* int8: [mp] scale of each row */
+    int32_t *xz;                  /* int8: [mp] zero point of each row */
+    int count;                    /* matrices */
+    const albert__matrix *w[ALBERT__PK_GROUP];
+    const float *b[ALBERT__PK_GROUP], *residual[ALBERT__PK_GROUP];
+    float *y[ALBERT__PK_GROUP];
+    int act;
+    int units[ALBERT__PK_GROUP + 1]; /* first unit of each matrix; units[count] = all */
+    int next_unit;                /* the shared counter handing out units */
+} albert__pk_job;
+
+/* Index of W[j][t] in a packed matrix (kp = padded k, g values per group). */
+static size_t albert__pk_index(int j, int t, int kp, int g)
+{
+    return (((size_t)(j / 16) * (size_t)(kp / g) + (size_t)(t / g)) * 16 + (size_t)(j % 16)) * (size_t)g + (size_t)(t % g);
+}
+
+static float albert__bf16_to_float(uint16_t h)
+{
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+static uint16_t albert__float_to_bf16(float f)   /* round to nearest even (NaN stays NaN) */
+{
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40u);
+    return (uint16_t)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
+/* The store of one finished block: rows t0..t0+rows-1 of x, columns j0..j0+cols-1 of matrix mi; c[r * 32 + jj] the
+   int32 dot products (q8: then dequantized) or the float sums (bf16). Portable version (also the AVX2 one). */
+static void albert__pk_store(const albert__pk_job *job, int mi, int t0, int rows, int j0, int cols, const void *c)
+{
+    const albert__matrix *w = job->w[mi];
+    int n = w->rows, r, jj;
+    float v[ALBERT__PK_UNIT];
+    for (r = 0; r < rows; r++) {
+        int t = t0 + r;
+        float *yr = job->y[mi] + (size_t)t * n + j0;
+        if (job->dtype == ALBERT__Q8) {
+            const int32_t *cr = (const int32_t *)c + r * ALBERT__PK_UNIT;
+            float sx = job->xs[t];
+            int32_t z = job->xz[t];
+            for (jj = 0; jj < cols; jj++)
+                v[jj] = sx * w->scale[j0 + jj] * (float)(cr[jj] - (z ? z * w->sums[j0 + jj] : 0));
+        } else {
+            const float *cr = (const float *)c + r * ALBERT__PK_UNIT;
+            for (jj = 0; jj < cols; jj++) v[jj] = cr[jj];
+        }
+        if (job->b[mi])
+            for (jj = 0; jj < cols; jj++) v[jj] += job->b[mi][j0 + jj];
+        if (job->act && job->act != ALBERT_ACT_LINEAR) albert__activate_array(v, cols, job->act, job->isa);
+        if (job->residual[mi]) {
+            const float *rr = job->residual[mi] + (size_t)t * n + j0;
+            for (jj = 0; jj < cols; jj++) yr[jj] = v[jj] + rr[jj];
+        } else {
+            for (jj = 0; jj < cols; jj++) yr[jj] = v[jj];
+        }
+    }
+}
+
+/* The contract in scalar code: rows t0.. of x (floats) times the unit's columns. */
+static void albert__pk_unit_scalar(const albert__pk_job *job, int mi, int j0, int cols)
+{
+    const albert__matrix *w = job->w[mi];
+    float c[ALBERT__PK_UNIT];
+    int t, jj, kk;
+    for (t = 0; t < job->m; t++) {
+        const float *xr = job->x + (size_t)t * job->k;
+        float *yr = job->y[mi] + (size_t)t * w->rows + j0;
+        for (jj = 0; jj < cols; jj++) {
+            float s = 0.0f;
+            int j = j0 + jj;
+            if (job->dtype == ALBERT__Q8) {
+                const int8_t *q = (const int8_t *)w->data;
+                for (kk = 0; kk < job->k; kk++) s += xr[kk] * (float)q[albert__pk_index(j, kk, w->kp, 4)];
+                s *= w->scale[j];
+            } else {
+                const uint16_t *h = (const uint16_t *)w->data;
+                for (kk = 0; kk < job->k; kk++) s += xr[kk] * albert__bf16_to_float(h[albert__pk_index(j, kk, w->kp, 2)]);
+            }
+            if (job->b[mi]) s += job->b[mi][j];
+            c[jj] = s;
+        }
+        if (job->act && job->act != ALBERT_ACT_LINEAR) albert__activate_array(c, cols, job->act, ALBERT__ISA_SCALAR);
+        for (jj = 0; jj < cols; jj++)
+            yr[jj] = c[jj] + (job->residual[mi] ? job->residual[mi][(size_t)t * w->rows + j0 + jj] : 0.0f);
+    }
+}
+
+#ifdef ALBERT__X86_SIMD
+/* The AVX-512 store of a block (as albert__pk_store). */
+ALBERT__AVX512 static void albert__pk_store_avx512(const albert__pk_job *job, int mi, int t0, int rows, int j0, int cols,
+                                                   const void *c)
+{
+    const albert__matrix *w = job->w[mi];
+    int n = w->rows, r, h;
+    const float *bias = job->b[mi], *res = job->residual[mi];
+    for (h = 0; h * 16 < cols; h++) {
+        int jh = j0 + h * 16, left = cols - h * 16;
+        __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
+        __m512 vb = bias ? _mm512_maskz_loadu_ps(mask, bias + jh) : _mm512_setzero_ps(), vs = vb;
+        __m512i vsum = _mm512_setzero_si512();
+        if (job->dtype == ALBERT__Q8) {
+            vs = _mm512_maskz_loadu_ps(mask, w->scale + jh);
+            vsum = _mm512_maskz_loadu_epi32(mask, w->sums + jh);
+        }
+        for (r = 0; r < rows; r++) {
+            int t = t0 + r;
+            __m512 v;
+            if (job->dtype == ALBERT__Q8) {
+                __m512i acc = _mm512_loadu_si512((const void *)((const int32_t *)c + r * ALBERT__PK_UNIT + h * 16));
+                acc = _mm512_sub_epi32(acc, _mm512_mullo_epi32(vsum, _mm512_set1_epi32(job->xz[t])));
+                v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), _mm512_mul_ps(vs, _mm512_set1_ps(job->xs[t])), vb);
+            } else {
+                v = _mm512_add_ps(_mm512_loadu_ps((const float *)c + r * ALBERT__PK_UNIT + h * 16), vb);
+            }
+            if (job->act && job->act != ALBERT_ACT_LINEAR) v = albert__activate16_any(v, job->act);
+            if (res) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, res + (size_t)t * n + jh));
+            _mm512_mask_storeu_ps(job->y[mi] + (size_t)t * n + jh, mask, v);
+        }
+    }
+}
+
+#endif /* ALBERT__X86_SIMD */
+
+/* Runs the unit (matrix mi, columns j0 .. j0 + cols - 1 <= 32) over every row of x. */
+static void albert__pk_unit(const albert__pk_job *job, int mi, int j0, int cols, void *cbuf)
+{
+#ifdef ALBERT__X86_SIMD
+    const albert__matrix *w = job->w[mi];
+    int kp = job->kp, m = job->m, t0, jb = j0 / 16, last_jb = (w->rows + 15) / 16 - 1;
+    size_t block = (size_t)kp * 16;   /* elements per 16-column block */
+    int32_t *ci = (int32_t *)cbuf;
+    float *cf = (float *)cbuf;
+    if (job->dtype == ALBERT__Q8) {
+        const int8_t *b0 = (const int8_t *)w->data + (size_t)jb * block;
+        const int8_t *b1 = jb + 1 <= last_jb ? b0 + block : b0;
+        switch (job->kind) {
+        case ALBERT__PK_AMX:
+            for (t0 = 0; t0 < m; t0 += 32) {
+                int rows = m - t0 < 32 ? m - t0 : 32;
+                albert__pk_amx_i8(job->xq + (size_t)t0 * kp, (size_t)kp, rows > 16, b0, b1, kp, ci);
+                albert__pk_store_avx512(job, mi, t0, rows, j0, cols, ci);
+            }
+            return;
+        case ALBERT__PK_VNNI:
+            for (t0 = 0; t0 < m; t0 += 8) {
+                int rows = m - t0 < 8 ? m - t0 : 8;
+                albert__pk_vnni_8x32(job->xq + (size_t)t0 * kp, (size_t)kp, b0, b1, kp, ci);
+                albert__pk_store_avx512(job, mi, t0, rows, j0, cols, ci);
+            }
+            return;
+        case ALBERT__PK_AVX2:
+            for (t0 = 0; t0 < m; t0 += 4) {
+                int rows = m - t0 < 4 ? m - t0 : 4;
+                albert__pk_avx2_4x16(job->xq + (size_t)t0 * kp, (size_t)kp, b0, kp, ci);
+                if (cols > 16) albert__pk_avx2_4x16(job->xq + (size_t)t0 * kp, (size_t)kp, b1, kp, ci + 16);
+                albert__pk_store(job, mi, t0, rows, j0, cols, ci);
+            }
+            return;
+        default: break;
+        }
+    } else {
+        const uint16_t *b0 = (const uint16_t *)w->data + (size_t)jb * block;
+        const uint16_t *b1 = jb + 1 <= last_jb ? b0 + block : b0;
+        switch (job->kind) {
+        case ALBERT__PK_AMX:
+            for (t0 = 0; t0 < m; t0 += 32) {
+                int rows = m - t0 < 32 ? m - t0 : 32;
+                albert__pk_amx_bf16(job->xb + (size_t)t0 * kp, (size_t)kp, rows > 16, b0, b1, kp, cf);
+                albert__pk_store_avx512(job, mi, t0, rows, j0, cols, cf);
+            }
+            return;
+        case ALBERT__PK_DPBF16:
+            for (t0 = 0; t0 < m; t0 += 8) {
+                int rows = m - t0 < 8 ? m - t0 : 8;
+                albert__pk_dpbf16_8x32(job->xb + (size_t)t0 * kp, (size_t)kp, b0, b1, kp, cf);
+                albert__pk_store_avx512(job, mi, t0, rows, j0, cols, cf);
+            }
+            return;
+        case ALBERT__PK_WIDE512:
+            for (t0 = 0; t0 < m; t0 += 8) {
+                int rows = m - t0 < 8 ? m - t0 : 8;
+                albert__pk_wide512(job->x + (size_t)t0 * job->k, (size_t)job->k, rows, job->k, b0, b1, cf);
+                albert__pk_store_avx512(job, mi, t0, rows, j0, cols, cf);
+            }
+            return;
+        case ALBERT__PK_AVX2:
+            for (t0 = 0; t0 < m; t0 += 4) {
+                int rows = m - t0 < 4 ? m - t0 : 4;
+                albert__pk_wide256(job->x + (size_t)t0 * job->k, (size_t)job->k, rows, job->k, b0, cf);
+                if (cols > 16) albert__pk_wide256(job->x + (size_t)t0 * job->k, (size_t)job->k, rows, job->k, b1, cf + 16);
+                albert__pk_store(job, mi, t0, rows, j0, cols, cf);
+            }
+            return;
+        default: break;
+        }
+    }
+#else
+    (void)cbuf;
+#endif
+    albert__pk_unit_scalar(job, mi, j0, cols);
+}
+
+/* Thread `index` of `count`: takes units (32 columns of one matrix, all rows) until none are left. */
+static void albert__pk_task(void *arg, int index, int count)
+{
+    albert__pk_job *job = (albert__pk_job *)arg;
+    int32_t cbuf_block[32 * ALBERT__PK_UNIT + 16];
+    int32_t *cbuf = cbuf_block + (16 - (size_t)((uintptr_t)cbuf_block / sizeof(int32_t) % 16)) % 16;
+    int u, total = job->units[job->count];
+#if ALBERT__SHARED_COUNTER
+    (void)index;
+    (void)count;
+#else
+    int u_end = (int)((int64_t)total * (index + 1) / count);
+    u = (int)((int64_t)total * index / count);
+#endif
+#ifdef ALBERT__X86_SIMD
+    if (job->kind == ALBERT__PK_AMX) albert__amx_begin();
+#endif
+    for (;;) {
+        int mi = 0, j0, cols;
+#if ALBERT__SHARED_COUNTER
+        u = ALBERT__NEXT_ITEM(&job->next_unit);
+        if (u >= total) break;
+#else
+        if (u >= u_end) break;
+#endif
+        while (u >= job->units[mi + 1]) mi++;
+        j0 = (u - job->units[mi]) * ALBERT__PK_UNIT;
+        cols = job->w[mi]->rows - j0 < ALBERT__PK_UNIT ? job->w[mi]->rows - j0 : ALBERT__PK_UNIT;
+        albert__pk_unit(job, mi, j0, cols, cbuf);
+#if !ALBERT__SHARED_COUNTER
+        u++;
+#endif
+    }
+#ifdef ALBERT__X86_SIMD
+    if (job->kind == ALBERT__PK_AMX) albert__amx_end();
+#endif
+}
+
+/* Prepares rows of x for the int8 / bf16 kernels; thread `index` of `count` does its share of the mp rows. */
+static void albert__pk_prepare_task(void *arg, int index, int count)
+{
+    const albert__pk_job *job = (const albert__pk_job *)arg;
+    int mp = (job->m + 15) / 16 * 16, kp = job->kp;
+    int i = (int)((int64_t)mp * index / count), end = (int)((int64_t)mp * (index + 1) / count);
+    for (; i < end; i++) {
+        const float *xr = job->x + (size_t)i * job->k;
+        if (job->dtype == ALBERT__Q8) {
+            uint8_t *out = job->xq + (size_t)i * kp;
+            if (i >= job->m) {
+                memset(out, 0, (size_t)kp);
+                job->xs[i] = 0.0f;
+                job->xz[i] = 0;
+                continue;
+            }
+#ifdef ALBERT__X86_SIMD
+            albert__quantize_row_avx2(xr, job->k, kp, job->kind == ALBERT__PK_AVX2 ? 1 : 2, out, &job->xs[i], &job->xz[i]);
+#endif
+        } else {
+            uint16_t *out = job->xb + (size_t)i * kp;
+            int j;
+            if (i >= job->m) {
+                memset(out, 0, (size_t)kp * sizeof(uint16_t));
+                continue;
+            }
+#ifdef ALBERT__X86_SIMD
+            if (job->kind == ALBERT__PK_AMX || job->kind == ALBERT__PK_DPBF16) {
+                albert__to_bf16_row_avx512(xr, job->k, kp, out);
+                continue;
+            }
+#endif
+            for (j = 0; j < kp; j++) out[j] = j < job->k ? albert__float_to_bf16(xr[j]) : 0;
+        }
+    }
+}
+
+/* The kernel for this pool and dtype. */
+static int albert__pk_kind(const albert__pool *pool, int dtype)
+{
+    int isa = albert__pool_isa(pool), f = pool ? pool->features : 0;
+    if (isa == ALBERT__ISA_AVX512) {
+        if (dtype == ALBERT__Q8) return (f & ALBERT__FEAT_AMX_INT8) ? ALBERT__PK_AMX : (f & ALBERT__FEAT_VNNI) ? ALBERT__PK_VNNI : ALBERT__PK_AVX2;
+        return (f & ALBERT__FEAT_AMX_BF16) ? ALBERT__PK_AMX : (f & ALBERT__FEAT_BF16) ? ALBERT__PK_DPBF16 : ALBERT__PK_WIDE512;
+    }
+    if (isa == ALBERT__ISA_AVX2) return ALBERT__PK_AVX2;
+    return ALBERT__PK_SCALAR;
+}
+
+/* y_i = act(x W_i^T + b_i) + residual_i for count (<= 3) packed matrices of one dtype with the same k, sharing
+   the preparation of x. */
+static void albert__linear_packed(albert__pool *pool, const float *x, int m, int count, const albert__matrix *const *w,
+                                  const float *const *b, int act, const float *const *residual, float *const *y)
+{
+    albert__pk_job job;
+    int n_threads = albert__pool_threads(pool), i, k = w[0]->cols, row0;
+    size_t row_bytes, chunk_max;
+    if (m <= 0) return;
+    memset(&job, 0, sizeof job);
+    job.k = k;
+    job.kp = w[0]->kp;
+    job.dtype = (int)w[0]->dtype;
+    job.isa = albert__pool_isa(pool);
+    job.kind = albert__pk_kind(pool, job.dtype);
+    job.count = count;
+    job.act = act;
+    for (i = 0; i < count; i++) {
+        job.w[i] = w[i];
+        job.units[i + 1] = job.units[i] + (w[i]->rows + ALBERT__PK_UNIT - 1) / ALBERT__PK_UNIT;
+    }
+    /* the pack buffer: [mp] scales, [mp] zero points, then the prepared rows; chunks of rows that fit */
+    row_bytes = (size_t)job.kp * (job.dtype == ALBERT__Q8 ? 1 : 2) + 2 * sizeof(float);
+    chunk_max = (ALBERT__PACK_FLOATS * sizeof(float) - 128) / row_bytes / 32 * 32;
+    for (row0 = 0; row0 < m; row0 += (int)chunk_max) {
+        int rows = m - row0 < (int)chunk_max ? m - row0 : (int)chunk_max, mp = (rows + 15) / 16 * 16;
+        job.m = rows;
+        job.x = x + (size_t)row0 * k;
+        for (i = 0; i < count; i++) {
+            job.b[i] = b[i];
+            job.residual[i] = residual[i] ? residual[i] + (size_t)row0 * w[i]->rows : NULL;
+            job.y[i] = y[i] + (size_t)row0 * w[i]->rows;
+        }
+        job.xs = pool->pack;
+        job.xz = (int32_t *)(void *)(pool->pack + mp);
+        job.xq = (uint8_t *)(void *)(pool->pack + 2 * (size_t)mp);
+        job.xb = (uint16_t *)(void *)job.xq;
+        job.next_unit = 0;
+        if (job.kind != ALBERT__PK_SCALAR && job.kind != ALBERT__PK_WIDE512 &&
+            !(job.kind == ALBERT__PK_AVX2 && job.dtype == ALBERT__BF16)) {
+            int tasks = (size_t)rows * (size_t)k < 16384 ? 1 : (mp / 16 < n_threads ? mp / 16 : n_threads);
+            albert__pool_run(pool, albert__pk_prepare_task, &job, tasks < 1 ? 1 : tasks);
+        }
+        albert__pool_run(pool, albert__pk_task, &job, job.units[count] < n_threads ? job.units[count] : n_threads);
+    }
+}
+
+/* ---------------------------------------------------------------- 12.7 weights of any dtype */
 /* y[m x rows] = act(x[m x cols] W^T + b) + residual, for W in any of the file's dtypes. */
 static void albert__dense(albert__pool *pool, const float *x, int m, const albert__matrix *w, const float *b, int act,
                            const float *residual, float *y)
 {
-    if (w->dtype == ALBERT__F16)
+    if (w->layout == ALBERT__LAYOUT_PACKED) {
+        const albert__matrix *ws[1];
+        const float *bs[1], *rs[1];
+        float *ys[1];
+        ws[0] = w, bs[0] = b, rs[0] = residual, ys[0] = y;
+        albert__linear_packed(pool, x, m, 1, ws, bs, act, rs, ys);
+    } else if (w->dtype == ALBERT__F16)
         albert__linear_f16(pool, x, m, w->cols, (const uint16_t *)w->data, b, w->rows, act, residual, y);
     else if (w->dtype == ALBERT__Q8)
         albert__linear_q8(pool, x, m, w->cols, (const int8_t *)w->data, w->scale, b, w->rows, act, residual, y);
@@ -3952,7 +4710,13 @@ static void albert__matrix_row(const albert__matrix *w, int32_t r, float *out)
 {
     int32_t j;
     size_t at = (size_t)r * w->cols;
-    if (w->dtype == ALBERT__F16) {
+    if (w->layout == ALBERT__LAYOUT_PACKED) {
+        for (j = 0; j < w->cols; j++) {
+            size_t i = albert__pk_index(r, j, w->kp, w->dtype == ALBERT__Q8 ? 4 : 2);
+            out[j] = w->dtype == ALBERT__Q8 ? w->scale[r] * (float)((const int8_t *)w->data)[i]
+                                            : albert__bf16_to_float(((const uint16_t *)w->data)[i]);
+        }
+    } else if (w->dtype == ALBERT__F16) {
         const uint16_t *p = (const uint16_t *)w->data + at;
         for (j = 0; j < w->cols; j++) out[j] = albert__half_to_float(p[j]);
     } else if (w->dtype == ALBERT__Q8) {
@@ -4206,6 +4970,17 @@ static void albert__layer_forward(albert_context *ctx, const albert__layer *l, c
         bias[0] = l->q_b, bias[1] = l->k_b, bias[2] = l->v_b;
         y[0] = ctx->q, y[1] = ctx->k, y[2] = ctx->v;
         albert__linear_group(ctx->pool, in, T, H, H, 3, w, bias, y);
+    } else if (l->q_w.layout == ALBERT__LAYOUT_PACKED && l->k_w.layout == ALBERT__LAYOUT_PACKED &&
+               l->v_w.layout == ALBERT__LAYOUT_PACKED && l->q_w.dtype == l->k_w.dtype && l->q_w.dtype == l->v_w.dtype) {
+        /* x quantized (or rounded to bf16) once for the three projections, one job */
+        const albert__matrix *w[3];
+        const float *bias[3], *res[3];
+        float *y[3];
+        w[0] = &l->q_w, w[1] = &l->k_w, w[2] = &l->v_w;
+        bias[0] = l->q_b, bias[1] = l->k_b, bias[2] = l->v_b;
+        res[0] = res[1] = res[2] = NULL;
+        y[0] = ctx->q, y[1] = ctx->k, y[2] = ctx->v;
+        albert__linear_packed(ctx->pool, in, T, 3, w, bias, 0, res, y);
     } else {
         albert__dense(ctx->pool, in, T, &l->q_w, l->q_b, 0, NULL, ctx->q);
         albert__dense(ctx->pool, in, T, &l->k_w, l->k_b, 0, NULL, ctx->k);

@@ -80,7 +80,7 @@ static int check_reference(albert_context *ctx, const albert_config *c, const ch
     albert_batch batch;
     albert_outputs out;
     albert_result r;
-    double worst_hidden = 0.0, worst_pooled = 0.0;
+    double worst_hidden = 0.0, worst_pooled = 0.0, worst_cos = 1.0;
     int seq;
     snprintf(path, sizeof path, "%s/case_s128.input_ids.bin", dir);
     ids = (int32_t *)read_file(path, &ids_size);
@@ -112,12 +112,25 @@ static int check_reference(albert_context *ctx, const albert_config *c, const ch
         double e = fabs((double)hidden[i] - want_hidden[i]);
         if (!(e <= worst_hidden)) worst_hidden = e; /* NaN counts as worst */
     }
+    for (i = 0; i < (size_t)seq; i++) {   /* the worst per-token cosine similarity */
+        const float *a = hidden + i * (size_t)c->hidden_size, *b = want_hidden + i * (size_t)c->hidden_size;
+        double dot = 0.0, na = 0.0, nb = 0.0, cosine;
+        int h;
+        for (h = 0; h < c->hidden_size; h++) {
+            dot += (double)a[h] * b[h];
+            na += (double)a[h] * a[h];
+            nb += (double)b[h] * b[h];
+        }
+        cosine = dot / sqrt(na * nb);
+        if (!(cosine >= worst_cos)) worst_cos = cosine;
+    }
     if (out.pooled && pooled_size == sizeof(float) * (size_t)c->hidden_size)
         for (i = 0; i < (size_t)c->hidden_size; i++) {
             double e = fabs((double)pooled[i] - want_pooled[i]);
             if (!(e <= worst_pooled)) worst_pooled = e;
         }
-    printf("check seq=%d max_abs_diff_hidden=%.3g max_abs_diff_pooled=%.3g %s\n", seq, worst_hidden, worst_pooled,
+    printf("check seq=%d max_abs_diff_hidden=%.3g max_abs_diff_pooled=%.3g min_token_cosine=%.6f %s\n", seq,
+           worst_hidden, worst_pooled, worst_cos,
            worst_hidden <= 1e-4 && worst_pooled <= 1e-4 ? "OK" : "MISMATCH");
     free(ids);
     free(want_hidden);

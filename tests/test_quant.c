@@ -390,6 +390,176 @@ static void test_q8_exact_on_grid(void **state)
     free(x); free(y); free(w);
 }
 
+/* ---------------------------------------------------------------- packed (layout 1) int8 and bf16 kernels */
+/* The kernel variants of this CPU: (isa, feature bits) pairs, each naming the kernel albert__pk_kind picks. */
+typedef struct pk_variant {
+    int isa, features;
+    const char *name;
+} pk_variant;
+
+static int pk_variants(int dtype, pk_variant *v)
+{
+    albert__pool *pool = albert__pool_create(1);
+    int n = 0, f, best = albert__detect_isa();
+    assert_non_null(pool);
+    f = pool->features;
+    albert__pool_free(pool);
+    v[n].isa = ALBERT__ISA_SCALAR, v[n].features = 0, v[n++].name = "scalar";
+    if (best >= ALBERT__ISA_AVX2) v[n].isa = ALBERT__ISA_AVX2, v[n].features = 0, v[n++].name = "avx2";
+    if (best >= ALBERT__ISA_AVX512) {
+        v[n].isa = ALBERT__ISA_AVX512, v[n].features = 0, v[n++].name = dtype == BLOB_Q8 ? "avx512 (avx2 kernel)" : "avx512 widening";
+        if (dtype == BLOB_Q8 && (f & ALBERT__FEAT_VNNI))
+            v[n].isa = ALBERT__ISA_AVX512, v[n].features = ALBERT__FEAT_VNNI, v[n++].name = "avx512 vnni";
+        if (dtype == BLOB_BF16 && (f & ALBERT__FEAT_BF16))
+            v[n].isa = ALBERT__ISA_AVX512, v[n].features = ALBERT__FEAT_BF16, v[n++].name = "avx512 bf16";
+        if (dtype == BLOB_Q8 && (f & ALBERT__FEAT_AMX_INT8))
+            v[n].isa = ALBERT__ISA_AVX512, v[n].features = f, v[n++].name = "amx int8";
+        if (dtype == BLOB_BF16 && (f & ALBERT__FEAT_AMX_BF16))
+            v[n].isa = ALBERT__ISA_AVX512, v[n].features = f, v[n++].name = "amx bf16";
+    }
+    return n;
+}
+
+/* One packed linear call (dtype BLOB_Q8 or BLOB_BF16, `count` matrices sharing x) against a double reference on the
+   stored weights. int8: within the activation quantization's bound (as qlinear_case); bf16 kernels that round x to
+   bf16: within 2^-8 of sum |x w| (the rounding of x), else float rounding. */
+static void packed_case(albert__pool *pool, const pk_variant *v, int dtype, int count, int m, int k, int n, int act,
+                        int residual_mode)
+{
+    int kp = (k + 63) / 64 * 64, n16 = (n + 15) / 16 * 16, i, j, t, c;
+    size_t e, packed = (size_t)n16 * kp;
+    float *x = (float *)xmalloc(sizeof(float) * (size_t)m * k);
+    albert__matrix w[3];
+    const albert__matrix *wp[3];
+    const float *bp[3], *rp[3];
+    float *yp[3];
+    double *wants[3], *bounds[3];
+    for (e = 0; e < (size_t)m * k; e++) x[e] = rnd() * (rnd() > 0.9f ? 6.0f : 1.0f);
+    for (i = 0; i < m && k > 3; i += 3) x[(size_t)i * k + 3] = 0.0f;
+    for (c = 0; c < count; c++) {
+        float *wf = (float *)xmalloc(sizeof(float) * (size_t)n * k), *b = (float *)xmalloc(sizeof(float) * (size_t)n);
+        float *scale = (float *)xmalloc(sizeof(float) * (size_t)n);
+        int32_t *sums = (int32_t *)xmalloc(sizeof(int32_t) * (size_t)n);
+        int8_t *q = dtype == BLOB_Q8 ? (int8_t *)calloc(packed, 1) : NULL;
+        uint16_t *h = dtype == BLOB_BF16 ? (uint16_t *)calloc(packed, 2) : NULL;
+        float *res = residual_mode ? (float *)xmalloc(sizeof(float) * (size_t)m * n) : NULL;
+        float *y = residual_mode == 2 ? res : (float *)xmalloc(sizeof(float) * (size_t)m * n);
+        double *want = (double *)xmalloc(sizeof(double) * (size_t)m * n);
+        double *bound = (double *)xmalloc(sizeof(double) * (size_t)m * n);
+        assert_true(q || h);
+        memset(&w[c], 0, sizeof w[c]);
+        for (j = 0; j < n; j++) {
+            scale[j] = j % 7 == 3 ? 0.0f : 0.001f + 0.01f * (float)(j % 5);
+            b[j] = rnd() * 0.5f;
+            sums[j] = 0;
+            for (t = 0; t < k; t++) {
+                size_t at = blob__packed_index((uint32_t)j, (uint32_t)t, (uint32_t)kp, dtype == BLOB_Q8 ? 4 : 2);
+                if (q) {
+                    q[at] = (int8_t)(scale[j] == 0.0f ? 0 : (int)lrintf(rnd() * 127.0f));
+                    sums[j] += q[at];
+                    wf[(size_t)j * k + t] = scale[j] * (float)q[at];
+                } else {
+                    h[at] = blob__float_to_bf16(rnd() * 0.1f);
+                    wf[(size_t)j * k + t] = albert__bf16_to_float(h[at]);
+                }
+            }
+        }
+        if (res)
+            for (e = 0; e < (size_t)m * n; e++) res[e] = rnd();
+        for (i = 0; i < m; i++) {
+            double lo = 0.0, hi = 0.0, step;
+            for (t = 0; t < k; t++) {
+                lo = fmin(lo, (double)x[(size_t)i * k + t]);
+                hi = fmax(hi, (double)x[(size_t)i * k + t]);
+            }
+            step = (hi - lo) / 127.0;
+            for (j = 0; j < n; j++) {
+                double s = 0.0, sum_abs = 0.0, sum_xw = 0.0, quant = 0.0;
+                for (t = 0; t < k; t++) {
+                    s += (double)x[(size_t)i * k + t] * wf[(size_t)j * k + t];
+                    sum_abs += fabs((double)wf[(size_t)j * k + t]);
+                    sum_xw += fabs((double)x[(size_t)i * k + t] * wf[(size_t)j * k + t]);
+                }
+                s += b[j];
+                if (act) s = ref_act(s, act);
+                if (res) s += res[(size_t)i * n + j];
+                want[(size_t)i * n + j] = s;
+                if (dtype == BLOB_Q8 && v->isa != ALBERT__ISA_SCALAR) quant = 0.5 * step * sum_abs * 1.1;
+                if (dtype == BLOB_BF16 && (v->features & (ALBERT__FEAT_BF16 | ALBERT__FEAT_AMX_BF16)))
+                    quant = sum_xw / 256.0 * 1.1;
+                /* float sums over k terms: a random walk of roundings relative to sum |x w| (large with
+                   cancellation: int8 rows times outliers) */
+                bound[(size_t)i * n + j] = 2e-5 + 2e-6 * sqrt((double)k) + 1e-5 * fabs(s) +
+                                           2e-7 * sqrt((double)k) * sum_xw + quant;
+            }
+        }
+        w[c].dtype = (uint32_t)dtype;
+        w[c].layout = ALBERT__LAYOUT_PACKED;
+        w[c].rows = n;
+        w[c].cols = k;
+        w[c].kp = kp;
+        w[c].data = q ? (const void *)q : (const void *)h;
+        w[c].scale = scale;
+        w[c].sums = sums;
+        wp[c] = &w[c];
+        bp[c] = b;
+        rp[c] = residual_mode ? res : NULL;
+        yp[c] = y;
+        wants[c] = want;
+        bounds[c] = bound;
+        free(wf);
+    }
+    pool->isa = v->isa;
+    pool->features = v->features;
+    albert__linear_packed(pool, x, m, count, wp, bp, act, rp, yp);
+    for (c = 0; c < count; c++) {
+        for (e = 0; e < (size_t)m * n; e++) {
+            double err = fabs((double)yp[c][e] - wants[c][e]);
+            if (!(err <= bounds[c][e]))
+                fail_msg("packed %s %s count=%d m=%d k=%d n=%d act=%d res=%d: matrix %d element %zu got %.9g want %.9g "
+                         "(bound %.3g)", dtype == BLOB_Q8 ? "int8" : "bf16", v->name, count, m, k, n, act,
+                         residual_mode, c, e, (double)yp[c][e], wants[c][e], bounds[c][e]);
+        }
+        free(wants[c]);
+        free(bounds[c]);
+        free((void *)(uintptr_t)w[c].data);
+        free((void *)(uintptr_t)w[c].scale);
+        free((void *)(uintptr_t)w[c].sums);
+        free((void *)(uintptr_t)bp[c]);
+        if (residual_mode != 2) free(yp[c]);
+        if (residual_mode) free((void *)(uintptr_t)rp[c]);
+    }
+    free(x);
+}
+
+static void test_packed_kernels_against_reference(void **state)
+{
+    static const int shapes[][3] = {
+        {1, 1, 1},   {1, 768, 768}, {128, 768, 96}, {37, 128, 50}, {5, 3, 7},   {33, 65, 13}, {17, 100, 25},
+        {64, 64, 64}, {31, 17, 12}, {2, 768, 2},   {130, 257, 29}, {13, 1, 11}, {7, 2049, 9}, {70, 96, 97},
+        {8, 768, 3072}, {48, 3072, 40},
+    };
+    pk_variant v[8];
+    int dtypes[2] = {BLOB_Q8, BLOB_BF16}, di, nv, vi, si, threads;
+    (void)state;
+    for (threads = 1; threads <= 3; threads += 2) {
+        albert__pool *pool = albert__pool_create(threads);
+        assert_non_null(pool);
+        for (di = 0; di < 2; di++) {
+            nv = pk_variants(dtypes[di], v);
+            for (vi = 0; vi < nv; vi++) {
+                if (threads == 1) print_message("# packed %s: %s\n", dtypes[di] == BLOB_Q8 ? "int8" : "bf16", v[vi].name);
+                for (si = 0; si < (int)(sizeof shapes / sizeof shapes[0]); si++) {
+                    int act = si % 3 == 0 ? ALBERT_ACT_GELU_TANH : (si % 3 == 1 ? 0 : ALBERT_ACT_TANH);
+                    packed_case(pool, &v[vi], dtypes[di], 1 + si % 3, shapes[si][0], shapes[si][1], shapes[si][2], act,
+                                si % 3);
+                }
+            }
+        }
+        albert__pool_free(pool);
+    }
+}
+
 /* ---------------------------------------------------------------- golden models */
 static int is_weight_matrix(const char *name)
 {
@@ -407,8 +577,9 @@ static int is_weight_matrix(const char *name)
 }
 
 /* Rewrites the f32 blob at src as dst with every weight matrix in dtype (BLOB_F16 or BLOB_Q8); returns the number
-   of matrices rewritten. */
-static int rewrite_blob(const char *src, const char *dst, int dtype)
+   of matrices rewritten. packed: the layers' matrices packed (blob_add_matrix_packed, as albert-convert writes int8
+   and bf16), the others in dtype (bf16: f32). */
+static int rewrite_blob_as(const char *src, const char *dst, int dtype, int packed)
 {
     albert_model *model;
     albert_error e;
@@ -445,7 +616,11 @@ static int rewrite_blob(const char *src, const char *dst, int dtype)
     for (i = 0; i < model->n_tensors; i++) {
         const albert__tensor *t = &model->tensors[i];
         int rc;
-        if (t->dtype == ALBERT__F32 && t->ndim == 2 && is_weight_matrix(t->name)) {
+        if (packed && t->dtype == ALBERT__F32 && t->ndim == 2 && is_weight_matrix(t->name) && t->name[0] == 'g') {
+            rc = blob_add_matrix_packed(bw, t->name, dtype, t->dims[0], t->dims[1], (const float *)(const void *)t->data,
+                                        err);
+            rewritten++;
+        } else if (t->dtype == ALBERT__F32 && t->ndim == 2 && is_weight_matrix(t->name) && dtype != BLOB_BF16) {
             rc = blob_add_matrix(bw, t->name, dtype, t->dims[0], t->dims[1], (const float *)(const void *)t->data, err);
             rewritten++;
         } else {
@@ -458,6 +633,8 @@ static int rewrite_blob(const char *src, const char *dst, int dtype)
     albert_model_free(model);
     return rewritten;
 }
+
+static int rewrite_blob(const char *src, const char *dst, int dtype) { return rewrite_blob_as(src, dst, dtype, 0); }
 
 /* Reads n_floats floats (or int32) of data/models/<model>/<file>. */
 static void *read_case_file(const char *model, const char *case_name, const char *tensor, size_t bytes)
@@ -478,7 +655,7 @@ typedef struct quant_result {
 
 /* Runs every case of data/models/<model>/cases.txt through the blob at path (with the pool at isa) and returns
    the worst absolute error and the smallest per-token cosine of last_hidden_state against HuggingFace. */
-static quant_result run_golden(const char *model, const char *blob, int isa)
+static quant_result run_golden_features(const char *model, const char *blob, int isa, int features)
 {
     char path[512], *text, *line, *save = NULL;
     albert_model *m;
@@ -495,6 +672,7 @@ static quant_result run_golden(const char *model, const char *blob, int isa)
     cp.n_threads = 2;
     assert_int_equal(albert_context_create(m, &cp, &ctx), ALBERT_OK);
     ctx->pool->isa = isa;
+    if (features >= 0) ctx->pool->features = features;
     snprintf(path, sizeof path, "data/models/%s/cases.txt", model);
     text = (char *)tu_read_file(path, &size);
     assert_non_null(text);
@@ -547,6 +725,11 @@ static quant_result run_golden(const char *model, const char *blob, int isa)
     return qr;
 }
 
+static quant_result run_golden(const char *model, const char *blob, int isa)
+{
+    return run_golden_features(model, blob, isa, -1);
+}
+
 static long file_size_of(const char *path)
 {
     size_t size;
@@ -595,6 +778,32 @@ static void test_golden_models(void **state)
                           r.min_cos);
             assert_true(r.min_cos >= 0.999);
         }
+        {   /* packed int8 and bf16 (what albert-convert --dtype int8 / bf16 writes) with every kernel of this CPU */
+            char pq8[128], pbf[128];
+            pk_variant v[8];
+            int nv, vi;
+            snprintf(pq8, sizeof pq8, "%s/pq8.albert", dir);
+            snprintf(pbf, sizeof pbf, "%s/pbf16.albert", dir);
+            assert_true(rewrite_blob_as(f32, pq8, BLOB_Q8, 1) >= 6);
+            assert_true(rewrite_blob_as(f32, pbf, BLOB_BF16, 1) >= 6);
+            nv = pk_variants(BLOB_Q8, v);
+            for (vi = 0; vi < nv; vi++) {
+                r = run_golden_features(models[mi], pq8, v[vi].isa, v[vi].features);
+                print_message("# quant %s int8 packed %s: max_abs %.3g min_cos %.9f\n", models[mi], v[vi].name, r.max_abs,
+                              r.min_cos);
+                assert_true(r.min_cos >= 0.999);
+            }
+            nv = pk_variants(BLOB_BF16, v);
+            for (vi = 0; vi < nv; vi++) {
+                r = run_golden_features(models[mi], pbf, v[vi].isa, v[vi].features);
+                print_message("# quant %s bf16 packed %s: max_abs %.3g min_cos %.9f\n", models[mi], v[vi].name, r.max_abs,
+                              r.min_cos);
+                assert_true(r.max_abs <= 5e-2);
+                assert_true(r.min_cos >= 0.9999);
+            }
+            remove(pq8);
+            remove(pbf);
+        }
         remove(f32);
         remove(f16);
         remove(q8);
@@ -611,6 +820,7 @@ int main(void)
         cmocka_unit_test(test_add_matrix_rejects),
         cmocka_unit_test(test_kernels_against_reference),
         cmocka_unit_test(test_q8_exact_on_grid),
+        cmocka_unit_test(test_packed_kernels_against_reference),
         cmocka_unit_test(test_golden_models),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,8 +62,10 @@ static void usage(FILE *to)
           "  --no-tokenizer      write no tokenizer\n"
           "  --tokenizer-only    SRC is a tokenizer file (or a folder holding one): write a tokenizer-only file\n"
           "  --format F          read SRC as F: safetensors, torch or tf (default: detect)\n"
-          "  --dtype T           weight matrices in OUT as f32 (default), f16, or int8 (per-row scaled);\n"
-          "                      biases, LayerNorms and position/type embeddings stay f32\n"
+          "  --dtype T           weight matrices in OUT as f32 (default), f16, int8 (per-row scaled) or bf16;\n"
+          "                      int8 and bf16 store the encoder's matrices packed for the CPU's dot-product\n"
+          "                      units (bf16: the other matrices stay f32); biases, LayerNorms and\n"
+          "                      position/type embeddings stay f32\n"
           "  -q, --quiet         no notes and no summary (warnings and errors still go to stderr)\n"
           "  -h, --help          this text (to standard output)\n"
           "  --version           the converter's version and the model file format it writes\n"
@@ -110,8 +112,10 @@ static int parse_options(int argc, char **argv, options *o)
                 o->dtype = BLOB_F16;
             } else if (strcmp(value, "int8") == 0 || strcmp(value, "q8") == 0) {
                 o->dtype = BLOB_Q8;
+            } else if (strcmp(value, "bf16") == 0 || strcmp(value, "bfloat16") == 0) {
+                o->dtype = BLOB_BF16;
             } else {
-                fprintf(stderr, "albert-convert: --dtype must be f32, f16 or int8, not \"%s\"\n", value);
+                fprintf(stderr, "albert-convert: --dtype must be f32, f16, int8 or bf16, not \"%s\"\n", value);
                 return -1;
             }
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -1424,13 +1428,21 @@ static void brightmart_share_projection(conversion *cv)
 }
 
 /* The weight matrices that --dtype applies to (albert.h reads these in f32, f16 or q8). */
+static int is_layer_matrix(const char *name);
+
 static int is_weight_matrix(const char *name)
 {
-    size_t n = strlen(name);
     if (strcmp(name, "emb.word") == 0 || strcmp(name, "proj.w") == 0 || strcmp(name, "pooler.w") == 0 ||
         strcmp(name, "mlm.dense.w") == 0 || strcmp(name, "bm.mlm.proj.w") == 0)
         return 1;
-    if (name[0] != 'g') return 0;   /* g<g>.l<i>.{q,k,v,o,ffn,ffn_out}.w */
+    return is_layer_matrix(name);
+}
+
+/* The encoder layers' matrices g<g>.l<i>.{q,k,v,o,ffn,ffn_out}.w (int8 and bf16 write them packed). */
+static int is_layer_matrix(const char *name)
+{
+    size_t n = strlen(name);
+    if (name[0] != 'g') return 0;
     return (n > 4 && (strcmp(name + n - 4, ".q.w") == 0 || strcmp(name + n - 4, ".k.w") == 0 ||
                       strcmp(name + n - 4, ".v.w") == 0 || strcmp(name + n - 4, ".o.w") == 0)) ||
            (n > 6 && strcmp(name + n - 6, ".ffn.w") == 0) || (n > 10 && strcmp(name + n - 10, ".ffn_out.w") == 0);
@@ -1442,7 +1454,10 @@ static int write_f32(conversion *cv, const char *name, int ndim, const int64_t *
     uint64_t n = 1;
     int i, dtype = cv->options->dtype;
     for (i = 0; i < ndim; i++) { blob_dims[i] = (uint32_t)dims[i]; n *= (uint64_t)dims[i]; }
-    if (ndim == 2 && dtype != BLOB_F32 && is_weight_matrix(name)) {
+    if (ndim == 2 && (dtype == BLOB_Q8 || dtype == BLOB_BF16) && is_layer_matrix(name)) {
+        if (blob_add_matrix_packed(cv->writer, name, dtype, blob_dims[0], blob_dims[1], data, err) != 0) return -1;
+        cv->bytes_written += dtype == BLOB_BF16 ? n * 2 : n + (uint64_t)blob_dims[0] * 8;
+    } else if (ndim == 2 && dtype != BLOB_F32 && dtype != BLOB_BF16 && is_weight_matrix(name)) {
         if (blob_add_matrix(cv->writer, name, dtype, blob_dims[0], blob_dims[1], data, err) != 0) return -1;
         cv->bytes_written += dtype == BLOB_F16 ? n * 2 : n + (uint64_t)blob_dims[0] * sizeof(float);
     } else {

@@ -29,7 +29,7 @@
 
 typedef struct blob_entry {
     char name[BLOB_NAME_SIZE];
-    uint32_t dtype, ndim, dims[4];
+    uint32_t dtype, layout, ndim, dims[4];
     uint64_t offset, size;
 } blob_entry;
 
@@ -100,7 +100,7 @@ static uint32_t blob__dtype_size(int dtype)
 {
     switch (dtype) {
     case BLOB_F32: case BLOB_I32: case BLOB_U32: return 4;
-    case BLOB_F16: return 2;
+    case BLOB_F16: case BLOB_BF16: return 2;
     case BLOB_Q8: case BLOB_U8: return 1;
     default: return 0;
     }
@@ -149,6 +149,12 @@ blob_writer *blob_open(const char *out_path, char *err)
 int blob_add(blob_writer *w, const char *name, int dtype, int ndim, const uint32_t *dims, const void *data,
              uint64_t nbytes, char *err)
 {
+    return blob_add_layout(w, name, dtype, BLOB_ROW_MAJOR, ndim, dims, data, nbytes, err);
+}
+
+int blob_add_layout(blob_writer *w, const char *name, int dtype, int layout, int ndim, const uint32_t *dims,
+                    const void *data, uint64_t nbytes, char *err)
+{
     blob_entry *e;
     uint64_t expected;
     size_t name_length = strlen(name);
@@ -168,6 +174,16 @@ int blob_add(blob_writer *w, const char *name, int dtype, int ndim, const uint32
             return -1;
         }
         expected *= dims[d];
+    }
+    if (layout == BLOB_PACKED) {   /* [n, k] with n padded to 16 and k to 64 */
+        if (ndim != 2 || (dtype != BLOB_Q8 && dtype != BLOB_BF16)) {
+            snprintf(err, CK_ERR_LEN, "tensor %s: only 2-d int8 or bf16 matrices are packed", name);
+            return -1;
+        }
+        expected = (uint64_t)element_size * ((dims[0] + 15u) / 16u * 16u) * ((dims[1] + 63u) / 64u * 64u);
+    } else if (layout != BLOB_ROW_MAJOR) {
+        snprintf(err, CK_ERR_LEN, "tensor %s: unknown layout %d", name, layout);
+        return -1;
     }
     if (expected != nbytes) {
         snprintf(err, CK_ERR_LEN, "tensor %s: %llu bytes given, its shape and dtype need %llu", name,
@@ -196,6 +212,7 @@ int blob_add(blob_writer *w, const char *name, int dtype, int ndim, const uint32
     memset(e, 0, sizeof(*e));
     memcpy(e->name, name, name_length);
     e->dtype = (uint32_t)dtype;
+    e->layout = (uint32_t)layout;
     e->ndim = (uint32_t)ndim;
     for (d = 0; d < ndim; d++) e->dims[d] = dims[d];
     e->offset = w->position;
@@ -277,7 +294,7 @@ int blob_finish(blob_writer *w, const blob_config *config, char *err)
         memset(entry, 0, sizeof(entry));
         memcpy(entry, e->name, BLOB_NAME_SIZE);
         blob__put_u32(entry + 32, e->dtype);
-        blob__put_u32(entry + 36, 0);          /* layout: row-major */
+        blob__put_u32(entry + 36, e->layout);
         blob__put_u32(entry + 40, e->ndim);
         for (d = 0; d < 4; d++) blob__put_u32(entry + 44 + 4 * d, e->dims[d]);
         blob__put_u64(entry + 64, e->offset);

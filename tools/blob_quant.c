@@ -163,3 +163,84 @@ int blob_add_matrix(blob_writer *w, const char *name, int dtype, uint32_t rows, 
         return -1;
     }
 }
+
+/* Index of W[j][t] in the packed layout ([n16/16][kp/g][16][g]). */
+static size_t blob__packed_index(uint32_t j, uint32_t t, uint32_t kp, uint32_t g)
+{
+    return (((size_t)(j / 16) * (kp / g) + t / g) * 16 + j % 16) * g + t % g;
+}
+
+/* bf16 bits of f, rounded to nearest even (NaN stays NaN; only finite weights get here). */
+static uint16_t blob__float_to_bf16(float f)
+{
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    return (uint16_t)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
+int blob_add_matrix_packed(blob_writer *w, const char *name, int dtype, uint32_t rows, uint32_t cols,
+                           const float *data, char *err)
+{
+    uint32_t dims[2], kp = (cols + 63u) / 64u * 64u, n16 = (rows + 15u) / 16u * 16u, r, c;
+    size_t count = (size_t)n16 * kp;
+    char extra_name[64];
+    int rc;
+    if (dtype != BLOB_Q8 && dtype != BLOB_BF16) return blob_add_matrix(w, name, dtype, rows, cols, data, err);
+    if (rows == 0 || cols == 0 || rows > (1u << 20) || cols > (1u << 20)) {
+        snprintf(err, CK_ERR_LEN, "tensor %s: [%lu x %lu] cannot be packed", name, (unsigned long)rows,
+                 (unsigned long)cols);
+        return -1;
+    }
+    if (blob__check_finite(name, rows, cols, data, err) != 0) return -1;
+    dims[0] = rows;
+    dims[1] = cols;
+    if (dtype == BLOB_BF16) {
+        uint16_t *h = (uint16_t *)calloc(count, sizeof(uint16_t));
+        if (!h) { snprintf(err, CK_ERR_LEN, "tensor %s: out of memory", name); return -1; }
+        for (r = 0; r < rows; r++)
+            for (c = 0; c < cols; c++) h[blob__packed_index(r, c, kp, 2)] = blob__float_to_bf16(data[(size_t)r * cols + c]);
+        rc = blob_add_layout(w, name, BLOB_BF16, BLOB_PACKED, 2, dims, h, (uint64_t)count * 2, err);
+        free(h);
+        return rc;
+    }
+    {
+        int8_t *q = (int8_t *)calloc(count, 1);
+        float *scales = (float *)malloc((size_t)rows * sizeof(float));
+        int32_t *sums = (int32_t *)malloc((size_t)rows * sizeof(int32_t));
+        if (!q || !scales || !sums) {
+            free(q);
+            free(scales);
+            free(sums);
+            snprintf(err, CK_ERR_LEN, "tensor %s: out of memory", name);
+            return -1;
+        }
+        for (r = 0; r < rows; r++) {   /* the same values as blob__add_q8 */
+            const float *row = data + (size_t)r * cols;
+            float max_abs = 0.0f, scale;
+            int32_t sum = 0;
+            for (c = 0; c < cols; c++) max_abs = fabsf(row[c]) > max_abs ? fabsf(row[c]) : max_abs;
+            scale = max_abs / (float)BLOB_Q8_MAX;
+            scales[r] = scale;
+            for (c = 0; c < cols && scale != 0.0f; c++) {
+                float v = roundf(row[c] / scale);
+                v = v > (float)BLOB_Q8_MAX ? (float)BLOB_Q8_MAX : (v < -(float)BLOB_Q8_MAX ? -(float)BLOB_Q8_MAX : v);
+                q[blob__packed_index(r, c, kp, 4)] = (int8_t)v;
+                sum += (int32_t)v;
+            }
+            sums[r] = sum;
+        }
+        rc = blob_add_layout(w, name, BLOB_Q8, BLOB_PACKED, 2, dims, q, (uint64_t)count, err);
+        if (rc == 0) {
+            snprintf(extra_name, sizeof extra_name, "%s.scale", name);
+            rc = blob_add(w, extra_name, BLOB_F32, 1, dims, scales, (uint64_t)rows * sizeof(float), err);
+        }
+        if (rc == 0) {
+            snprintf(extra_name, sizeof extra_name, "%s.sum", name);
+            rc = blob_add(w, extra_name, BLOB_I32, 1, dims, sums, (uint64_t)rows * sizeof(int32_t), err);
+        }
+        free(q);
+        free(scales);
+        free(sums);
+        return rc;
+    }
+}

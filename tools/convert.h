@@ -45,7 +45,9 @@ int ck_read_f32(const ck_file *f, const ck_tensor *t, float *dst, int64_t count,
 int64_t ck_numel(const ck_tensor *t);
 
 /* ---------------------------------------------------------------- blob writer */
-enum { BLOB_F32 = 0, BLOB_F16 = 1, BLOB_Q8 = 2, BLOB_U8 = 3, BLOB_I32 = 4, BLOB_U32 = 5 };
+enum { BLOB_F32 = 0, BLOB_F16 = 1, BLOB_Q8 = 2, BLOB_U8 = 3, BLOB_I32 = 4, BLOB_U32 = 5, BLOB_BF16 = 6 };
+/* tensor layouts (albert.h format section): row-major, or a weight matrix packed for the int8 / bf16 kernels */
+enum { BLOB_ROW_MAJOR = 0, BLOB_PACKED = 1 };
 
 typedef struct blob_config {       /* header fields, albert.h byte offsets 40..155 and 160..167 */
     uint32_t vocab_size, embedding_size, hidden_size, num_hidden_layers, num_attention_heads;
@@ -74,6 +76,9 @@ blob_writer *blob_open(const char *out_path, char *err);
    dims[ndim]; size is checked against dtype x dims. */
 int blob_add(blob_writer *w, const char *name, int dtype, int ndim, const uint32_t *dims, const void *data,
              uint64_t nbytes, char *err);
+/* The same with a layout (BLOB_PACKED: 2-d q8 or bf16, size = dtype x round16(dims[0]) x round64(dims[1])). */
+int blob_add_layout(blob_writer *w, const char *name, int dtype, int layout, int ndim, const uint32_t *dims,
+                    const void *data, uint64_t nbytes, char *err);
 /* Writes header + directory, fsyncs and renames the temporary file to out_path. */
 int blob_finish(blob_writer *w, const blob_config *config, char *err);
 /* Removes the temporary file (after any failure) and frees w. Safe after blob_finish (then only frees). */
@@ -152,6 +157,13 @@ int ck_tf_is_brightmart(const ck_file *f);
    each weight once and every layer of the group reads the same (quantized) copy. */
 int blob_add_matrix(blob_writer *w, const char *name, int dtype, uint32_t rows, uint32_t cols, const float *data,
                     char *err);
+/* The same for the encoder's matrices, packed (layout BLOB_PACKED) for albert.h's int8 / bf16 kernels:
+     BLOB_Q8   the int8 values as above in [ceil(rows/16)][cols64/4][16][4] (cols64 = cols rounded up to 64;
+               zero padding), "<name>.scale" f32 [rows] and "<name>.sum" i32 [rows] (each row's sum of int8 values);
+     BLOB_BF16 bf16 (rounded to nearest even) in [ceil(rows/16)][cols64/2][16][2];
+     other dtypes: as blob_add_matrix. */
+int blob_add_matrix_packed(blob_writer *w, const char *name, int dtype, uint32_t rows, uint32_t cols,
+                           const float *data, char *err);
 /* IEEE binary16 bits of f, rounded to nearest even (overflow gives infinity, NaN stays NaN). */
 uint16_t blob_float_to_half(float f);
 
