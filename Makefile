@@ -8,7 +8,7 @@ CXXFLAGS += -std=c++11 $(OPT) $(WARN) -I.
 LDLIBS   += -lm -lpthread
 B         = build
 
-CONVERT_SRC = tools/albert-convert.c $(wildcard tools/ck_*.c tools/tok_*.c tools/blob*.c tools/json*.c tools/st_*.c)
+CONVERT_SRC = tools/albert-convert.c $(wildcard tools/ck_*.c tools/tok_*.c tools/blob*.c tools/json*.c tools/st_*.c tools/bm_*.c)
 TESTS       = $(patsubst tests/%.c,$(B)/%,$(wildcard tests/test_*.c))
 
 all: $(B)/albert-convert $(B)/albert-cli $(B)/embed $(B)/albert-bench $(TESTS)

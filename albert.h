@@ -4880,7 +4880,7 @@ static albert_result albert__ctx_fail(albert_context *ctx, albert_result code, c
 /* ============================================================================================== */
 /* ==== 14. The forward pass: embeddings -> projection -> shared layers x N -> heads ============ */
 /* ============================================================================================== */
-/* ---------------------------------------------------------------- 14.1 embeddings */
+/* --------------------------------- 14.1 embeddings (ALBERT: LayerNorm in E, then E -> H; brightmart: E -> H first) */
 /* For every computed row: its word vector (gather) and/or + its position and token-type rows (add), in out. */
 typedef struct albert__embed_job {
     const albert_model *model;
@@ -4946,7 +4946,7 @@ static void albert__embed(albert_context *ctx, const albert_batch *b)
     albert__dense(ctx->pool, ctx->emb, T, &m->proj_w, m->proj_b, 0, NULL, ctx->x);
 }
 
-/* ------------------------------------------ 14.2 the shared layer: attention, add & norm, feed-forward, add & norm */
+/* ---------------------------- 14.2 the shared layer: attention, feed-forward, each add & norm (pre-LN: norm first) */
 /* One Transformer layer, in place on ctx->x [T x H].
    Post-LN (ALBERT; brightmart's default):  a = LN_attn(x + attention(x)),  x = LN_ffn(a + ffn(a)).
    Pre-LN (brightmart ln_type "preln"):     a = x + attention(LN_attn(x)),  x = a + ffn(LN_ffn(a)). */

@@ -10,7 +10,8 @@
    model / output is printed ("# max_err ..."). Also: skip_padding gives the same values on the real tokens,
    the tokenizer gives the golden ids, a config whose sizes disagree with the tensors (or that lacks ln_type)
    fails with a clear message and leaves no file, and the loader refuses bad architecture bytes and an
-   incomplete brightmart MLM head.
+   incomplete brightmart MLM head; the config reader (tools/bm_config.c) against what brightmart's modeling.py does
+   with each key.
    Run with tests/ as the working directory. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
@@ -29,6 +30,8 @@
 #define ALBERT_IMPLEMENTATION
 #include "albert.h"
 #include "testutil.h"
+#include "../tools/json.c"
+#include "../tools/bm_config.c"   /* bm_parse_config, unit-tested below */
 
 #define TOLERANCE 1e-4
 #define MAX_CASES 4
@@ -220,7 +223,7 @@ typedef struct bm_model {
     const albert_config *cfg;
 } bm_model;
 
-static void convert_and_load(const char *name, bm_model *bm)
+static void convert_and_load_as(const char *name, const char *options, bm_model *bm)
 {
     char log[160];
     albert_error err;
@@ -231,7 +234,7 @@ static void convert_and_load(const char *name, bm_model *bm)
     assert_non_null(mkdtemp(bm->dir));
     snprintf(bm->blob, sizeof bm->blob, "%s/model.albert", bm->dir);
     snprintf(log, sizeof log, "%s/log.txt", bm->dir);
-    if (run_convert(log, "--vocab " VOCAB " data/brightmart/%s '%s'", name, bm->blob) != 0) {
+    if (run_convert(log, "%s --vocab " VOCAB " data/brightmart/%s '%s'", options, name, bm->blob) != 0) {
         char *text = (char *)tu_read_file(log, NULL);
         fail_msg("albert-convert data/brightmart/%s failed:\n%s", name, text ? text : "(no log)");
     }
@@ -240,6 +243,8 @@ static void convert_and_load(const char *name, bm_model *bm)
     assert_int_equal(albert_context_create(bm->model, &cp, &bm->ctx), ALBERT_OK);
     bm->cfg = albert_model_config(bm->model);
 }
+
+static void convert_and_load(const char *name, bm_model *bm) { convert_and_load_as(name, "", bm); }
 
 static void unload(bm_model *bm)
 {
@@ -417,6 +422,66 @@ static void check_golden(const char *name, int pre_ln, int layers)
 }
 
 static void test_golden_postln(void **state) { (void)state; check_golden("postln", 0, 3); }
+
+/* --dtype f16 / int8 / bf16 (the word table, both projections, the layer and head matrices compact): the last
+   hidden state against the golden, with test_quant's bounds (f16: max abs error <= 1e-2 and cosine >= 0.9999 per
+   token; int8: cosine >= 0.999 per token; bf16: max abs error <= 5e-2 and cosine >= 0.9999). */
+static void check_compact(const char *name, const char *dtype, double max_abs, double min_cosine)
+{
+    bm_model bm;
+    bm_cases bc;
+    char options[32];
+    double err = 0.0, cosine = 1.0;
+    int i;
+    snprintf(options, sizeof options, "--dtype %s", dtype);
+    convert_and_load_as(name, options, &bm);
+    load_cases(name, &bc);
+    for (i = 0; i < bc.n_cases; i++) {
+        const bm_case *c = &bc.cases[i];
+        size_t tokens = (size_t)c->batch * (size_t)c->seq, H = (size_t)bm.cfg->hidden_size, t, j;
+        float *last = nan_buffer(tokens * H);
+        albert_batch b;
+        albert_outputs o;
+        memset(&b, 0, sizeof b);
+        memset(&o, 0, sizeof o);
+        b.batch_size = c->batch;
+        b.seq_len = c->seq;
+        b.input_ids = c->input_ids;
+        b.attention_mask = c->attention_mask;
+        b.token_type_ids = c->token_type_ids;
+        o.layer = -1;
+        o.hidden = last;
+        assert_int_equal(albert_encode_batch(bm.ctx, &b, &o), ALBERT_OK);
+        worst(&err, max_abs_error(last, c->last_hidden_state, tokens * H));
+        for (t = 0; t < tokens; t++) {
+            double dot = 0.0, aa = 0.0, ee = 0.0, cs;
+            for (j = 0; j < H; j++) {
+                double a = last[t * H + j], e = c->last_hidden_state[t * H + j];
+                dot += a * e, aa += a * a, ee += e * e;
+            }
+            cs = dot / sqrt(aa * ee);
+            if (!(cs >= cosine)) cosine = cs;
+        }
+        free(last);
+    }
+    printf("# compact brightmart %s %s: last_hidden_state max abs error %.3g, worst cosine %.6f\n", name, dtype, err,
+           cosine);
+    if (max_abs > 0) assert_true(err <= max_abs);
+    assert_true(cosine >= min_cosine);
+    free_cases(&bc);
+    unload(&bm);
+}
+
+static void test_compact_weights(void **state)
+{
+    (void)state;
+    check_compact("postln", "f16", 1e-2, 0.9999);
+    check_compact("preln", "f16", 1e-2, 0.9999);
+    check_compact("postln", "int8", 0, 0.999);
+    check_compact("preln", "int8", 0, 0.999);
+    check_compact("postln", "bf16", 5e-2, 0.9999);
+    check_compact("preln", "bf16", 5e-2, 0.9999);
+}
 static void test_golden_preln(void **state) { (void)state; check_golden("preln", 1, 2); }
 
 /* The real vocabulary tokenizes the golden sentence to the golden ids ([CLS] 中 国 的 首 都 是 [MASK] 京 。 [SEP]). */
@@ -490,7 +555,7 @@ static void expect_convert_error(const char *config, const char *const *expect, 
     assert_int_equal(run_convert(log, "-q --vocab " VOCAB " '%s' '%s/out.albert'", dir, dir), 1);
     text = (char *)tu_read_file(log, NULL);
     assert_non_null(text);
-    printf("# %s", text);
+    printf("# %s", text ? text : "");
     assert_non_null(strstr(text, "error"));
     for (i = 0; i < n_expect; i++)
         if (!strstr(text, expect[i])) fail_msg("the message does not say \"%s\":\n%s", expect[i], text);
@@ -557,6 +622,101 @@ static void test_config_without_ln_type(void **state)
     (void)state;
     expect_convert_error(config, expect, 2);
     free(config);
+}
+
+/* ------------------------------------------------------------------------------------------------ config reader */
+
+static int parse_config(const char *json, blob_config *c, char *notes, char *err)
+{
+    memset(c, 0, sizeof *c);
+    c->tokenizer_kind = 2;   /* left alone */
+    return bm_parse_config(json, strlen(json), "cfg.json", c, notes, err);
+}
+
+static void expect_config_error(const char *json, const char *message)
+{
+    blob_config c;
+    char notes[CK_ERR_LEN], err[CK_ERR_LEN];
+    err[0] = 0;
+    assert_int_equal(parse_config(json, &c, notes, err), -1);
+    if (!strstr(err, message)) fail_msg("%s: message \"%s\" does not say \"%s\"", json, err, message);
+}
+
+/* The golden configs: their values, BertConfig's defaults for what is missing, ln_type and hidden_act as
+   brightmart's modeling.py reads them. */
+static void test_config_reader(void **state)
+{
+    blob_config c;
+    char notes[CK_ERR_LEN], err[CK_ERR_LEN];
+    char *text = (char *)tu_read_file("data/brightmart/preln/albert_config.json", NULL);
+    (void)state;
+    assert_non_null(text);
+    assert_int_equal(parse_config(text, &c, notes, err), 0);
+    free(text);
+    assert_int_equal(c.vocab_size, 21128);
+    assert_int_equal(c.embedding_size, 24);
+    assert_int_equal(c.hidden_size, 48);
+    assert_int_equal(c.num_hidden_layers, 2);
+    assert_int_equal(c.num_attention_heads, 6);
+    assert_int_equal(c.intermediate_size, 50);
+    assert_int_equal(c.max_position_embeddings, 32);
+    assert_int_equal(c.type_vocab_size, 2);
+    assert_int_equal(c.hidden_act, ALBERT_ACT_GELU_TANH);   /* their gelu is the tanh form */
+    assert_true(c.layer_norm_eps == 1e-12f);
+    assert_int_equal(c.architecture, ALBERT_ARCH_BRIGHTMART);
+    assert_int_equal(c.brightmart_flags, 1);
+    assert_int_equal(c.num_hidden_groups, 1);
+    assert_int_equal(c.inner_group_num, 1);
+    assert_int_equal(c.tokenizer_kind, 2);
+    assert_string_equal(notes, "");
+
+    /* BertConfig's defaults (modeling.py:34-45) for absent keys; ln_type null is post-LN */
+    assert_int_equal(parse_config("{\"vocab_size\": 100, \"embedding_size\": 8, \"ln_type\": null}", &c, notes, err), 0);
+    assert_int_equal(c.hidden_size, 768);
+    assert_int_equal(c.num_hidden_layers, 12);
+    assert_int_equal(c.num_attention_heads, 12);
+    assert_int_equal(c.intermediate_size, 3072);
+    assert_int_equal(c.max_position_embeddings, 512);
+    assert_int_equal(c.type_vocab_size, 16);
+    assert_int_equal(c.hidden_act, ALBERT_ACT_GELU_TANH);
+    assert_int_equal(c.brightmart_flags, 0);
+    /* any ln_type other than "postln" selects prelln_transformer_model (with a note); get_activation's names */
+    assert_int_equal(parse_config("{\"vocab_size\": 100, \"embedding_size\": 8, \"ln_type\": \"PostLN\", "
+                                  "\"hidden_act\": \"ReLU\"}", &c, notes, err), 0);
+    assert_int_equal(c.brightmart_flags, 1);
+    assert_non_null(strstr(notes, "pre-LN"));
+    assert_int_equal(c.hidden_act, ALBERT_ACT_RELU);
+    assert_int_equal(parse_config("{\"vocab_size\": 100, \"embedding_size\": 8, \"ln_type\": \"postln\", "
+                                  "\"hidden_act\": \"\", \"num_hidden_groups\": 4}", &c, notes, err), 0);
+    assert_int_equal(c.hidden_act, ALBERT_ACT_LINEAR);   /* "" -> None: no activation */
+    assert_int_equal(c.num_hidden_groups, 1);           /* ignored by their graph, with a note */
+    assert_non_null(strstr(notes, "num_hidden_groups = 4 is ignored"));
+    assert_int_equal(parse_config("{\"vocab_size\": 100, \"embedding_size\": 8, \"ln_type\": \"postln\", "
+                                  "\"hidden_act\": \"tanh\", \"hidden_size\": 48.0}", &c, notes, err), 0);
+    assert_int_equal(c.hidden_act, ALBERT_ACT_TANH);
+    assert_int_equal(c.hidden_size, 48);
+}
+
+static void test_config_reader_errors(void **state)
+{
+    (void)state;
+    expect_config_error("{\"vocab_size\": 100, \"embedding_size\": 8", "not valid JSON");
+    expect_config_error("[1, 2]", "expected a JSON object");
+    expect_config_error("{\"embedding_size\": 8, \"ln_type\": \"postln\"}", "needs \"vocab_size\"");
+    expect_config_error("{\"vocab_size\": 100, \"ln_type\": \"postln\"}", "needs \"embedding_size\"");
+    expect_config_error("{\"vocab_size\": 100, \"embedding_size\": 8}", "needs \"ln_type\"");
+    expect_config_error("{\"vocab_size\": 100, \"embedding_size\": null, \"ln_type\": \"postln\"}", "is null");
+    expect_config_error("{\"vocab_size\": 100, \"embedding_size\": 8, \"ln_type\": 1}", "\"ln_type\" must be a string");
+    expect_config_error("{\"vocab_size\": 100, \"embedding_size\": 8, \"ln_type\": \"postln\", \"hidden_size\": 100}",
+                        "does not divide hidden_size");
+    expect_config_error("{\"vocab_size\": 100, \"embedding_size\": 8, \"ln_type\": \"postln\", \"hidden_act\": \"swish\"}",
+                        "unknown hidden_act \"swish\"");
+    expect_config_error("{\"vocab_size\": 100, \"embedding_size\": 8, \"ln_type\": \"postln\", \"hidden_act\": 3}",
+                        "must be a string");
+    expect_config_error("{\"vocab_size\": 0, \"embedding_size\": 8, \"ln_type\": \"postln\"}", "out of range");
+    expect_config_error("{\"vocab_size\": 100, \"embedding_size\": 8.5, \"ln_type\": \"postln\"}", "must be an integer");
+    expect_config_error("{\"vocab_size\": 100, \"embedding_size\": 8, \"ln_type\": \"postln\", "
+                        "\"num_hidden_layers\": 100000}", "out of range");
 }
 
 /* ------------------------------------------------------------------------------------------------ loader */
@@ -666,12 +826,15 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_postln),
         cmocka_unit_test(test_golden_preln),
+        cmocka_unit_test(test_compact_weights),
         cmocka_unit_test(test_tokenizer_ids),
         cmocka_unit_test(test_config_hidden_size_disagrees),
         cmocka_unit_test(test_config_embedding_size_disagrees),
         cmocka_unit_test(test_config_intermediate_size_disagrees),
         cmocka_unit_test(test_config_max_position_disagrees),
         cmocka_unit_test(test_config_without_ln_type),
+        cmocka_unit_test(test_config_reader),
+        cmocka_unit_test(test_config_reader_errors),
         cmocka_unit_test(test_loader_header),
         cmocka_unit_test(test_loader_tensors),
     };

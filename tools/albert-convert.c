@@ -1302,70 +1302,20 @@ static int validate_plan(conversion *cv, char *err)
    back through word_embeddings_2 before the word table. Its TF checkpoints also hold LAMB / Adam slots and
    global_step (skipped by is_ignored_name). */
 
-/* brightmart's BertConfig.from_dict: BERT's defaults for the keys a file lacks; vocab_size (BertConfig(vocab_size=
-   None)), embedding_size and ln_type (modeling.py:178, 206) are used without a default, so they must be there. */
+/* brightmart's albert_config*.json (tools/bm_config.c: their BertConfig defaults, embedding_size and ln_type
+   required, their get_activation, epsilon 1e-12). */
 static int read_brightmart_config(const char *path, model_config *mc, char *err)
 {
-    static const char *const required[] = {"vocab_size", "embedding_size", "ln_type"};
-    json_document doc;
-    const json_value *root, *v;
-    blob_config *c = &mc->blob;
-    size_t k;
-    int i;
-
+    char *text, notes[CK_ERR_LEN];
+    size_t size;
+    int i, result;
     memset(mc, 0, sizeof(*mc));
-    for (i = 0; i < 8; i++) c->special_ids[i] = -1;
-    if (parse_json_file(path, &doc, err) != 0) return -1;
-    root = json_root(&doc);
-    for (k = 0; k < sizeof(required) / sizeof(required[0]); k++) {
-        if (!json_get(&doc, root, required[k])) {
-            snprintf(err, CK_ERR_LEN, "%s: a brightmart albert_zh config needs \"%s\" (their modeling.py reads it without "
-                     "a default%s)", path, required[k],
-                     k == 2 ? "; their tiny..xlarge configs say \"postln\", xxlarge \"preln\"" : "");
-            goto fail;
-        }
-    }
-    if (config_int(path, &doc, "vocab_size", 0, 1, 1 << 22, &c->vocab_size, err) ||
-        config_int(path, &doc, "embedding_size", 0, 1, 1 << 16, &c->embedding_size, err) ||
-        config_int(path, &doc, "hidden_size", 768, 1, 1 << 16, &c->hidden_size, err) ||
-        config_int(path, &doc, "num_hidden_layers", 12, 1, 1024, &c->num_hidden_layers, err) ||
-        config_int(path, &doc, "num_attention_heads", 12, 1, 1 << 16, &c->num_attention_heads, err) ||
-        config_int(path, &doc, "intermediate_size", 3072, 1, 1 << 20, &c->intermediate_size, err) ||
-        config_int(path, &doc, "max_position_embeddings", 512, 1, 1 << 20, &c->max_position_embeddings, err) ||
-        config_int(path, &doc, "type_vocab_size", 16, 1, 1 << 16, &c->type_vocab_size, err))
-        goto fail;
-    if (c->hidden_size % c->num_attention_heads != 0) {
-        snprintf(err, CK_ERR_LEN, "%s: num_attention_heads = %u does not divide hidden_size = %u", path,
-                 c->num_attention_heads, c->hidden_size);
-        goto fail;
-    }
-    v = json_get(&doc, root, "hidden_act");   /* their get_activation(): "gelu" is the tanh form */
-    if (v && v->type != JSON_STRING) { snprintf(err, CK_ERR_LEN, "%s: \"hidden_act\" must be a string", path); goto fail; }
-    if (activation_from_name(v ? v->string : "gelu", 1, &c->hidden_act, path, err) != 0) goto fail;
-    v = json_get(&doc, root, "ln_type");      /* "postln" or null: transformer_model; anything else: pre-LN */
-    if (v->type != JSON_NULL && v->type != JSON_STRING) {
-        snprintf(err, CK_ERR_LEN, "%s: \"ln_type\" must be a string (\"postln\" or \"preln\")", path);
-        goto fail;
-    }
-    if (v->type == JSON_STRING && strcmp(v->string, "postln") != 0) {
-        c->brightmart_flags |= 1u;
-        if (strcmp(v->string, "preln") != 0)
-            note("%s: ln_type \"%.40s\" is not \"postln\": pre-LN, as brightmart's modeling.py does", path, v->string);
-    }
-    for (k = 0; k < 2; k++) {   /* Google's keys, which brightmart's graph ignores */
-        const char *key = k ? "inner_group_num" : "num_hidden_groups";
-        uint32_t n = 1;
-        if (json_get(&doc, root, key) && config_int(path, &doc, key, 1, 1, 1 << 16, &n, err) != 0) goto fail;
-        if (n != 1) note("%s: %s = %u is ignored: brightmart's graph shares one layer", path, key, n);
-    }
-    c->num_hidden_groups = c->inner_group_num = 1;
-    c->layer_norm_eps = 1e-12f;   /* tf.contrib.layers.layer_norm's variance_epsilon */
-    c->architecture = 1;
-    json_free(&doc);
-    return 0;
-fail:
-    json_free(&doc);
-    return -1;
+    for (i = 0; i < 8; i++) mc->blob.special_ids[i] = -1;
+    if (read_text_file(path, &text, &size, err) != 0) return -1;
+    result = bm_parse_config(text, size, path, &mc->blob, notes, err);
+    free(text);
+    if (result == 0 && notes[0]) note("%s", notes);
+    return result;
 }
 
 /* The blob tensors of a brightmart checkpoint, keyed by their TF names (planned_tensor.hf_name). ck_open_tf reports

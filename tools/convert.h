@@ -117,6 +117,14 @@ int st_parse_pooling(const char *text, size_t len, const char *name, uint32_t hi
 int st_parse_sbert_config(const char *text, size_t len, const char *name, uint32_t *max_seq_length, int *lower_case,
                           char *err);
 
+/* ---------------------------------------------------------------- bm_config.c (brightmart albert_zh) */
+/* Parses brightmart's albert_config*.json (text[len]; name is used in messages) as their modeling.py reads it:
+   fills the model fields of c (sizes with BertConfig's defaults, hidden_act, layer_norm_eps 1e-12, one shared
+   layer, architecture 1, brightmart_flags bit 0 for pre-LN) and leaves the tokenizer fields alone. notes
+   (CK_ERR_LEN bytes) gets "" or one remark for the user (an ln_type other than postln/preln, ignored keys).
+   Returns 0, or -1 with a message in err. */
+int bm_parse_config(const char *text, size_t len, const char *name, blob_config *c, char *notes, char *err);
+
 /* ---------------------------------------------------------------- ck_torch.c / ck_tf.c */
 /* The same readers over caller-owned bytes (they must outlive the ck_file); used by tests and fuzzing.
    name is used in messages. ck_open_tf_memory takes the .index bytes and the data shards in shard order.

@@ -13,13 +13,13 @@
 set -u
 SECONDS_EACH=${1:-30}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-blob safetensors torch tf spm tokenizer config}
+TARGETS=${*:-blob safetensors torch tf spm tokenizer config bmconfig}
 CC=${FUZZ_CC:-clang}
 OUT=build/fuzz
 REGRESS=tests/data/fuzz-regress
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-std=c99 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -pedantic -I. $SAN"
-TOOLS_SRC=$(ls tools/ck_*.c tools/tok_*.c tools/blob*.c tools/json*.c tools/st_*.c 2>/dev/null)
+TOOLS_SRC=$(ls tools/ck_*.c tools/tok_*.c tools/blob*.c tools/json*.c tools/st_*.c tools/bm_*.c 2>/dev/null)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0

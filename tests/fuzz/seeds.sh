@@ -2,7 +2,7 @@
 # tests/fuzz/seeds.sh - (re)builds the seed corpora of the fuzz harnesses from the project's test data and, when it
 # is there, ../shared/realdata. Run from the repository root:  sh tests/fuzz/seeds.sh [OUT]   (default build/fuzz)
 #
-# Writes OUT/seeds/<target>/ for every harness (blob safetensors torch tf spm tokenizer) and OUT/data/{en,zh}.albert,
+# Writes OUT/seeds/<target>/ for every harness (blob safetensors torch tf spm tokenizer config bmconfig) and OUT/data/{en,zh}.albert,
 # the tokenizer-only model files fuzz_tokenizer loads. Needs a converter: $ALBERT_CONVERT, else build/albert-convert,
 # else one is compiled into OUT/albert-convert (plain cc, no sanitizers). Seeds are data only: nothing here is
 # committed, everything can be regenerated.
@@ -13,7 +13,8 @@ REAL=$SHARED/realdata
 SEEDS=$OUT/seeds
 
 rm -rf "$SEEDS"
-mkdir -p "$SEEDS/blob" "$SEEDS/safetensors" "$SEEDS/torch" "$SEEDS/tf" "$SEEDS/spm" "$SEEDS/tokenizer" "$SEEDS/config" "$OUT/data"
+mkdir -p "$SEEDS/blob" "$SEEDS/safetensors" "$SEEDS/torch" "$SEEDS/tf" "$SEEDS/spm" "$SEEDS/tokenizer" "$SEEDS/config" \
+    "$SEEDS/bmconfig" "$OUT/data"
 
 # ---- the converter
 CONVERT=${ALBERT_CONVERT:-}
@@ -21,7 +22,7 @@ if [ -z "$CONVERT" ] && [ -x build/albert-convert ]; then CONVERT=build/albert-c
 if [ -z "$CONVERT" ]; then
     CONVERT=$OUT/albert-convert
     ${CC:-cc} -std=c99 -O1 -I. -o "$CONVERT" tools/albert-convert.c tools/ck_*.c tools/tok_*.c tools/blob*.c \
-        tools/json*.c -lm -lpthread || { echo "seeds.sh: cannot build the converter" >&2; CONVERT=; }
+        tools/json*.c $(ls tools/st_*.c tools/bm_*.c 2>/dev/null) -lm -lpthread || { echo "seeds.sh: cannot build the converter" >&2; CONVERT=; }
 fi
 
 # copy SRC DIR NAME: copies a file if it exists
@@ -120,6 +121,11 @@ if [ -n "$TEXTS" ]; then
     done < "$TEXTS"
 fi
 
-for t in blob safetensors torch tf spm tokenizer config; do
+# ---- bmconfig: brightmart albert_zh configs (and Google/HF ones, which it must refuse or read)
+for f in tests/data/brightmart/*/albert_config.json "$REAL"/albert-zh-brightmart/*.json tests/data/models/*/config.json; do
+    copy "$f" "$SEEDS/bmconfig" "$(basename "$(dirname "$f")")-$(basename "$f")"
+done
+
+for t in blob safetensors torch tf spm tokenizer config bmconfig; do
     echo "seeds.sh: $t: $(ls "$SEEDS/$t" | wc -l) seeds"
 done
