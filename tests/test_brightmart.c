@@ -118,75 +118,56 @@ static void free_cases(bm_cases *bc)
     bc->n_cases = 0;
 }
 
-static bm_case *find_or_add_case(bm_cases *bc, const char *name)
-{
-    int i;
-    for (i = 0; i < bc->n_cases; i++)
-        if (strcmp(bc->cases[i].name, name) == 0) return &bc->cases[i];
-    assert_true(bc->n_cases < MAX_CASES);
-    assert_true(strlen(name) < sizeof bc->cases[0].name);
-    memset(&bc->cases[bc->n_cases], 0, sizeof bc->cases[0]);
-    strcpy(bc->cases[bc->n_cases].name, name);
-    return &bc->cases[bc->n_cases++];
-}
-
 /* Reads data/brightmart/<model>/cases.txt (case tensor dtype ndim dims... file) and every file it names. */
 static void load_cases(const char *model, bm_cases *bc)
 {
-    char path[512], *text, *line, *save = NULL;
-    size_t size;
-    bc->n_cases = 0;
-    snprintf(path, sizeof path, "data/brightmart/%s/cases.txt", model);
-    text = (char *)tu_read_file(path, &size);
-    assert_non_null(text);
-    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char case_name[64], tensor[64], dtype[16], file[256], *p = line;
-        int ndim, dims[4] = {1, 1, 1, 1}, consumed, d;
-        size_t count = 1, file_size;
-        void *data;
-        bm_case *c;
-        if (line[0] == '#' || line[0] == 0) continue;
-        assert_int_equal(sscanf(p, "%63s %63s %15s %d%n", case_name, tensor, dtype, &ndim, &consumed), 4);
-        p += consumed;
-        assert_true(ndim >= 1 && ndim <= 4);
-        for (d = 0; d < ndim; d++) {
-            assert_int_equal(sscanf(p, "%d%n", &dims[d], &consumed), 1);
-            assert_true(dims[d] > 0);
-            p += consumed;
-            count *= (size_t)dims[d];
-        }
-        assert_int_equal(sscanf(p, "%255s", file), 1);
-        snprintf(path, sizeof path, "data/brightmart/%s/%s", model, file);
-        data = tu_read_file(path, &file_size);
-        if (!data) fail_msg("cannot read %s", path);
-        assert_int_equal(file_size, count * 4);   /* int32 and float32 only */
-        c = find_or_add_case(bc, case_name);
-        if (strcmp(dtype, "int32") == 0) {
+    char folder[256];
+    tu_golden g;
+    int i;
+    snprintf(folder, sizeof folder, "data/brightmart/%s", model);
+    assert_int_equal(tu_golden_load(folder, &g), 0);
+    assert_true(g.n_cases <= MAX_CASES);
+    memset(bc, 0, sizeof *bc);
+    bc->n_cases = g.n_cases;
+    for (i = 0; i < g.n_cases; i++) {
+        assert_true(strlen(g.case_names[i]) < sizeof bc->cases[0].name);
+        strcpy(bc->cases[i].name, g.case_names[i]);
+    }
+    for (i = 0; i < g.n_tensors; i++) {
+        tu_golden_tensor *t = &g.tensors[i];
+        bm_case *c = &bc->cases[t->case_index];
+        const char *tensor = t->name;
+        if (t->is_int) {
             if (strcmp(tensor, "logits_positions") == 0) {
-                c->logits_positions = (int32_t *)data;
-                c->n_logit_rows = dims[0];
+                c->n_logit_rows = t->dims[0];
+                c->logits_positions = (int32_t *)tu_golden_take(t);
                 continue;
             }
-            assert_int_equal(ndim, 2);
-            c->batch = dims[0];
-            c->seq = dims[1];
-            if (strcmp(tensor, "input_ids") == 0) c->input_ids = (int32_t *)data;
-            else if (strcmp(tensor, "attention_mask") == 0) c->attention_mask = (int32_t *)data;
-            else if (strcmp(tensor, "token_type_ids") == 0) c->token_type_ids = (int32_t *)data;
-            else { free(data); fail_msg("unknown tensor %s in %s", tensor, path); }
+            assert_int_equal(t->ndim, 2);
+            c->batch = t->dims[0];
+            c->seq = t->dims[1];
+            if (strcmp(tensor, "input_ids") == 0) c->input_ids = (int32_t *)tu_golden_take(t);
+            else if (strcmp(tensor, "attention_mask") == 0) c->attention_mask = (int32_t *)tu_golden_take(t);
+            else if (strcmp(tensor, "token_type_ids") == 0) c->token_type_ids = (int32_t *)tu_golden_take(t);
+            else fail_msg("unknown tensor %s in %s/cases.txt", tensor, folder);
             continue;
         }
-        assert_string_equal(dtype, "float32");
-        if (strcmp(tensor, "last_hidden_state") == 0) { c->last_hidden_state = (float *)data; c->n_last_hidden = count; }
-        else if (strcmp(tensor, "hidden_states") == 0) {
-            c->hidden_states = (float *)data; c->n_hidden_states = count; c->n_layers_plus_1 = dims[0];
+        if (strcmp(tensor, "last_hidden_state") == 0) {
+            c->n_last_hidden = t->count; c->last_hidden_state = (float *)tu_golden_take(t);
+        } else if (strcmp(tensor, "hidden_states") == 0) {
+            c->n_hidden_states = t->count; c->n_layers_plus_1 = t->dims[0];
+            c->hidden_states = (float *)tu_golden_take(t);
+        } else if (strcmp(tensor, "pooler_output") == 0) {
+            c->n_pooler = t->count; c->pooler_output = (float *)tu_golden_take(t);
+        } else if (strcmp(tensor, "sop_logits") == 0) {
+            c->n_sop = t->count; c->sop_logits = (float *)tu_golden_take(t);
+        } else if (strcmp(tensor, "logits_rows") == 0) {
+            c->n_logits_rows = t->count; c->logits_rows = (float *)tu_golden_take(t);
+        } else {
+            fail_msg("unknown tensor %s in %s/cases.txt", tensor, folder);
         }
-        else if (strcmp(tensor, "pooler_output") == 0) { c->pooler_output = (float *)data; c->n_pooler = count; }
-        else if (strcmp(tensor, "sop_logits") == 0) { c->sop_logits = (float *)data; c->n_sop = count; }
-        else if (strcmp(tensor, "logits_rows") == 0) { c->logits_rows = (float *)data; c->n_logits_rows = count; }
-        else { free(data); fail_msg("unknown tensor %s in %s", tensor, path); }
     }
-    free(text);
+    tu_golden_free(&g);
     assert_int_equal(bc->n_cases, 3);   /* b1_short, b3_pad, b1_maxpos */
 }
 

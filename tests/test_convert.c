@@ -537,193 +537,109 @@ static void test_classifier_label_mismatch_and_token_classification(void **state
 
 /* ================================================================ errors */
 
-static void test_error_missing_tensor(void **state)
+/* Each case: copy a model, break one thing with edit(ws, a, b), and the converter must fail with `message`. */
+typedef struct error_case {
+    const char *model;                                         /* data/models/<model> */
+    void (*edit)(workspace *ws, const char *a, const char *b);
+    const char *a, *b;                                         /* the edit's arguments */
+    const char *message;                                       /* part of the converter's message */
+} error_case;
+
+static void edit_st_header(workspace *ws, const char *from, const char *to) { st_edit_header(ws, from, to); }
+
+static void edit_config(workspace *ws, const char *from, const char *to)
 {
-    workspace ws;
-    (void)state;
-    ws_init(&ws);
-    copy_model(&ws, "tiny");
-    st_edit_header(&ws, "\"albert.embeddings.LayerNorm.bias\"", "\"albert.embeddings.LayerNorm.bias_renamed\"");
-    expect_failure(&ws, ws.model, "missing tensor embeddings.LayerNorm.bias");
-    ws_free(&ws);
+    char path[256];
+    path_in(path, sizeof(path), ws->model, "config.json");
+    edit_text_file(path, from, to);
 }
 
-static void test_error_wrong_shape(void **state)
+static void remove_config(workspace *ws, const char *a, const char *b)
 {
-    workspace ws;
-    (void)state;
-    ws_init(&ws);
-    copy_model(&ws, "tiny");
-    st_edit_header(&ws, "\"albert.encoder.embedding_hidden_mapping_in.weight\":{\"dtype\":\"F32\",\"shape\":[32,16]",
-                   "\"albert.encoder.embedding_hidden_mapping_in.weight\":{\"dtype\":\"F32\",\"shape\":[16,32]");
-    expect_failure(&ws, ws.model, "embedding_hidden_mapping_in.weight has shape [16, 32], expected [32, 16]");
-    ws_free(&ws);
+    char path[256];
+    (void)a; (void)b;
+    path_in(path, sizeof(path), ws->model, "config.json");
+    assert_int_equal(remove(path), 0);
 }
 
-static void test_error_half_present_head(void **state)
+/* model.safetensors replaced by one with this JSON header and 8 bytes of data. */
+static void write_st_header(workspace *ws, const char *header, const char *b)
 {
-    workspace ws;
-    (void)state;
-    ws_init(&ws);
-    copy_model(&ws, "tiny");
-    st_edit_header(&ws, "\"albert.pooler.bias\"", "\"albert.pooler.bias_renamed\"");
-    expect_failure(&ws, ws.model, "incomplete pooler head: pooler.bias is missing");
-    ws_free(&ws);
+    char path[256];
+    static const float data[2] = {1.0f, 2.0f};
+    (void)b;
+    path_in(path, sizeof(path), ws->model, "model.safetensors");
+    st_write(path, header, data, sizeof(data));
 }
 
-static void test_error_untied_decoder(void **state)
+/* The safetensors header length set to 2^31 - 1. */
+static void break_header_length(workspace *ws, const char *a, const char *b)
 {
-    workspace ws;
+    char path[256];
+    st_file f;
+    (void)a; (void)b;
+    path_in(path, sizeof(path), ws->model, "model.safetensors");
+    st_load(&f, path);
+    f.bytes[0] = 0xFF; f.bytes[1] = 0xFF; f.bytes[2] = 0xFF; f.bytes[3] = 0x7F;
+    assert_int_equal(tu_write_file(path, f.bytes, f.size), 0);
+    free(f.bytes);
+}
+
+/* One bit of predictions.decoder.bias flipped: the decoder bias no longer equals the tied predictions.bias. */
+static void untie_decoder(workspace *ws, const char *a, const char *b)
+{
     char path[256];
     st_file f;
     size_t size;
     uint8_t *bias;
-    (void)state;
-    ws_init(&ws);
-    copy_model(&ws, "groups");
-    path_in(path, sizeof(path), ws.model, "model.safetensors");
+    (void)a; (void)b;
+    path_in(path, sizeof(path), ws->model, "model.safetensors");
     st_load(&f, path);
     bias = (uint8_t *)st_tensor(&f, "predictions.decoder.bias", &size);
     bias[0] ^= 0x01;
     assert_int_equal(tu_write_file(path, f.bytes, f.size), 0);
     free(f.bytes);
-    expect_failure(&ws, ws.model, "predictions.decoder.bias differs from predictions.bias");
-    ws_free(&ws);
 }
 
-static void test_error_bad_json_header(void **state)
-{
-    workspace ws;
-    (void)state;
-    ws_init(&ws);
-    copy_model(&ws, "tiny");
-    st_edit_header(&ws, "\"dtype\":\"F32\"", "\"dtype\" \"F32\"");
-    expect_failure(&ws, ws.model, "bad JSON");
-    ws_free(&ws);
-}
+static const error_case error_cases[] = {
+    {"tiny", edit_st_header, "\"albert.embeddings.LayerNorm.bias\"", "\"albert.embeddings.LayerNorm.bias_renamed\"",
+     "missing tensor embeddings.LayerNorm.bias"},
+    {"tiny", edit_st_header, "\"albert.encoder.embedding_hidden_mapping_in.weight\":{\"dtype\":\"F32\",\"shape\":[32,16]",
+     "\"albert.encoder.embedding_hidden_mapping_in.weight\":{\"dtype\":\"F32\",\"shape\":[16,32]",
+     "embedding_hidden_mapping_in.weight has shape [16, 32], expected [32, 16]"},
+    {"tiny", edit_st_header, "\"albert.pooler.bias\"", "\"albert.pooler.bias_renamed\"",
+     "incomplete pooler head: pooler.bias is missing"},
+    {"groups", untie_decoder, NULL, NULL, "predictions.decoder.bias differs from predictions.bias"},
+    {"tiny", edit_st_header, "\"dtype\":\"F32\"", "\"dtype\" \"F32\"", "bad JSON"},
+    {"tiny", break_header_length, NULL, NULL, "exceeds the file"},
+    {"tiny", write_st_header, "{\"x\":{\"dtype\":\"F32\",\"shape\":[1000],\"data_offsets\":[0,4000]}}", NULL,
+     "outside the data section"},
+    {"tiny", write_st_header, "{\"x\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", NULL, "need 12"},
+    {"tiny", write_st_header, "{\"x\":{\"dtype\":\"F32\",\"shape\":[1099511627776,1099511627776],\"data_offsets\":[0,8]}}",
+     NULL, "2^40"},
+    {"tiny", remove_config, NULL, NULL, "no config found"},
+    {"tiny", edit_config, "\"gelu_new\"", "\"gelu_wobbly\"", "unknown hidden_act \"gelu_wobbly\""},
+    {"tiny", edit_config, "\"num_attention_heads\": 4", "\"num_attention_heads\": 5",
+     "num_attention_heads = 5 does not divide hidden_size = 32"},
+    {"groups", edit_config, "\"num_hidden_groups\": 2", "\"num_hidden_groups\": 3",
+     "num_hidden_groups = 3 does not divide num_hidden_layers = 4"},
+    {"tiny", edit_config, "\"absolute\"", "\"relative_key\"", "position_embedding_type \"relative_key\" is not supported"},
+};
 
-static void test_error_header_length_past_eof(void **state)
+static void test_conversion_errors(void **state)
 {
-    workspace ws;
-    char path[256];
-    st_file f;
+    size_t i;
     (void)state;
-    ws_init(&ws);
-    copy_model(&ws, "tiny");
-    path_in(path, sizeof(path), ws.model, "model.safetensors");
-    st_load(&f, path);
-    f.bytes[0] = 0xFF; f.bytes[1] = 0xFF; f.bytes[2] = 0xFF; f.bytes[3] = 0x7F;
-    assert_int_equal(tu_write_file(path, f.bytes, f.size), 0);
-    free(f.bytes);
-    expect_failure(&ws, ws.model, "exceeds the file");
-    ws_free(&ws);
-}
-
-static void test_error_data_offsets_past_eof(void **state)
-{
-    workspace ws;
-    char path[256];
-    static const float data[2] = {1.0f, 2.0f};
-    (void)state;
-    ws_init(&ws);
-    copy_model(&ws, "tiny");
-    path_in(path, sizeof(path), ws.model, "model.safetensors");
-    st_write(path, "{\"x\":{\"dtype\":\"F32\",\"shape\":[1000],\"data_offsets\":[0,4000]}}", data, sizeof(data));
-    expect_failure(&ws, ws.model, "outside the data section");
-    ws_free(&ws);
-}
-
-static void test_error_dtype_size_mismatch(void **state)
-{
-    workspace ws;
-    char path[256];
-    static const float data[2] = {1.0f, 2.0f};
-    (void)state;
-    ws_init(&ws);
-    copy_model(&ws, "tiny");
-    path_in(path, sizeof(path), ws.model, "model.safetensors");
-    st_write(path, "{\"x\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", data, sizeof(data));
-    expect_failure(&ws, ws.model, "need 12");
-    ws_free(&ws);
-}
-
-static void test_error_huge_shape_claim(void **state)
-{
-    workspace ws;
-    char path[256];
-    static const float data[2] = {1.0f, 2.0f};
-    (void)state;
-    ws_init(&ws);
-    copy_model(&ws, "tiny");
-    path_in(path, sizeof(path), ws.model, "model.safetensors");
-    st_write(path, "{\"x\":{\"dtype\":\"F32\",\"shape\":[1099511627776,1099511627776],\"data_offsets\":[0,8]}}", data, sizeof(data));
-    expect_failure(&ws, ws.model, "2^40");
-    ws_free(&ws);
-}
-
-static void test_error_missing_config(void **state)
-{
-    workspace ws;
-    char path[256];
-    (void)state;
-    ws_init(&ws);
-    copy_model(&ws, "tiny");
-    path_in(path, sizeof(path), ws.model, "config.json");
-    assert_int_equal(remove(path), 0);
-    expect_failure(&ws, ws.model, "no config found");
-    ws_free(&ws);
-}
-
-static void test_error_unknown_activation(void **state)
-{
-    workspace ws;
-    char path[256];
-    (void)state;
-    ws_init(&ws);
-    copy_model(&ws, "tiny");
-    path_in(path, sizeof(path), ws.model, "config.json");
-    edit_text_file(path, "\"gelu_new\"", "\"gelu_wobbly\"");
-    expect_failure(&ws, ws.model, "unknown hidden_act \"gelu_wobbly\"");
-    ws_free(&ws);
-}
-
-static void test_error_heads_do_not_divide_hidden(void **state)
-{
-    workspace ws;
-    char path[256];
-    (void)state;
-    ws_init(&ws);
-    copy_model(&ws, "tiny");
-    path_in(path, sizeof(path), ws.model, "config.json");
-    edit_text_file(path, "\"num_attention_heads\": 4", "\"num_attention_heads\": 5");
-    expect_failure(&ws, ws.model, "num_attention_heads = 5 does not divide hidden_size = 32");
-    ws_free(&ws);
-}
-
-static void test_error_groups_do_not_divide_layers(void **state)
-{
-    workspace ws;
-    char path[256];
-    (void)state;
-    ws_init(&ws);
-    copy_model(&ws, "groups");
-    path_in(path, sizeof(path), ws.model, "config.json");
-    edit_text_file(path, "\"num_hidden_groups\": 2", "\"num_hidden_groups\": 3");
-    expect_failure(&ws, ws.model, "num_hidden_groups = 3 does not divide num_hidden_layers = 4");
-    ws_free(&ws);
-}
-
-static void test_error_relative_positions_refused(void **state)
-{
-    workspace ws;
-    char path[256];
-    (void)state;
-    ws_init(&ws);
-    copy_model(&ws, "tiny");
-    path_in(path, sizeof(path), ws.model, "config.json");
-    edit_text_file(path, "\"absolute\"", "\"relative_key\"");
-    expect_failure(&ws, ws.model, "position_embedding_type \"relative_key\" is not supported");
-    ws_free(&ws);
+    for (i = 0; i < sizeof error_cases / sizeof error_cases[0]; i++) {
+        const error_case *c = &error_cases[i];
+        workspace ws;
+        printf("# error case %d: %s\n", (int)i, c->message);
+        ws_init(&ws);
+        copy_model(&ws, c->model);
+        c->edit(&ws, c->a, c->b);
+        expect_failure(&ws, ws.model, c->message);
+        ws_free(&ws);
+    }
 }
 
 /* A failed conversion leaves an existing OUT exactly as it was. */
@@ -969,20 +885,7 @@ int main(void)
         cmocka_unit_test(test_unknown_tensor_warns),
         cmocka_unit_test(test_classifier_head),
         cmocka_unit_test(test_classifier_label_mismatch_and_token_classification),
-        cmocka_unit_test(test_error_missing_tensor),
-        cmocka_unit_test(test_error_wrong_shape),
-        cmocka_unit_test(test_error_half_present_head),
-        cmocka_unit_test(test_error_untied_decoder),
-        cmocka_unit_test(test_error_bad_json_header),
-        cmocka_unit_test(test_error_header_length_past_eof),
-        cmocka_unit_test(test_error_data_offsets_past_eof),
-        cmocka_unit_test(test_error_dtype_size_mismatch),
-        cmocka_unit_test(test_error_huge_shape_claim),
-        cmocka_unit_test(test_error_missing_config),
-        cmocka_unit_test(test_error_unknown_activation),
-        cmocka_unit_test(test_error_heads_do_not_divide_hidden),
-        cmocka_unit_test(test_error_groups_do_not_divide_layers),
-        cmocka_unit_test(test_error_relative_positions_refused),
+        cmocka_unit_test(test_conversion_errors),
         cmocka_unit_test(test_failure_keeps_existing_out),
         cmocka_unit_test(test_bad_command_lines),
         cmocka_unit_test(test_tokenizer_only_with_tokenizer_config),

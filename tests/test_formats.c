@@ -16,23 +16,6 @@
 
 #include "testutil.h"
 
-static char work_dir[256];
-
-static int make_work_dir(void **state)
-{
-    (void)state;
-    snprintf(work_dir, sizeof work_dir, "/tmp/albert-test-formats-XXXXXX");
-    return mkdtemp(work_dir) ? 0 : -1;
-}
-
-static int remove_work_dir(void **state)
-{
-    char command[512];
-    (void)state;
-    snprintf(command, sizeof command, "rm -rf '%s'", work_dir);
-    return system(command) == 0 ? 0 : -1;
-}
-
 /* Converts data/models/<model>/<source> (a file, or the tf folder) and loads the result; NULL if the source
    file is not there. */
 static albert_model *convert(const char *model, const char *source)
@@ -47,7 +30,7 @@ static albert_model *convert(const char *model, const char *source)
         if (!tu_file_exists(src)) return NULL;
         snprintf(src, sizeof src, "data/models/%s/tf", model);
     }
-    snprintf(out, sizeof out, "%s/%s-%s.albert", work_dir, model, source);
+    snprintf(out, sizeof out, "%s/%s-%s.albert", tu_work_dir(), model, source);
     if (strcmp(source, "tf") == 0) {
         assert_int_equal(tu_convert(src, out), 0);
     } else {   /* a weights file: its config is the HF config.json next to it */
@@ -119,5 +102,5 @@ int main(void)
         cmocka_unit_test(test_groups),
         cmocka_unit_test(test_relu),
     };
-    return cmocka_run_group_tests(tests, make_work_dir, remove_work_dir);
+    return cmocka_run_group_tests(tests, tu_work_dir_setup, tu_work_dir_teardown);
 }

@@ -72,71 +72,54 @@ static void free_cases(golden_cases *gc)
     gc->n_cases = 0;
 }
 
-static golden_case *find_or_add_case(golden_cases *gc, const char *name)
-{
-    int i;
-    for (i = 0; i < gc->n_cases; i++)
-        if (strcmp(gc->cases[i].name, name) == 0) return &gc->cases[i];
-    assert_true(gc->n_cases < MAX_CASES);
-    assert_true(strlen(name) < sizeof gc->cases[0].name);
-    memset(&gc->cases[gc->n_cases], 0, sizeof gc->cases[0]);
-    strcpy(gc->cases[gc->n_cases].name, name);
-    return &gc->cases[gc->n_cases++];
-}
-
-/* Reads data/models/<model>/cases.txt and every file it names; fails the test on anything unexpected. */
+/* Reads data/models/<model>/cases.txt and every file it names (tu_golden_load); fails the test on anything
+   unexpected. */
 static void load_cases(const char *model, golden_cases *gc)
 {
-    char path[512], *text, *line, *save = NULL;
-    size_t size;
-    gc->n_cases = 0;
-    snprintf(path, sizeof path, "data/models/%s/cases.txt", model);
-    text = (char *)tu_read_file(path, &size);
-    assert_non_null(text);
-    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char case_name[64], tensor[64], dtype[16], file[256], *p = line;
-        int ndim, dims[4] = {1, 1, 1, 1}, consumed, d;
-        size_t count = 1, file_size;
-        void *data;
-        golden_case *c;
-        if (line[0] == '#' || line[0] == 0) continue;
-        assert_int_equal(sscanf(p, "%63s %63s %15s %d%n", case_name, tensor, dtype, &ndim, &consumed), 4);
-        p += consumed;
-        assert_true(ndim >= 1 && ndim <= 4);
-        for (d = 0; d < ndim; d++) {
-            assert_int_equal(sscanf(p, "%d%n", &dims[d], &consumed), 1);
-            assert_true(dims[d] > 0);
-            p += consumed;
-            count *= (size_t)dims[d];
-        }
-        assert_int_equal(sscanf(p, "%255s", file), 1);
-        snprintf(path, sizeof path, "data/models/%s/%s", model, file);
-        data = tu_read_file(path, &file_size);
-        if (!data) fail_msg("cannot read %s", path);
-        assert_int_equal(file_size, count * 4);   /* int32 and float32 only */
-        c = find_or_add_case(gc, case_name);
+    char folder[256];
+    tu_golden g;
+    int i;
+    snprintf(folder, sizeof folder, "data/models/%s", model);
+    assert_int_equal(tu_golden_load(folder, &g), 0);
+    assert_true(g.n_cases <= MAX_CASES);
+    memset(gc, 0, sizeof *gc);
+    gc->n_cases = g.n_cases;
+    for (i = 0; i < g.n_cases; i++) {
+        assert_true(strlen(g.case_names[i]) < sizeof gc->cases[0].name);
+        strcpy(gc->cases[i].name, g.case_names[i]);
+    }
+    for (i = 0; i < g.n_tensors; i++) {
+        tu_golden_tensor *t = &g.tensors[i];
+        golden_case *c = &gc->cases[t->case_index];
+        const char *tensor = t->name;
         if (strcmp(tensor, "input_ids") == 0 || strcmp(tensor, "attention_mask") == 0 ||
             strcmp(tensor, "token_type_ids") == 0) {
-            assert_string_equal(dtype, "int32");
-            assert_int_equal(ndim, 2);
-            c->batch = dims[0];
-            c->seq = dims[1];
-            if (tensor[0] == 'i') c->input_ids = (int32_t *)data;
-            else if (tensor[0] == 'a') c->attention_mask = (int32_t *)data;
-            else c->token_type_ids = (int32_t *)data;
+            assert_true(t->is_int);
+            assert_int_equal(t->ndim, 2);
+            c->batch = t->dims[0];
+            c->seq = t->dims[1];
+            if (tensor[0] == 'i') c->input_ids = (int32_t *)tu_golden_take(t);
+            else if (tensor[0] == 'a') c->attention_mask = (int32_t *)tu_golden_take(t);
+            else c->token_type_ids = (int32_t *)tu_golden_take(t);
             continue;
         }
-        assert_string_equal(dtype, "float32");
-        if (strcmp(tensor, "last_hidden_state") == 0) { c->last_hidden_state = (float *)data; c->n_last_hidden = count; }
-        else if (strcmp(tensor, "hidden_states") == 0) {
-            c->hidden_states = (float *)data; c->n_hidden_states = count; c->n_layers_plus_1 = dims[0];
+        assert_false(t->is_int);
+        if (strcmp(tensor, "last_hidden_state") == 0) {
+            c->n_last_hidden = t->count; c->last_hidden_state = (float *)tu_golden_take(t);
+        } else if (strcmp(tensor, "hidden_states") == 0) {
+            c->n_hidden_states = t->count; c->n_layers_plus_1 = t->dims[0];
+            c->hidden_states = (float *)tu_golden_take(t);
+        } else if (strcmp(tensor, "pooler_output") == 0) {
+            c->n_pooler = t->count; c->pooler_output = (float *)tu_golden_take(t);
+        } else if (strcmp(tensor, "logits") == 0) {
+            c->n_logits = t->count; c->logits = (float *)tu_golden_take(t);
+        } else if (strcmp(tensor, "sop_logits") == 0) {
+            c->n_sop = t->count; c->sop_logits = (float *)tu_golden_take(t);
+        } else {
+            fail_msg("unknown tensor %s in %s/cases.txt", tensor, folder);
         }
-        else if (strcmp(tensor, "pooler_output") == 0) { c->pooler_output = (float *)data; c->n_pooler = count; }
-        else if (strcmp(tensor, "logits") == 0) { c->logits = (float *)data; c->n_logits = count; }
-        else if (strcmp(tensor, "sop_logits") == 0) { c->sop_logits = (float *)data; c->n_sop = count; }
-        else { free(data); fail_msg("unknown tensor %s in %s", tensor, path); }
     }
-    free(text);
+    tu_golden_free(&g);
     assert_true(gc->n_cases >= 5);
 }
 

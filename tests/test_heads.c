@@ -24,27 +24,29 @@ typedef struct golden_case {
     float *last, *all, *pooled;   /* HF: last_hidden_state, hidden_states, pooler_output */
 } golden_case;
 
-static void *read_case_file(const char *model, const char *name, const char *tensor, size_t *size)
-{
-    char path[512];
-    void *data;
-    snprintf(path, sizeof path, "data/models/%s/cases/%s.%s.bin", model, name, tensor);
-    data = tu_read_file(path, size);
-    assert_non_null(data);
-    return data;
-}
-
+/* Case `name` of data/models/<model>/cases.txt (tu_golden_load): inputs and HF's outputs, owned by c. */
 static void load_case(const char *model, const char *name, int32_t hidden, golden_case *c)
 {
-    size_t ids_size, pooled_size;
-    c->ids = (int32_t *)read_case_file(model, name, "input_ids", &ids_size);
-    c->mask = (int32_t *)read_case_file(model, name, "attention_mask", NULL);
-    c->types = (int32_t *)read_case_file(model, name, "token_type_ids", NULL);
-    c->last = (float *)read_case_file(model, name, "last_hidden_state", NULL);
-    c->all = (float *)read_case_file(model, name, "hidden_states", NULL);
-    c->pooled = (float *)read_case_file(model, name, "pooler_output", &pooled_size);
-    c->batch = (int32_t)(pooled_size / sizeof(float) / (size_t)hidden);
-    c->seq = (int32_t)(ids_size / sizeof(int32_t) / (size_t)c->batch);
+    char folder[256];
+    tu_golden g;
+    tu_golden_tensor *ids, *pooled;
+    snprintf(folder, sizeof folder, "data/models/%s", model);
+    assert_int_equal(tu_golden_load(folder, &g), 0);
+    ids = tu_golden_find(&g, name, "input_ids");
+    pooled = tu_golden_find(&g, name, "pooler_output");
+    assert_non_null(ids);
+    assert_non_null(pooled);
+    assert_int_equal(pooled->dims[1], hidden);
+    c->batch = pooled->dims[0];
+    c->seq = (int32_t)(ids->count / (size_t)c->batch);
+    c->ids = (int32_t *)tu_golden_take(ids);
+    c->mask = (int32_t *)tu_golden_take(tu_golden_find(&g, name, "attention_mask"));
+    c->types = (int32_t *)tu_golden_take(tu_golden_find(&g, name, "token_type_ids"));
+    c->last = (float *)tu_golden_take(tu_golden_find(&g, name, "last_hidden_state"));
+    c->all = (float *)tu_golden_take(tu_golden_find(&g, name, "hidden_states"));
+    c->pooled = (float *)tu_golden_take(pooled);
+    tu_golden_free(&g);
+    assert_true(c->mask && c->types && c->last && c->all);
 }
 
 static void free_case(golden_case *c)
@@ -57,29 +59,12 @@ static void free_case(golden_case *c)
     free(c->pooled);
 }
 
-static char work_dir[256];
-
-static int make_work_dir(void **state)
-{
-    (void)state;
-    snprintf(work_dir, sizeof work_dir, "/tmp/albert-test-heads-XXXXXX");
-    return mkdtemp(work_dir) ? 0 : -1;
-}
-
-static int remove_work_dir(void **state)
-{
-    char command[512];
-    (void)state;
-    snprintf(command, sizeof command, "rm -rf '%s'", work_dir);
-    return system(command) == 0 ? 0 : -1;
-}
-
 static albert_model *convert_and_load(const char *model_dir, const char *name)
 {
     char out[512];
     albert_model *model = NULL;
     albert_error err;
-    snprintf(out, sizeof out, "%s/%s.albert", work_dir, name);
+    snprintf(out, sizeof out, "%s/%s.albert", tu_work_dir(), name);
     assert_int_equal(tu_convert(model_dir, out), 0);
     if (albert_model_load(out, &model, &err) != ALBERT_OK) fail_msg("%s", err.message);
     return model;
@@ -352,5 +337,5 @@ int main(void)
         cmocka_unit_test(test_skip_padding),
         cmocka_unit_test(test_missing_heads),
     };
-    return cmocka_run_group_tests(tests, make_work_dir, remove_work_dir);
+    return cmocka_run_group_tests(tests, tu_work_dir_setup, tu_work_dir_teardown);
 }

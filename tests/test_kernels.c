@@ -41,13 +41,7 @@ static int mini_cmocka_run(const struct CMUnitTest *tests, size_t n)
 
 /* ---------------------------------------------------------------- helpers */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static float rnd(void) /* uniform in [-1, 1) */
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (float)((double)(rng_state >> 11) / 9007199254740992.0 * 2.0 - 1.0);
-}
+static float rnd(void) { return tu_rnd(&rng_state); } /* uniform in [-1, 1) */
 static float *rnd_array(size_t n, float scale)
 {
     float *a = (float *)malloc(sizeof(float) * (n ? n : 1));

@@ -30,13 +30,7 @@
 
 /* ---------------------------------------------------------------- helpers */
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
-static float rnd(void) /* uniform in [-1, 1) */
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (float)((double)(rng_state >> 11) / 9007199254740992.0 * 2.0 - 1.0);
-}
+static float rnd(void) { return tu_rnd(&rng_state); } /* uniform in [-1, 1) */
 
 static void *xmalloc(size_t n)
 {
@@ -636,19 +630,6 @@ static int rewrite_blob_as(const char *src, const char *dst, int dtype, int pack
 
 static int rewrite_blob(const char *src, const char *dst, int dtype) { return rewrite_blob_as(src, dst, dtype, 0); }
 
-/* Reads n_floats floats (or int32) of data/models/<model>/<file>. */
-static void *read_case_file(const char *model, const char *case_name, const char *tensor, size_t bytes)
-{
-    char path[512];
-    size_t size;
-    void *p;
-    snprintf(path, sizeof path, "data/models/%s/cases/%s.%s.bin", model, case_name, tensor);
-    p = tu_read_file(path, &size);
-    if (!p) fail_msg("cannot read %s", path);
-    assert_int_equal(size, bytes);
-    return p;
-}
-
 typedef struct quant_result {
     double max_abs, min_cos;
 } quant_result;
@@ -657,14 +638,15 @@ typedef struct quant_result {
    the worst absolute error and the smallest per-token cosine of last_hidden_state against HuggingFace. */
 static quant_result run_golden_features(const char *model, const char *blob, int isa, int features)
 {
-    char path[512], *text, *line, *save = NULL;
+    char folder[256];
+    tu_golden g;
+    int i;
     albert_model *m;
     albert_context *ctx;
     albert_error e;
     albert_context_params cp = albert_context_default_params();
     quant_result qr;
     int n_cases = 0;
-    size_t size;
     qr.max_abs = 0.0;
     qr.min_cos = 1.0;
     if (albert_model_load(blob, &m, &e) != ALBERT_OK) fail_msg("load %s: %s", blob, e.message);
@@ -673,23 +655,31 @@ static quant_result run_golden_features(const char *model, const char *blob, int
     assert_int_equal(albert_context_create(m, &cp, &ctx), ALBERT_OK);
     ctx->pool->isa = isa;
     if (features >= 0) ctx->pool->features = features;
-    snprintf(path, sizeof path, "data/models/%s/cases.txt", model);
-    text = (char *)tu_read_file(path, &size);
-    assert_non_null(text);
-    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char case_name[64], tensor[64];
+    snprintf(folder, sizeof folder, "data/models/%s", model);
+    assert_int_equal(tu_golden_load(folder, &g), 0);
+    for (i = 0; i < g.n_cases; i++) {
+        const char *case_name = g.case_names[i];
+        tu_golden_tensor *last = tu_golden_find(&g, case_name, "last_hidden_state");
+        tu_golden_tensor *t_ids = tu_golden_find(&g, case_name, "input_ids");
+        tu_golden_tensor *t_mask = tu_golden_find(&g, case_name, "attention_mask");
+        tu_golden_tensor *t_types = tu_golden_find(&g, case_name, "token_type_ids");
         int B, S, H = albert_model_config(m)->hidden_size, tok, h;
-        int32_t *ids, *mask, *types;
-        float *want, *got;
+        const int32_t *ids, *mask, *types;
+        const float *want;
+        float *got;
         albert_batch batch;
         albert_outputs out;
-        if (line[0] == '#' || sscanf(line, "%63s %63s", case_name, tensor) != 2) continue;
-        if (strcmp(tensor, "last_hidden_state") != 0) continue;
-        assert_int_equal(sscanf(line, "%*s %*s float32 3 %d %d", &B, &S), 2);
-        ids = (int32_t *)read_case_file(model, case_name, "input_ids", (size_t)B * S * 4);
-        mask = (int32_t *)read_case_file(model, case_name, "attention_mask", (size_t)B * S * 4);
-        types = (int32_t *)read_case_file(model, case_name, "token_type_ids", (size_t)B * S * 4);
-        want = (float *)read_case_file(model, case_name, "last_hidden_state", (size_t)B * S * H * 4);
+        if (!last) continue;
+        B = last->dims[0];
+        S = last->dims[1];
+        assert_true(t_ids && t_mask && t_types && !last->is_int && last->ndim == 3 && last->dims[2] == H);
+        assert_int_equal(t_ids->count, (size_t)B * S);
+        assert_int_equal(t_mask->count, (size_t)B * S);
+        assert_int_equal(t_types->count, (size_t)B * S);
+        ids = (const int32_t *)t_ids->data;
+        mask = (const int32_t *)t_mask->data;
+        types = (const int32_t *)t_types->data;
+        want = (const float *)last->data;
         got = (float *)xmalloc(sizeof(float) * (size_t)B * S * H);
         memset(&batch, 0, sizeof batch);
         batch.batch_size = B;
@@ -715,10 +705,10 @@ static quant_result run_golden_features(const char *model, const char *blob, int
             cosine = dot / sqrt(na * nb);
             qr.min_cos = cosine < qr.min_cos || cosine != cosine ? cosine : qr.min_cos;
         }
-        free(ids); free(mask); free(types); free(want); free(got);
+        free(got);
         n_cases++;
     }
-    free(text);
+    tu_golden_free(&g);
     assert_true(n_cases >= 5);
     albert_context_free(ctx);
     albert_model_free(m);

@@ -23,23 +23,6 @@
 
 #define H 36
 
-static char work_dir[256];
-
-static int make_work_dir(void **state)
-{
-    (void)state;
-    snprintf(work_dir, sizeof work_dir, "/tmp/albert-test-sentence-XXXXXX");
-    return mkdtemp(work_dir) ? 0 : -1;
-}
-
-static int remove_work_dir(void **state)
-{
-    char command[512];
-    (void)state;
-    snprintf(command, sizeof command, "rm -rf '%s'", work_dir);
-    return system(command) == 0 ? 0 : -1;
-}
-
 /* Runs the converter with extra options; returns its exit status (0 = success). Output goes to log. */
 static int run_convert(const char *options, const char *src, const char *out, char *log, size_t log_size)
 {
@@ -63,7 +46,7 @@ static albert_model *convert_and_load(const char *options, const char *src, cons
     char out[512], log[4096];
     albert_model *model = NULL;
     albert_error err;
-    snprintf(out, sizeof out, "%s/%s.albert", work_dir, name);
+    snprintf(out, sizeof out, "%s/%s.albert", tu_work_dir(), name);
     if (run_convert(options, src, out, log, sizeof log) != 0) fail_msg("conversion of %s failed:\n%s", src, log);
     if (albert_model_load(out, &model, &err) != ALBERT_OK) fail_msg("%s", err.message);
     return model;
@@ -216,7 +199,7 @@ static void test_max_and_sqrt_len(void **state)
 static void make_folder(const char *name, const char *file, const char *content, char *dir, size_t dir_size)
 {
     char command[2048], path[1024];
-    snprintf(dir, dir_size, "%s/%s", work_dir, name);
+    snprintf(dir, dir_size, "%s/%s", tu_work_dir(), name);
     snprintf(command, sizeof command, "rm -rf '%s' && cp -r data/tasks/st-mean '%s' && chmod -R u+w '%s'", dir, dir, dir);
     assert_int_equal(system(command), 0);
     snprintf(path, sizeof path, "%s/%s", dir, file);
@@ -326,7 +309,7 @@ static void test_bad_header_bytes(void **state)
     size_t size, k;
     uint8_t *file;
     (void)state;
-    snprintf(out, sizeof out, "%s/nopooler.albert", work_dir);
+    snprintf(out, sizeof out, "%s/nopooler.albert", tu_work_dir());
     if (run_convert("--format safetensors", "data/tasks/st-mean", out, log, sizeof log) != 0) fail_msg("%s", log);
     file = (uint8_t *)tu_read_file(out, &size);
     assert_non_null(file);
@@ -370,5 +353,5 @@ int main(void)
         cmocka_unit_test(test_plain_folder_defaults),
         cmocka_unit_test(test_bad_header_bytes),
     };
-    return cmocka_run_group_tests(tests, make_work_dir, remove_work_dir);
+    return cmocka_run_group_tests(tests, tu_work_dir_setup, tu_work_dir_teardown);
 }

@@ -19,29 +19,12 @@
 
 #include "testutil.h"
 
-static char work_dir[256];
-
-static int make_work_dir(void **state)
-{
-    (void)state;
-    snprintf(work_dir, sizeof work_dir, "/tmp/albert-test-tasks-XXXXXX");
-    return mkdtemp(work_dir) ? 0 : -1;
-}
-
-static int remove_work_dir(void **state)
-{
-    char command[512];
-    (void)state;
-    snprintf(command, sizeof command, "rm -rf '%s'", work_dir);
-    return system(command) == 0 ? 0 : -1;
-}
-
 static albert_model *convert_and_load(const char *src, const char *name)
 {
     char out[512];
     albert_model *model = NULL;
     albert_error err;
-    snprintf(out, sizeof out, "%s/%s.albert", work_dir, name);
+    snprintf(out, sizeof out, "%s/%s.albert", tu_work_dir(), name);
     assert_int_equal(tu_convert(src, out), 0);
     if (albert_model_load(out, &model, &err) != ALBERT_OK) fail_msg("%s", err.message);
     return model;
@@ -282,7 +265,7 @@ static void test_mc(void **state)
 static void copy_head(const char *head, const char *as, char *dir, size_t size)
 {
     char command[1024];
-    snprintf(dir, size, "%s/%s", work_dir, as);
+    snprintf(dir, size, "%s/%s", tu_work_dir(), as);
     snprintf(command, sizeof command, "rm -rf '%s' && cp -r 'data/tasks/%s' '%s' && chmod -R u+w '%s'", dir, head, dir,
              dir);
     assert_int_equal(system(command), 0);
@@ -316,8 +299,8 @@ static void expect_refusal(const char *dir, const char *message)
     const char *converter = getenv("ALBERT_CONVERT");
     char out[512], log[600], command[2048], *text;
     if (!converter || !*converter) converter = "../build/albert-convert";
-    snprintf(out, sizeof out, "%s/refused.albert", work_dir);
-    snprintf(log, sizeof log, "%s/refused.log", work_dir);
+    snprintf(out, sizeof out, "%s/refused.albert", tu_work_dir());
+    snprintf(log, sizeof log, "%s/refused.log", tu_work_dir());
     remove(out);
     snprintf(command, sizeof command, "'%s' '%s' '%s' >'%s' 2>&1", converter, dir, out, log);
     assert_int_not_equal(system(command), 0);
@@ -329,7 +312,7 @@ static void expect_refusal(const char *dir, const char *message)
     assert_false(tu_file_exists(out));
     {   /* no temporary file left behind either */
         char check[1024];
-        snprintf(check, sizeof check, "ls '%s' | grep -q 'refused.albert.tmp'", work_dir);
+        snprintf(check, sizeof check, "ls '%s' | grep -q 'refused.albert.tmp'", tu_work_dir());
         assert_int_not_equal(system(check), 0);
     }
 }
@@ -419,7 +402,7 @@ static uint8_t *read_model_file(const char *name, size_t *size)
 {
     char path[512];
     uint8_t *data;
-    snprintf(path, sizeof path, "%s/%s.albert", work_dir, name);
+    snprintf(path, sizeof path, "%s/%s.albert", tu_work_dir(), name);
     data = (uint8_t *)tu_read_file(path, size);
     assert_non_null(data);
     return data;
@@ -697,7 +680,7 @@ static albert_model *load_with_vocab(const char *head)
     albert_error err;
     if (!converter || !*converter) converter = "../build/albert-convert";
     snprintf(src, sizeof src, "data/tasks/%s", head);
-    snprintf(out, sizeof out, "%s/%s-vocab.albert", work_dir, head);
+    snprintf(out, sizeof out, "%s/%s-vocab.albert", tu_work_dir(), head);
     snprintf(command, sizeof command, "'%s' -q --vocab data/tasks/vocab.txt '%s' '%s'", converter, src, out);
     assert_int_equal(system(command), 0);
     if (albert_model_load(out, &model, &err) != ALBERT_OK) fail_msg("%s", err.message);
@@ -940,7 +923,7 @@ static void test_classify_on_text(void **state)
         if (!converter || !*converter) converter = "../build/albert-convert";
         copy_head("seqreg", "one-label", dir, sizeof dir);
         edit_file(dir, "config.json", "\"problem_type\": \"regression\",", "");
-        snprintf(out, sizeof out, "%s/one-label.albert", work_dir);
+        snprintf(out, sizeof out, "%s/one-label.albert", tu_work_dir());
         snprintf(command, sizeof command, "'%s' -q --vocab data/tasks/vocab.txt '%s' '%s'", converter, dir, out);
         assert_int_equal(system(command), 0);
         assert_int_equal(albert_model_load(out, &reg, &err), ALBERT_OK);
@@ -985,7 +968,7 @@ static void test_cli_logits_and_sentence(void **state)
     int i;
     (void)state;
     cli_path(cli, sizeof cli);
-    snprintf(out, sizeof out, "%s/cli.bin", work_dir);
+    snprintf(out, sizeof out, "%s/cli.bin", tu_work_dir());
     for (h = 0; h < sizeof heads / sizeof heads[0]; h++) {   /* b1_maxpos: 40 tokens */
         int32_t *ids = (int32_t *)read_case(heads[h].head, "b1_maxpos", "input_ids", NULL);
         int32_t *types = (int32_t *)read_case(heads[h].head, "b1_maxpos", "token_type_ids", NULL);
@@ -996,7 +979,7 @@ static void test_cli_logits_and_sentence(void **state)
         id_list(ids, 40, ids_text, sizeof ids_text);
         id_list(types, 40, types_text, sizeof types_text);
         snprintf(command, sizeof command, "'%s' logits '%s/%s-0.albert' --ids %s --type-ids %s --out '%s'", cli,
-                 work_dir, heads[h].head, ids_text, types_text, out);
+                 tu_work_dir(), heads[h].head, ids_text, types_text, out);
         assert_int_equal(system(command), 0);
         got = (float *)tu_read_file(out, &size);
         assert_non_null(got);
@@ -1029,7 +1012,7 @@ static void test_cli_logits_and_sentence(void **state)
         size_t size, used;
         int b;
         for (b = 0; b < 2; b++) {
-            used = (size_t)snprintf(command, sizeof command, "'%s' logits '%s/mc-1.albert' --out '%s'", cli, work_dir, out);
+            used = (size_t)snprintf(command, sizeof command, "'%s' logits '%s/mc-1.albert' --out '%s'", cli, tu_work_dir(), out);
             for (i = 0; i < 3; i++) {
                 int row = b * 3 + i, n = 0;
                 while (n < 10 && mask[row * 10 + n]) n++;
@@ -1062,7 +1045,7 @@ static void test_cli_logits_and_sentence(void **state)
             mean[j] = (float)(sum / 5.0);
         }
         id_list(ids, 5, ids_text, sizeof ids_text);
-        snprintf(command, sizeof command, "'%s' encode '%s/qa-0.albert' --ids %s --sentence --out '%s'", cli, work_dir,
+        snprintf(command, sizeof command, "'%s' encode '%s/qa-0.albert' --ids %s --sentence --out '%s'", cli, tu_work_dir(),
                  ids_text, out);
         assert_int_equal(system(command), 0);
         got = (float *)tu_read_file(out, &size);
@@ -1077,10 +1060,10 @@ static void test_cli_logits_and_sentence(void **state)
     /* refusals: no output file */
     remove(out);
     snprintf(command, sizeof command, "'%s' logits '%s/qa-0.albert' --ids 2,5 --ids 2,6 --out '%s' 2>/dev/null", cli,
-             work_dir, out);
+             tu_work_dir(), out);
     assert_int_not_equal(system(command), 0);
     assert_false(tu_file_exists(out));
-    snprintf(command, sizeof command, "'%s' choose '%s/mc-vocab.albert' 'what is paris?' 2>/dev/null", cli, work_dir);
+    snprintf(command, sizeof command, "'%s' choose '%s/mc-vocab.albert' 'what is paris?' 2>/dev/null", cli, tu_work_dir());
     assert_int_not_equal(system(command), 0);
 }
 
@@ -1107,5 +1090,5 @@ int main(void)
         cmocka_unit_test(test_classify_on_text),
         cmocka_unit_test(test_cli_logits_and_sentence),
     };
-    return cmocka_run_group_tests(tests, make_work_dir, remove_work_dir);
+    return cmocka_run_group_tests(tests, tu_work_dir_setup, tu_work_dir_teardown);
 }

@@ -8,23 +8,15 @@
 
    Build: see tests/fuzz/run.sh (compiled with tools/ck_*.c, tools/json.c and the other converter sources). */
 #define _POSIX_C_SOURCE 200809L
+#define FUZZ_NAME "fuzz_safetensors"
 #include "tools/convert.h"
 #include "tools/json.h"
+#include "tests/fuzz/fuzz_common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_MAX_ELEMENTS ((int64_t)1 << 24)
-
-static void fuzz_fail(const char *what)
-{
-    fprintf(stderr, "fuzz_safetensors: broken promise: %s\n", what);
-    abort();
-}
 
 static char scratch_file[64];
 
@@ -41,27 +33,6 @@ static const char *input_path(void)
         atexit(remove_scratch_file);
     }
     return scratch_file;
-}
-
-static void read_every_tensor(const ck_file *f)
-{
-    char err[CK_ERR_LEN];
-    int i;
-    if (f->n_tensors < 0 || (f->n_tensors > 0 && !f->tensors)) fuzz_fail("tensor list");
-    for (i = 0; i < f->n_tensors; i++) {
-        const ck_tensor *t = &f->tensors[i];
-        int64_t numel = ck_numel(t);
-        float *values;
-        if (!t->name) fuzz_fail("tensor without a name");
-        if (ck_find(f, t->name) == NULL) fuzz_fail("ck_find misses a listed tensor");
-        if (t->ndim < 0 || t->ndim > CK_MAX_DIMS) fuzz_fail("ndim outside 0..CK_MAX_DIMS");
-        if (numel < 0 || numel > FUZZ_MAX_ELEMENTS) continue;
-        values = (float *)malloc(sizeof(float) * (size_t)(numel ? numel : 1));
-        if (!values) continue;
-        (void)ck_read_f32(f, t, values, numel, err);
-        (void)ck_read_f32(f, t, values, numel + 1, err);   /* a wrong count must be refused, not written */
-        free(values);
-    }
 }
 
 /* Walks a JSON subtree through the public accessors; returns the number of values seen. */
@@ -125,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fclose(out) != 0) return 0;
     err[0] = '\0';
     if (ck_open_safetensors(path, &f, err) == 0) {
-        read_every_tensor(&f);
+        fuzz_read_every_tensor(&f, NULL, 0, 1);
         ck_close(&f);
     } else if (err[0] == '\0') {
         fuzz_fail("ck_open_safetensors failed without a message");

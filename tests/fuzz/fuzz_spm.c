@@ -13,19 +13,14 @@
 #define ALBERT_IMPLEMENTATION
 #include "albert.h"
 #include "tools/convert.h"
+#define FUZZ_NAME "fuzz_spm"
+#include "tests/fuzz/fuzz_common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fuzz_fail(const char *what)
-{
-    fprintf(stderr, "fuzz_spm: broken promise: %s\n", what);
-    abort();
-}
 
 static char model_path[96], blob_path[96];
 

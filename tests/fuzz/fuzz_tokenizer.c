@@ -13,23 +13,18 @@
    and a second call with exactly that capacity succeeds with the same count. */
 #define ALBERT_IMPLEMENTATION
 #include "albert.h"
+#define FUZZ_NAME "fuzz_tokenizer"
+#include "tests/fuzz/fuzz_common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef struct fuzz_model { const char *env, *fallback; albert_model *model; } fuzz_model;
 static fuzz_model models[2] = {{"FUZZ_TOKENIZER_EN", "build/fuzz/data/en.albert", NULL},
                                {"FUZZ_TOKENIZER_ZH", "build/fuzz/data/zh.albert", NULL}};
-
-static void fuzz_fail(const char *what)
-{
-    fprintf(stderr, "fuzz_tokenizer: broken promise: %s\n", what);
-    abort();
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
