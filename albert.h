@@ -456,7 +456,7 @@ typedef struct albert_answer {
 typedef struct albert_qa_job {
     const char *question; size_t question_len;
     const char *context; size_t context_len;
-    int32_t top_k;                       /* answers wanted (0 = 1) */
+    int32_t top_k;                       /* answers wanted (0 = 1; at most 2^20) */
     int32_t max_answer_len;              /* longest answer in tokens (0 = 15) */
     int32_t max_seq_len;                 /* tokens per window with the specials (0 = min(384, the model's
                                             max_position_embeddings, the context's max_tokens)) */
@@ -7842,6 +7842,7 @@ ALBERT_DEF albert_result albert_qa(albert_context *ctx, albert_qa_job *job)
     if ((r = albert__require_head(ctx, ALBERT_HEAD_QUESTION_ANSWERING, "question answering")) != ALBERT_OK) return r;
     if (job->top_k < 0 || job->max_answer_len < 0 || job->max_seq_len < 0 || job->doc_stride < 0)
         return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "negative top_k, max_answer_len, max_seq_len or doc_stride");
+    if (job->top_k > (1 << 20)) return albert__ctx_fail(ctx, ALBERT_ERR_ARGUMENT, "top_k above 2^20");
     if (job->question_len == 0 || job->context_len == 0)
         return albert__ctx_fail(ctx, ALBERT_ERR_EMPTY, "the question or the context is empty");
     if (job->context_len > 0x7FFFFFFF) return albert__ctx_fail(ctx, ALBERT_ERR_TOO_LONG, "the context is too long");

@@ -774,6 +774,9 @@ static void test_qa_refusals(void **state)
     job.context_len = strlen(long_context);
     job.max_seq_len = 41;
     assert_int_equal(albert_qa(ctx, &job), ALBERT_ERR_TOO_LONG);
+    job.max_seq_len = 0;
+    job.top_k = 0x7FFFFFFF;
+    assert_int_equal(albert_qa(ctx, &job), ALBERT_ERR_ARGUMENT);
     assert_int_equal(job.n_answers, -7);
     albert_context_free(ctx);
     albert_model_free(model);
