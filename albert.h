@@ -370,6 +370,11 @@ ALBERT_API albert_result albert_model_load(const char *path, albert_model **mode
 ALBERT_API albert_result albert_model_load_memory(const void *data, size_t size, albert_model **model, albert_error *error);
 ALBERT_API void albert_model_free(albert_model *model);
 ALBERT_API const albert_config *albert_model_config(const albert_model *model);
+/* Reads every weight of the model once and checks that it is a finite number (f32, f16 and bf16 tensors, incl.
+   the q8 row scales). Loading validates every byte of the structure but does not read the weights (a mapped file
+   costs nothing until it is used); run this once on a file from elsewhere. ALBERT_OK, or ALBERT_ERR_FORMAT with
+   the tensor and element in error. Thread-safe (reads only). */
+ALBERT_API albert_result albert_model_check(const albert_model *model, albert_error *error);
 ALBERT_API const char *albert_result_string(albert_result result);
 /* The library's version, ALBERT_VERSION_STRING ("major.minor.patch") of the albert.h that was compiled, as a
    static string: lets a program linked against a prebuilt libalbert.a / albert.o report what it runs. */
@@ -523,11 +528,28 @@ ALBERT_API albert_result albert_choose(albert_context *context, albert_choice_jo
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+/* The platform: Windows (Win32 file mapping, threads and processor count; MinGW-w64 or MSVC) or POSIX (Linux,
+   macOS, the BSDs: open/fstat/mmap, pthreads, sysconf). */
+#ifdef _WIN32
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#include <windows.h>
+#ifndef ALBERT_NO_THREADS
+#include <process.h>
+#endif
+#else
+#if !defined(ALBERT_NO_MMAP) || !defined(ALBERT_NO_THREADS)
+#include <unistd.h>
+#endif
 #ifndef ALBERT_NO_MMAP
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
+#endif
 #endif
 
 #ifdef ALBERT_STATIC
@@ -662,8 +684,8 @@ struct albert_model {
     albert_config config;
     const uint8_t *file;           /* the whole model file (mapped or in memory) */
     size_t file_size;
-    int file_is_mapped;            /* munmap on free */
-    void *file_owned;              /* ALBERT_NO_MMAP: buffer to free */
+    int file_is_mapped;            /* unmap on free (munmap / UnmapViewOfFile) */
+    void *file_owned;              /* ALBERT_NO_MMAP, or a big-endian host's byte-swapped copy: buffer to free */
     albert__tensor *tensors;
     uint32_t n_tensors;
     /* embeddings: word [V,E], position [P,E], token type [T,E], LayerNorm [E]; projection E -> H */
@@ -714,12 +736,6 @@ static albert_result albert__parse_header(albert_model *m, albert_error *e)
     if (albert__read_u32(h + 8) != ALBERT_FORMAT_VERSION)
         return albert__fail(e, ALBERT_ERR_VERSION, "model file format version %lu, this library reads version %d",
                             (unsigned long)albert__read_u32(h + 8), ALBERT_FORMAT_VERSION);
-    {   /* the data is used in place: this host must be little-endian too */
-        uint32_t probe = 1;
-        uint8_t first;
-        memcpy(&first, &probe, 1);
-        if (first != 1) return albert__fail(e, ALBERT_ERR_FORMAT, "big-endian hosts are not supported");
-    }
     declared_size = albert__read_u64(h + 16);
     if (declared_size != (uint64_t)m->file_size)
         return albert__fail(e, ALBERT_ERR_FORMAT, "file size is %lu bytes but its header says %llu (truncated?)",
@@ -1197,11 +1213,110 @@ ALBERT_DEF const char *albert_label_name(const albert_model *model, int32_t labe
 static albert_result albert__tokenizer_load(const albert_model *m, struct albert__tokenizer **out, albert_error *e);
 static void albert__tokenizer_free(struct albert__tokenizer *t);
 
+/* ---------------------------------------------------------------- big-endian hosts */
+static void albert__unmap_file(const uint8_t *data, size_t size);
+
+static int albert__host_is_big_endian(void)
+{
+    const uint32_t probe = 1;
+    uint8_t first;
+    memcpy(&first, &probe, 1);
+    return first == 0;
+}
+
+typedef struct albert__span {
+    uint64_t offset, end;
+    uint32_t element; /* bytes per element */
+} albert__span;
+
+static int albert__span_order(const void *a, const void *b)
+{
+    const albert__span *x = (const albert__span *)a, *y = (const albert__span *)b;
+    return x->offset < y->offset ? -1 : (x->offset > y->offset ? 1 : 0);
+}
+
+static void albert__reverse_elements(uint8_t *p, uint64_t nbytes, uint32_t element)
+{
+    uint64_t i;
+    uint32_t b;
+    for (i = 0; i + element <= nbytes; i += element)
+        for (b = 0; b < element / 2; b++) {
+            uint8_t t = p[i + b];
+            p[i + b] = p[i + element - 1 - b];
+            p[i + element - 1 - b] = t;
+        }
+}
+
+/* The file is little-endian and the tensors are used in place; a big-endian host uses them from a copy (64-byte
+   aligned, owned by the model) in which every element of a 2- or 4-byte dtype has its bytes reversed, and the
+   mapping (or read buffer) is released. Cost: one pass over the file at load time and, during it, the memory of
+   a second copy. Tensors sharing bytes (aliases) must have the same element size, else the file is refused.
+   tok.charsmap (u8) holds little-endian u32 trie units after its 4-byte size: they are reversed too. */
+static albert_result albert__swap_to_host(albert_model *m, albert_error *e)
+{
+    uint32_t i, n = 0;
+    uint64_t covered = 0;
+    uint32_t covered_element = 0;
+    albert__span *spans = (albert__span *)ALBERT_MALLOC(sizeof(albert__span) * (m->n_tensors ? m->n_tensors : 1));
+    void *block = ALBERT_MALLOC(m->file_size + ALBERT__ALIGN);
+    uint8_t *copy;
+    if (!spans || !block) {
+        ALBERT_FREE(spans);
+        ALBERT_FREE(block);
+        return albert__fail(e, ALBERT_ERR_MEMORY, "out of memory for the byte-swapped copy (%lu bytes)",
+                            (unsigned long)m->file_size);
+    }
+    copy = (uint8_t *)block + (ALBERT__ALIGN - (size_t)((uintptr_t)block % ALBERT__ALIGN)) % ALBERT__ALIGN;
+    memcpy(copy, m->file, m->file_size);
+    for (i = 0; i < m->n_tensors; i++) {
+        const albert__tensor *t = &m->tensors[i];
+        uint32_t element = albert__dtype_size(t->dtype);
+        if (element < 2) continue;
+        spans[n].offset = (uint64_t)(t->data - m->file);
+        spans[n].end = spans[n].offset + t->nbytes;
+        spans[n].element = element;
+        n++;
+    }
+    qsort(spans, n, sizeof *spans, albert__span_order);
+    for (i = 0; i < n; i++) { /* each byte once: a span overlapping the ones before swaps only its new part */
+        uint64_t from = spans[i].offset > covered ? spans[i].offset : covered;
+        if (spans[i].offset < covered && spans[i].element != covered_element) {
+            ALBERT_FREE(spans);
+            ALBERT_FREE(block);
+            return albert__fail(e, ALBERT_ERR_FORMAT,
+                                "tensors of different element sizes share bytes at %llu: cannot byte-swap them",
+                                (unsigned long long)spans[i].offset);
+        }
+        if (spans[i].end > from) {
+            albert__reverse_elements(copy + from, spans[i].end - from, spans[i].element);
+            covered = spans[i].end;
+            covered_element = spans[i].element;
+        }
+    }
+    ALBERT_FREE(spans);
+    {
+        const albert__tensor *tc = albert__find_tensor(m, "tok.charsmap");
+        if (tc && tc->dtype == ALBERT__U8 && tc->nbytes >= 4) {
+            uint32_t trie_bytes = albert__read_u32(tc->data);
+            if (trie_bytes % 4 == 0 && trie_bytes <= tc->nbytes - 4)
+                albert__reverse_elements(copy + (tc->data - m->file) + 4, trie_bytes, 4);
+        }
+    }
+    for (i = 0; i < m->n_tensors; i++) m->tensors[i].data = copy + (m->tensors[i].data - m->file);
+    if (m->file_is_mapped) albert__unmap_file(m->file, m->file_size);
+    ALBERT_FREE(m->file_owned);
+    m->file_is_mapped = 0;
+    m->file_owned = block;
+    m->file = copy;
+    return ALBERT_OK;
+}
+
 static albert_result albert__model_init(albert_model *m, albert_error *e)
 {
     albert_result r;
     if ((r = albert__parse_header(m, e)) != ALBERT_OK) return r;
     if ((r = albert__parse_directory(m, e)) != ALBERT_OK) return r;
+    if (albert__host_is_big_endian() && (r = albert__swap_to_host(m, e)) != ALBERT_OK) return r;
     if (m->config.hidden_size > 0 && (r = albert__bind_weights(m, e)) != ALBERT_OK) return r;
     if ((r = albert__parse_sentence(m, e)) != ALBERT_OK) return r;
     if (m->config.tokenizer != ALBERT_TOKENIZER_NONE &&
@@ -1210,15 +1325,160 @@ static albert_result albert__model_init(albert_model *m, albert_error *e)
     return ALBERT_OK;
 }
 
+/* ---------------------------------------------------------------- the file: mapped, or read (ALBERT_NO_MMAP) */
+#ifdef _WIN32
+/* A malloc'd UTF-16 copy of the UTF-8 path, or NULL (not valid UTF-8, or out of memory). */
+static wchar_t *albert__widen_path(const char *path)
+{
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, NULL, 0);
+    wchar_t *w;
+    if (n <= 0 || !(w = (wchar_t *)ALBERT_MALLOC((size_t)n * sizeof(wchar_t)))) return NULL;
+    if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, w, n) != n) {
+        ALBERT_FREE(w);
+        return NULL;
+    }
+    return w;
+}
+#endif
+
+static void albert__unmap_file(const uint8_t *data, size_t size)
+{
+#if defined(ALBERT_NO_MMAP)
+    (void)data;
+    (void)size;
+#elif defined(_WIN32)
+    (void)size;
+    UnmapViewOfFile(data);
+#else
+    munmap((void *)(uintptr_t)data, size);
+#endif
+}
+
+#ifdef ALBERT_NO_MMAP
+/* Opens path for reading: the UTF-8 path as UTF-16 on Windows (_wfopen), fopen elsewhere. */
+static FILE *albert__fopen_read(const char *path)
+{
+#ifdef _WIN32
+    wchar_t *wide = albert__widen_path(path);
+    FILE *f = wide ? _wfopen(wide, L"rb") : NULL;
+    ALBERT_FREE(wide);
+    return f;
+#else
+    return fopen(path, "rb");
+#endif
+}
+#endif
+
+/* Makes m->file / m->file_size the whole file at path: mapped read-only (Windows: CreateFileMappingW and
+   MapViewOfFile on the UTF-8 path as UTF-16; POSIX: mmap), or read into memory with ALBERT_NO_MMAP (read to the
+   end in growing steps: no ftell, whose long is 32 bits on Windows). Sizes are 64-bit on every system. */
+static albert_result albert__map_file(albert_model *m, const char *path, albert_error *e)
+{
+#if defined(ALBERT_NO_MMAP)
+    FILE *f = albert__fopen_read(path);
+    size_t cap = (size_t)1 << 16, n = 0;
+    uint8_t *buf = NULL;
+    int failed = 0;
+    if (!f) {
+        int os_error = errno;
+        return albert__fail(e, ALBERT_ERR_IO, "%s: cannot open (%s)", path, strerror(os_error));
+    }
+    for (;;) {
+        size_t got;
+        if (!buf || n == cap) {
+            uint8_t *grown;
+            if (buf && cap > SIZE_MAX / 2) { failed = 1; break; }
+            if (buf) cap *= 2;
+            if (!(grown = (uint8_t *)ALBERT_MALLOC(cap))) { failed = 1; break; }
+            if (buf) memcpy(grown, buf, n);
+            ALBERT_FREE(buf);
+            buf = grown;
+        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    if (failed || ferror(f) || n == 0) {
+        int empty = !failed && !ferror(f);
+        fclose(f);
+        ALBERT_FREE(buf);
+        return albert__fail(e, empty ? ALBERT_ERR_MAGIC : (failed ? ALBERT_ERR_MEMORY : ALBERT_ERR_IO),
+                            "%s: cannot read the file%s", path, empty ? " (empty)" : "");
+    }
+    fclose(f);
+    m->file_owned = buf;
+    m->file = buf;
+    m->file_size = n;
+    return ALBERT_OK;
+#elif defined(_WIN32)
+    LARGE_INTEGER size;
+    HANDLE file, mapping;
+    void *view;
+    DWORD attributes;
+    wchar_t *wide = albert__widen_path(path);
+    if (!wide) return albert__fail(e, ALBERT_ERR_IO, "%s: cannot open (not a valid UTF-8 path)", path);
+    attributes = GetFileAttributesW(wide);
+    if (attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_DIRECTORY)) {
+        ALBERT_FREE(wide);
+        return albert__fail(e, ALBERT_ERR_IO, "%s: not a readable, non-empty regular file (a directory)", path);
+    }
+    file = CreateFileW(wide, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+                       FILE_ATTRIBUTE_NORMAL, NULL);
+    ALBERT_FREE(wide);
+    if (file == INVALID_HANDLE_VALUE)
+        return albert__fail(e, ALBERT_ERR_IO, "%s: cannot open (Windows error %lu)", path,
+                            (unsigned long)GetLastError());
+    if (GetFileType(file) != FILE_TYPE_DISK || !GetFileSizeEx(file, &size) || size.QuadPart <= 0 ||
+        (unsigned long long)size.QuadPart > (unsigned long long)SIZE_MAX) {
+        int empty = GetFileType(file) == FILE_TYPE_DISK && GetFileSizeEx(file, &size) && size.QuadPart == 0;
+        CloseHandle(file);
+        return albert__fail(e, empty ? ALBERT_ERR_MAGIC : ALBERT_ERR_IO, "%s: not a readable, non-empty regular file (%s)",
+                            path, empty ? "empty" : "not a regular file");
+    }
+    mapping = CreateFileMappingW(file, NULL, PAGE_READONLY, 0, 0, NULL);
+    CloseHandle(file);
+    if (!mapping) return albert__fail(e, ALBERT_ERR_IO, "%s: cannot map the file", path);
+    view = MapViewOfFile(mapping, FILE_MAP_READ, 0, 0, 0);
+    CloseHandle(mapping); /* the view keeps the mapping */
+    if (!view) return albert__fail(e, ALBERT_ERR_IO, "%s: cannot map the file", path);
+    m->file = (const uint8_t *)view;
+    m->file_size = (size_t)size.QuadPart;
+    m->file_is_mapped = 1;
+    return ALBERT_OK;
+#else
+    struct stat st;
+    void *p;
+    int fd;
+    memset(&st, 0, sizeof st);
+    fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        int os_error = errno;
+        return albert__fail(e, ALBERT_ERR_IO, "%s: cannot open (%s)", path, strerror(os_error));
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+        (unsigned long long)st.st_size > (unsigned long long)SIZE_MAX) {
+        close(fd);
+        return albert__fail(e, st.st_size == 0 ? ALBERT_ERR_MAGIC : ALBERT_ERR_IO,
+                            "%s: not a readable, non-empty regular file (%s)", path,
+                            S_ISDIR(st.st_mode) ? "a directory" : st.st_size == 0 ? "empty" : "not a regular file");
+    }
+    p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) return albert__fail(e, ALBERT_ERR_IO, "%s: cannot map the file", path);
+    m->file = (const uint8_t *)p;
+    m->file_size = (size_t)st.st_size;
+    m->file_is_mapped = 1;
+    return ALBERT_OK;
+#endif
+}
+
 ALBERT_DEF void albert_model_free(albert_model *model)
 {
     if (!model) return;
     if (model->tokenizer) albert__tokenizer_free(model->tokenizer);
     ALBERT_FREE(model->layers);
     ALBERT_FREE(model->tensors);
-#ifndef ALBERT_NO_MMAP
-    if (model->file_is_mapped) munmap((void *)(uintptr_t)model->file, model->file_size);
-#endif
+    if (model->file_is_mapped) albert__unmap_file(model->file, model->file_size);
     ALBERT_FREE(model->file_owned);
     ALBERT_FREE(model);
 }
@@ -1261,56 +1521,10 @@ ALBERT_DEF albert_result albert_model_load(const char *path, albert_model **mode
     *model = NULL;
     if (!path) return albert__fail(error, ALBERT_ERR_ARGUMENT, "path is NULL");
     if (!(m = albert__model_new())) return albert__fail(error, ALBERT_ERR_MEMORY, "out of memory");
-#ifndef ALBERT_NO_MMAP
-    {
-        struct stat st;
-        void *p;
-        int fd;
-        memset(&st, 0, sizeof st);
-        fd = open(path, O_RDONLY);
-        if (fd < 0) {
-            int os_error = errno;
-            albert_model_free(m);
-            return albert__fail(error, ALBERT_ERR_IO, "%s: cannot open (%s)", path, strerror(os_error));
-        }
-        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-            (unsigned long long)st.st_size > (unsigned long long)SIZE_MAX) {
-            close(fd);
-            albert_model_free(m);
-            return albert__fail(error, st.st_size == 0 ? ALBERT_ERR_MAGIC : ALBERT_ERR_IO,
-                                "%s: not a readable, non-empty regular file (%s)", path,
-                                S_ISDIR(st.st_mode) ? "a directory" : st.st_size == 0 ? "empty" : "not a regular file");
-        }
-        p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        close(fd);
-        if (p == MAP_FAILED) {
-            albert_model_free(m);
-            return albert__fail(error, ALBERT_ERR_IO, "%s: cannot map the file", path);
-        }
-        m->file = (const uint8_t *)p;
-        m->file_size = (size_t)st.st_size;
-        m->file_is_mapped = 1;
+    if ((r = albert__map_file(m, path, error)) != ALBERT_OK) {
+        albert_model_free(m);
+        return r;
     }
-#else
-    {
-        FILE *f = fopen(path, "rb");
-        long n;
-        if (!f) {
-            int os_error = errno;
-            albert_model_free(m);
-            return albert__fail(error, ALBERT_ERR_IO, "%s: cannot open (%s)", path, strerror(os_error));
-        }
-        if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0 ||
-            !(m->file_owned = ALBERT_MALLOC((size_t)n)) || fread(m->file_owned, 1, (size_t)n, f) != (size_t)n) {
-            fclose(f);
-            albert_model_free(m);
-            return albert__fail(error, ALBERT_ERR_IO, "%s: cannot read the file", path);
-        }
-        fclose(f);
-        m->file = (const uint8_t *)m->file_owned;
-        m->file_size = (size_t)n;
-    }
-#endif
     if ((r = albert__model_init(m, error)) != ALBERT_OK) {
         char inner[sizeof error->message];
         if (error) {
@@ -1321,6 +1535,32 @@ ALBERT_DEF albert_result albert_model_load(const char *path, albert_model **mode
         return r;
     }
     *model = m;
+    return ALBERT_OK;
+}
+
+ALBERT_DEF albert_result albert_model_check(const albert_model *model, albert_error *error)
+{
+    uint32_t i;
+    if (error) { error->code = ALBERT_OK; error->message[0] = 0; }
+    if (!model) return albert__fail(error, ALBERT_ERR_ARGUMENT, "model is NULL");
+    for (i = 0; i < model->n_tensors; i++) {
+        const albert__tensor *t = &model->tensors[i];
+        uint64_t j, n;
+        if (t->dtype == ALBERT__F32) {
+            const float *v = (const float *)(const void *)t->data;
+            for (j = 0, n = t->nbytes / 4; j < n; j++)
+                if (!(v[j] - v[j] == 0.0f)) /* NaN and +-inf give NaN */
+                    return albert__fail(error, ALBERT_ERR_FORMAT, "tensor %s: element %llu is %s", t->name,
+                                        (unsigned long long)j, v[j] != v[j] ? "NaN" : "infinite");
+        } else if (t->dtype == ALBERT__F16 || t->dtype == ALBERT__BF16) {
+            const uint16_t *v = (const uint16_t *)(const void *)t->data;
+            uint16_t exponent = t->dtype == ALBERT__F16 ? 0x7C00u : 0x7F80u; /* else bf16 */
+            for (j = 0, n = t->nbytes / 2; j < n; j++)
+                if ((v[j] & exponent) == exponent)
+                    return albert__fail(error, ALBERT_ERR_FORMAT, "tensor %s: element %llu is %s", t->name,
+                                        (unsigned long long)j, (v[j] & (uint16_t)~(exponent | 0x8000u)) ? "NaN" : "infinite");
+        }
+    }
     return ALBERT_OK;
 }
 
@@ -1414,10 +1654,69 @@ ALBERT_DEF const albert_config *albert_model_config(const albert_model *model)
 /* ============================================================================================== */
 /* ==== 4. Thread pool ========================================================================== */
 /* ============================================================================================== */
-#ifndef ALBERT_NO_THREADS
+#if !defined(ALBERT_NO_THREADS) && !defined(_WIN32)
 #include <pthread.h>
 #include <sched.h>
 #endif
+
+/* ---------------------------------------------------------------- 4.0 threads: Win32 or pthreads */
+/* The few thread calls the pool makes, over Win32 (SRW lock, condition variable, _beginthreadex) on Windows and
+   pthreads elsewhere. (The atomics the pool spins on are GCC / clang builtins; other
+   compilers, MSVC among them, use the pool's mutex-only path.) */
+#ifndef ALBERT_NO_THREADS
+#ifdef _WIN32
+typedef SRWLOCK albert__mutex;
+typedef CONDITION_VARIABLE albert__cond;
+typedef HANDLE albert__thread;
+#define ALBERT__THREAD_FN(name, arg) static unsigned __stdcall name(void *arg)
+#define ALBERT__THREAD_RESULT 0
+typedef unsigned(__stdcall *albert__thread_fn)(void *);
+static int albert__mutex_init(albert__mutex *m) { InitializeSRWLock(m); return 0; }
+static void albert__mutex_destroy(albert__mutex *m) { (void)m; }
+static void albert__mutex_lock(albert__mutex *m) { AcquireSRWLockExclusive(m); }
+static void albert__mutex_unlock(albert__mutex *m) { ReleaseSRWLockExclusive(m); }
+static int albert__cond_init(albert__cond *c) { InitializeConditionVariable(c); return 0; }
+static void albert__cond_destroy(albert__cond *c) { (void)c; }
+static void albert__cond_wait(albert__cond *c, albert__mutex *m) { SleepConditionVariableSRW(c, m, INFINITE, 0); }
+static void albert__cond_signal(albert__cond *c) { WakeConditionVariable(c); }
+static void albert__cond_broadcast(albert__cond *c) { WakeAllConditionVariable(c); }
+static int albert__thread_create(albert__thread *t, albert__thread_fn fn, void *arg)
+{
+    uintptr_t h = _beginthreadex(NULL, 0, fn, arg, 0, NULL);
+    *t = (HANDLE)h;
+    return h ? 0 : -1;
+}
+static void albert__thread_join(albert__thread t)
+{
+    WaitForSingleObject(t, INFINITE);
+    CloseHandle(t);
+}
+static void albert__yield(void) { SwitchToThread(); }
+#else
+typedef pthread_mutex_t albert__mutex;
+typedef pthread_cond_t albert__cond;
+typedef pthread_t albert__thread;
+#define ALBERT__THREAD_FN(name, arg) static void *name(void *arg)
+#define ALBERT__THREAD_RESULT NULL
+typedef void *(*albert__thread_fn)(void *);
+static int albert__mutex_init(albert__mutex *m) { return pthread_mutex_init(m, NULL); }
+static void albert__mutex_destroy(albert__mutex *m) { pthread_mutex_destroy(m); }
+static void albert__mutex_lock(albert__mutex *m) { pthread_mutex_lock(m); }
+static void albert__mutex_unlock(albert__mutex *m) { pthread_mutex_unlock(m); }
+static int albert__cond_init(albert__cond *c) { return pthread_cond_init(c, NULL); }
+static void albert__cond_destroy(albert__cond *c) { pthread_cond_destroy(c); }
+static void albert__cond_wait(albert__cond *c, albert__mutex *m) { pthread_cond_wait(c, m); }
+static void albert__cond_signal(albert__cond *c) { pthread_cond_signal(c); }
+static void albert__cond_broadcast(albert__cond *c) { pthread_cond_broadcast(c); }
+static int albert__thread_create(albert__thread *t, albert__thread_fn fn, void *arg)
+{
+    return pthread_create(t, NULL, fn, arg) == 0 ? 0 : -1;
+}
+static void albert__thread_join(albert__thread t) { pthread_join(t, NULL); }
+static void albert__yield(void) { sched_yield(); }
+#endif
+#endif
+
 
 /* Work items inside a task handed out through a shared counter (GCC / clang atomics), so that a thread the
    system deschedules holds up at most one item; other compilers split statically. */
@@ -1444,12 +1743,12 @@ struct albert__pool {
     float *pack;   /* ALBERT__PACK_FLOATS floats, 64-byte aligned, for the packed x of the linear layers */
     void *pack_block;
 #ifndef ALBERT_NO_THREADS
-    pthread_t *threads;
+    albert__thread *threads;
     albert__worker *workers;
     int n_started;
-    pthread_mutex_t mutex;
-    pthread_cond_t wake; /* workers wait here for a new generation */
-    pthread_cond_t done; /* the caller waits here for n_done == task_count */
+    albert__mutex mutex;
+    albert__cond wake; /* workers wait here for a new generation */
+    albert__cond done; /* the caller waits here for n_done == task_count */
     unsigned generation; /* incremented for every job */
     uint64_t claim;      /* generation << 32 | the next index of that job to hand out */
     int n_done;          /* indices of the current job finished */
@@ -1573,7 +1872,7 @@ static int albert__detect_features(int isa)
 /* Round `spin` of a wait. */
 static void albert__spin_pause(int spin)
 {
-    if (spin >= ALBERT__SPIN_YIELD_AFTER && spin % 16 == 0) sched_yield();
+    if (spin >= ALBERT__SPIN_YIELD_AFTER && spin % 16 == 0) albert__yield();
     else ALBERT__CPU_RELAX();
 }
 #endif
@@ -1592,12 +1891,12 @@ static int albert__pool_claim(albert__pool *p, unsigned generation, int count)
     }
 #else
     int index = -1;
-    pthread_mutex_lock(&p->mutex);
+    albert__mutex_lock(&p->mutex);
     if ((unsigned)(p->claim >> 32) == generation && (int)(p->claim & 0xFFFFFFFFu) < count) {
         index = (int)(p->claim & 0xFFFFFFFFu);
         p->claim++;
     }
-    pthread_mutex_unlock(&p->mutex);
+    albert__mutex_unlock(&p->mutex);
     return index;
 #endif
 }
@@ -1611,20 +1910,20 @@ static void albert__pool_work(albert__pool *p, unsigned generation, albert__task
 #if ALBERT__CAN_SPIN
         finished = __atomic_add_fetch(&p->n_done, 1, __ATOMIC_ACQ_REL) == count;
         if (finished) {
-            pthread_mutex_lock(&p->mutex);
-            pthread_cond_signal(&p->done);
-            pthread_mutex_unlock(&p->mutex);
+            albert__mutex_lock(&p->mutex);
+            albert__cond_signal(&p->done);
+            albert__mutex_unlock(&p->mutex);
         }
 #else
-        pthread_mutex_lock(&p->mutex);
+        albert__mutex_lock(&p->mutex);
         finished = ++p->n_done == count;
-        if (finished) pthread_cond_signal(&p->done);
-        pthread_mutex_unlock(&p->mutex);
+        if (finished) albert__cond_signal(&p->done);
+        albert__mutex_unlock(&p->mutex);
 #endif
     }
 }
 
-static void *albert__pool_worker(void *arg)
+ALBERT__THREAD_FN(albert__pool_worker, arg)
 {
     albert__worker *worker = (albert__worker *)arg;
     albert__pool *p = worker->pool;
@@ -1639,17 +1938,17 @@ static void *albert__pool_worker(void *arg)
 #else
         (void)spin;
 #endif
-        pthread_mutex_lock(&p->mutex);
-        while (p->generation == seen && !p->quit) pthread_cond_wait(&p->wake, &p->mutex);
+        albert__mutex_lock(&p->mutex);
+        while (p->generation == seen && !p->quit) albert__cond_wait(&p->wake, &p->mutex);
         if (p->quit) {
-            pthread_mutex_unlock(&p->mutex);
-            return NULL;
+            albert__mutex_unlock(&p->mutex);
+            return ALBERT__THREAD_RESULT;
         }
         seen = p->generation;
         task = p->task;
         task_arg = p->task_arg;
         count = p->task_count;
-        pthread_mutex_unlock(&p->mutex);
+        albert__mutex_unlock(&p->mutex);
         albert__pool_work(p, seen, task, task_arg, count);
     }
 }
@@ -1661,14 +1960,14 @@ static void albert__pool_free(albert__pool *p)
 #ifndef ALBERT_NO_THREADS
     if (p->threads) {
         int i;
-        pthread_mutex_lock(&p->mutex);
+        albert__mutex_lock(&p->mutex);
         p->quit = 1;
-        pthread_cond_broadcast(&p->wake);
-        pthread_mutex_unlock(&p->mutex);
-        for (i = 0; i < p->n_started; i++) pthread_join(p->threads[i], NULL);
-        pthread_mutex_destroy(&p->mutex);
-        pthread_cond_destroy(&p->wake);
-        pthread_cond_destroy(&p->done);
+        albert__cond_broadcast(&p->wake);
+        albert__mutex_unlock(&p->mutex);
+        for (i = 0; i < p->n_started; i++) albert__thread_join(p->threads[i]);
+        albert__mutex_destroy(&p->mutex);
+        albert__cond_destroy(&p->wake);
+        albert__cond_destroy(&p->done);
     }
     ALBERT_FREE(p->threads);
     ALBERT_FREE(p->workers);
@@ -1682,7 +1981,7 @@ static size_t albert__pool_memory(const albert__pool *p)
 {
     size_t bytes = sizeof(albert__pool) + ALBERT__PACK_FLOATS * sizeof(float) + 64;
 #ifndef ALBERT_NO_THREADS
-    if (p->threads) bytes += (sizeof(pthread_t) + sizeof(albert__worker)) * (size_t)(p->n_threads - 1);
+    if (p->threads) bytes += (sizeof(albert__thread) + sizeof(albert__worker)) * (size_t)(p->n_threads - 1);
 #else
     (void)p;
 #endif
@@ -1709,7 +2008,7 @@ static albert__pool *albert__pool_create(int n_threads)
 #else
     if (p->n_threads > 1) {
         int i, n_workers = p->n_threads - 1;
-        p->threads = (pthread_t *)ALBERT_MALLOC(sizeof(pthread_t) * (size_t)n_workers);
+        p->threads = (albert__thread *)ALBERT_MALLOC(sizeof(albert__thread) * (size_t)n_workers);
         p->workers = (albert__worker *)ALBERT_MALLOC(sizeof(albert__worker) * (size_t)n_workers);
         if (!p->threads || !p->workers) {
             ALBERT_FREE(p->threads);
@@ -1718,22 +2017,22 @@ static albert__pool *albert__pool_create(int n_threads)
             albert__pool_free(p);
             return NULL;
         }
-        if (pthread_mutex_init(&p->mutex, NULL) != 0) {
+        if (albert__mutex_init(&p->mutex) != 0) {
             ALBERT_FREE(p->threads);
             p->threads = NULL;
             albert__pool_free(p);
             return NULL;
         }
-        if (pthread_cond_init(&p->wake, NULL) != 0) {
-            pthread_mutex_destroy(&p->mutex);
+        if (albert__cond_init(&p->wake) != 0) {
+            albert__mutex_destroy(&p->mutex);
             ALBERT_FREE(p->threads);
             p->threads = NULL;
             albert__pool_free(p);
             return NULL;
         }
-        if (pthread_cond_init(&p->done, NULL) != 0) {
-            pthread_cond_destroy(&p->wake);
-            pthread_mutex_destroy(&p->mutex);
+        if (albert__cond_init(&p->done) != 0) {
+            albert__cond_destroy(&p->wake);
+            albert__mutex_destroy(&p->mutex);
             ALBERT_FREE(p->threads);
             p->threads = NULL;
             albert__pool_free(p);
@@ -1742,7 +2041,7 @@ static albert__pool *albert__pool_create(int n_threads)
         for (i = 0; i < n_workers; i++) {
             p->workers[i].pool = p;
             p->workers[i].slot = i + 1;
-            if (pthread_create(&p->threads[i], NULL, albert__pool_worker, &p->workers[i]) != 0) {
+            if (albert__thread_create(&p->threads[i], albert__pool_worker, &p->workers[i]) != 0) {
                 albert__pool_free(p); /* joins the ones started */
                 return NULL;
             }
@@ -1763,7 +2062,7 @@ static void albert__pool_run(albert__pool *p, albert__task_fn task, void *arg, i
     if (p && p->n_threads > 1 && count > 1) {
         unsigned generation;
         int spin;
-        pthread_mutex_lock(&p->mutex);
+        albert__mutex_lock(&p->mutex);
         p->task = task;
         p->task_arg = arg;
         p->task_count = count;
@@ -1776,17 +2075,17 @@ static void albert__pool_run(albert__pool *p, albert__task_fn task, void *arg, i
         p->claim = (uint64_t)generation << 32;
 #endif
         ALBERT__ATOMIC_STORE(&p->generation, generation);
-        pthread_cond_broadcast(&p->wake);
-        pthread_mutex_unlock(&p->mutex);
+        albert__cond_broadcast(&p->wake);
+        albert__mutex_unlock(&p->mutex);
         albert__pool_work(p, generation, task, arg, count);
 #if ALBERT__CAN_SPIN
         for (spin = 0; spin < ALBERT__SPIN_ROUNDS && ALBERT__N_DONE(p) != count; spin++) albert__spin_pause(spin);
 #else
         (void)spin;
 #endif
-        pthread_mutex_lock(&p->mutex);
-        while (ALBERT__N_DONE(p) != count) pthread_cond_wait(&p->done, &p->mutex);
-        pthread_mutex_unlock(&p->mutex);
+        albert__mutex_lock(&p->mutex);
+        while (ALBERT__N_DONE(p) != count) albert__cond_wait(&p->done, &p->mutex);
+        albert__mutex_unlock(&p->mutex);
         return;
     }
 #endif
@@ -4759,9 +5058,21 @@ ALBERT_DEF albert_context_params albert_context_default_params(void)
     return p;
 }
 
+/* Logical processors online: every processor group's on Windows (GetActiveProcessorCount; GetSystemInfo before
+   Windows 7), sysconf elsewhere. */
 static int albert__online_cores(void)
 {
-#if !defined(ALBERT_NO_THREADS) && defined(_SC_NPROCESSORS_ONLN)
+#if !defined(ALBERT_NO_THREADS) && defined(_WIN32)
+#if defined(ALL_PROCESSOR_GROUPS) && (!defined(_WIN32_WINNT) || _WIN32_WINNT >= 0x0601)
+    DWORD n = GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
+#else
+    DWORD n;
+    SYSTEM_INFO info;
+    GetSystemInfo(&info);
+    n = info.dwNumberOfProcessors;
+#endif
+    return n < 1 ? 1 : (n > 256 ? 256 : (int)n);
+#elif !defined(ALBERT_NO_THREADS) && defined(_SC_NPROCESSORS_ONLN)
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : (n > 256 ? 256 : (int)n);
 #else

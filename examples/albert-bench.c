@@ -8,7 +8,9 @@
    line is `median_ms=... gflops=... peak_pct=...`. --check DIR first runs DIR/case_s128.input_ids.bin and compares
    the last hidden state (and pooler output, if the model has a pooler) with DIR/case_s128.*.bin (<= 1e-4);
    exits 1 on a mismatch. FLOPs counted as L x T x (8H^2 + 4HI + 4SH) (matrix products only). */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L
+#endif
 #define ALBERT_IMPLEMENTATION
 #include "../albert.h"
 
@@ -16,14 +18,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <psapi.h> /* GetProcessMemoryInfo (Windows: windows.h is already included by albert.h) */
+#else
 #include <sys/resource.h>
+#endif
 #include <time.h>
 
 static double now_seconds(void)
 {
+#ifdef _WIN32
+    LARGE_INTEGER t, f;
+    QueryPerformanceCounter(&t);
+    QueryPerformanceFrequency(&f);
+    return (double)t.QuadPart / (double)f.QuadPart;
+#else
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+#endif
 }
 
 /* Resident memory in MB (Linux /proc/self/statm; -1 elsewhere). */
@@ -39,9 +52,15 @@ static double resident_mb(void)
 
 static double peak_rss_mb(void)
 {
+#ifdef _WIN32
+    PROCESS_MEMORY_COUNTERS c;
+    if (!GetProcessMemoryInfo(GetCurrentProcess(), &c, sizeof c)) return -1.0;
+    return (double)c.PeakWorkingSetSize / 1048576.0;
+#else
     struct rusage u;
     if (getrusage(RUSAGE_SELF, &u) != 0) return -1.0;
     return (double)u.ru_maxrss / 1024.0; /* Linux: kilobytes */
+#endif
 }
 
 static void *read_file(const char *path, size_t *size)

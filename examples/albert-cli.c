@@ -1275,6 +1275,33 @@ early:
     return rc;
 }
 
+/* ================================================================ check */
+
+/* albert-cli check MODEL: loads the file (every byte of its structure validated) and reads every weight once:
+   all must be finite. The tokenizer is validated by the load. */
+static int cmd_check(int argc, char **argv)
+{
+    const char *pos[1];
+    cli_command cmd = { "check",
+                        "usage: albert-cli check MODEL\n"
+                        "\n"
+                        "Validates the model file: its structure (as every load does) and every weight, which must be\n"
+                        "a finite number. Prints \"MODEL: ok\" and exits 0, or says what is wrong and exits 1.\n",
+                        NULL, 0, pos, 1, 1, 0 };
+    cli c;
+    albert_error err;
+    PARSE_OR_RETURN(cmd, argc, argv);
+    if (open_model(&c, pos[0], 1, 0)) return 1;
+    if (albert_model_check(c.model, &err) != ALBERT_OK) {
+        fprintf(stderr, CLI_NAME ": %s: %s\n", pos[0], err.message);
+        close_model(&c);
+        return 1;
+    }
+    printf("%s: ok\n", pos[0]);
+    close_model(&c);
+    return finish_stdout();
+}
+
 /* ================================================================ main */
 
 static const char main_usage[] =
@@ -1290,6 +1317,7 @@ static const char main_usage[] =
     "  ner MODEL TEXT                      token classification (--aggregation none|simple)\n"
     "  choose MODEL PROMPT CHOICE...       multiple choice\n"
     "  logits MODEL --ids IDS --out FILE   the head's raw output as float32 (--ids per choice for choose)\n"
+    "  check MODEL                         validates the file: its structure and every weight (finite)\n"
     "\n"
     "  --help                              this text\n"
     "  --version                           the version of albert-cli and of albert.h\n"
@@ -1308,6 +1336,7 @@ int main(int argc, char **argv)
         { "info", cmd_info },           { "tokenize", cmd_tokenize }, { "encode", cmd_encode },
         { "fill-mask", cmd_fill_mask }, { "sop", cmd_sop },           { "classify", cmd_classify },
         { "qa", cmd_qa },               { "ner", cmd_ner },           { "choose", cmd_choose },
+        { "check", cmd_check },
         { "logits", cmd_logits },
     };
     size_t i;

@@ -23,6 +23,7 @@
 
 #include "testutil.h"
 #include "../tools/ck_common.c"
+#include "../tools/ck_os.c"
 #include "../tools/json.c"
 #include "../tools/ck_safetensors.c"
 #include "../tools/ck_torch.c"

@@ -25,6 +25,7 @@
 #define ALBERT_IMPLEMENTATION
 #include "albert.h"
 #include "testutil.h"
+#include "../tools/ck_os.c"
 #include "../tools/blob.c"
 #include "../tools/blob_quant.c"
 
@@ -42,10 +43,18 @@ static void *xmalloc(size_t n)
 static int isa_levels(int *levels)
 {
     int n = 0, best = albert__detect_isa(), i;
-    for (i = ALBERT__ISA_SCALAR; i <= best; i++) levels[n++] = i;
+    if (best == ALBERT__ISA_NEON) { /* AArch64: scalar and NEON (the x86 levels do not exist there) */
+        levels[0] = ALBERT__ISA_SCALAR;
+        levels[1] = ALBERT__ISA_NEON;
+        return 2;
+    }
+    for (i = ALBERT__ISA_SCALAR; i <= best && i <= ALBERT__ISA_AVX512; i++) levels[n++] = i;
     return n;
 }
-static const char *isa_name(int isa) { return isa == 2 ? "avx512" : (isa == 1 ? "avx2" : "scalar"); }
+static const char *isa_name(int isa)
+{
+    return isa == ALBERT__ISA_NEON ? "neon" : isa == 2 ? "avx512" : (isa == 1 ? "avx2" : "scalar");
+}
 
 static uint32_t get_u32(const uint8_t *p)
 {

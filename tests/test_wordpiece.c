@@ -19,12 +19,14 @@
 #include "albert.h"
 #include "testutil.h"
 
-#define ZH_BLOB "../build/test_wordpiece_zh.albert"
-#define EDGE_VOCAB "../build/test_wordpiece_edge_vocab.txt"
-#define EDGE_BLOB "../build/test_wordpiece_edge.albert"
 #define MAX_TOKENS 4096
 
 static albert_model *zh_model;
+/* the files this test writes, next to the converter (in the build folder of this run) */
+static char zh_blob[1100], edge_vocab[1100], edge_blob[1100];
+#define ZH_BLOB zh_blob
+#define EDGE_VOCAB edge_vocab
+#define EDGE_BLOB edge_blob
 
 static const char *converter(void)
 {
@@ -43,7 +45,13 @@ static int convert_tokenizer(const char *src, const char *out)
 static int setup(void **state)
 {
     albert_error e;
+    const char *slash = strrchr(converter(), '/');
+    int dir_len = slash ? (int)(slash - converter()) : 1;
+    const char *dir = slash ? converter() : ".";
     (void)state;
+    snprintf(zh_blob, sizeof zh_blob, "%.*s/test_wordpiece_zh.albert", dir_len, dir);
+    snprintf(edge_vocab, sizeof edge_vocab, "%.*s/test_wordpiece_edge_vocab.txt", dir_len, dir);
+    snprintf(edge_blob, sizeof edge_blob, "%.*s/test_wordpiece_edge.albert", dir_len, dir);
     if (!tu_file_exists("data/tok/zh/vocab.txt")) { printf("# run from the tests/ folder\n"); return -1; }
     if (convert_tokenizer("data/tok/zh/vocab.txt", ZH_BLOB) != 0) { printf("# conversion failed\n"); return -1; }
     if (albert_model_load(ZH_BLOB, &zh_model, &e) != ALBERT_OK) { printf("# load failed: %s\n", e.message); return -1; }

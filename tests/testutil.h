@@ -25,6 +25,23 @@ static inline void *tu_read_file(const char *path, size_t *size)
     return buf;
 }
 
+/* tu_read_file for a file of little-endian 4-byte values (the HF goldens' int32 / float32 .bin arrays): on a
+   big-endian host (make s390x) each value's bytes are reversed, so the buffer holds host int32 / float. */
+static inline void *tu_read_le32_file(const char *path, size_t *size)
+{
+    size_t n = 0, i;
+    unsigned char *buf = (unsigned char *)tu_read_file(path, &n);
+    const unsigned int one = 1;
+    if (size) *size = n;
+    if (buf && *(const unsigned char *)&one == 0)
+        for (i = 0; i + 4 <= n; i += 4) {
+            unsigned char t = buf[i];
+            buf[i] = buf[i + 3], buf[i + 3] = t;
+            t = buf[i + 1], buf[i + 1] = buf[i + 2], buf[i + 2] = t;
+        }
+    return buf;
+}
+
 static inline int tu_write_file(const char *path, const void *data, size_t size)
 {
     FILE *f = fopen(path, "wb");
@@ -169,7 +186,7 @@ static inline int tu_golden_load(const char *folder, tu_golden *g)
         }
         if (sscanf(p, "%255s", file) != 1) goto bad_line;
         snprintf(path, sizeof path, "%s/%s", folder, file);
-        t->data = tu_read_file(path, &file_size);
+        t->data = tu_read_le32_file(path, &file_size); /* int32 / float32, little-endian */
         if (!t->data || file_size != t->count * 4) {
             printf("# %s: %s (%zu bytes for %zu elements)\n", path, t->data ? "wrong size" : "cannot read", file_size,
                    t->count);

@@ -6,19 +6,16 @@
    model.ckpt-best.* + 30k-clean.model; TF-Hub: variables/ + assets/) or one weights file. The conversion reads one
    tensor at a time (the source is mapped, not loaded), writes a temporary file next to OUT and renames it into
    place only when everything succeeded. See usage() for the options. */
-#define _POSIX_C_SOURCE 200809L
 #include "albert.h"
 #include "convert.h"
 #include "json.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* ================================================================ options */
 
@@ -180,16 +177,19 @@ static char *join_path(const char *folder, const char *name)
     return path;
 }
 
-static int is_file(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
+static int is_file(const char *path) { return ck_path_kind(path, NULL) == CK_PATH_FILE; }
 
-static int is_folder(const char *path)
+static int is_folder(const char *path) { return ck_path_kind(path, NULL) == CK_PATH_FOLDER; }
+
+/* The last path separator in path, or NULL ('/', and on Windows also '\\'). */
+static const char *last_separator(const char *path)
 {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    const char *slash = strrchr(path, '/');
+#ifdef _WIN32
+    const char *backslash = strrchr(path, '\\');
+    if (backslash && (!slash || backslash > slash)) slash = backslash;
+#endif
+    return slash;
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -201,7 +201,7 @@ static int ends_with(const char *s, const char *suffix)
 /* The folder part of a file path ("." if none). */
 static char *folder_of(const char *path)
 {
-    const char *slash = strrchr(path, '/');
+    const char *slash = last_separator(path);
     char *folder;
     size_t n;
     if (!slash) return copy_string(".");
@@ -215,40 +215,53 @@ static char *folder_of(const char *path)
 
 static const char *base_name(const char *path)
 {
-    const char *slash = strrchr(path, '/');
+    const char *slash = last_separator(path);
     return slash ? slash + 1 : path;
 }
 
 typedef int (*name_filter)(const char *name);
 
+typedef struct folder_search {
+    const char *folder;
+    name_filter filter;
+    char *best, *list;
+    size_t list_size;
+    int count;
+} folder_search;
+
+static int folder_search_visit(const char *name, void *arg)
+{
+    folder_search *search = (folder_search *)arg;
+    char *path;
+    if (!search->filter(name)) return 0;
+    path = join_path(search->folder, name);
+    if (!path) return 0;
+    if (!is_file(path)) { free(path); return 0; }
+    search->count++;
+    if (search->list_size && strlen(search->list) + strlen(name) + 3 < search->list_size) {
+        if (search->list[0]) strcat(search->list, ", ");
+        strcat(search->list, name);
+    }
+    if (!search->best || strcmp(path, search->best) < 0) { free(search->best); search->best = path; }
+    else free(path);
+    return 0;
+}
+
 /* Finds the files in folder whose names pass the filter. Returns how many; *first gets the first one (joined
    path, sorted by name so the choice is stable) and list[list_size] their names for messages. */
 static int find_in_folder(const char *folder, name_filter filter, char **first, char *list, size_t list_size)
 {
-    DIR *dir = opendir(folder);
-    struct dirent *entry;
-    char *best = NULL;
-    int count = 0;
-    *first = NULL;
+    folder_search search;
+    search.folder = folder;
+    search.filter = filter;
+    search.best = NULL;
+    search.list = list;
+    search.list_size = list_size;
+    search.count = 0;
     if (list_size) list[0] = '\0';
-    if (!dir) return 0;
-    while ((entry = readdir(dir)) != NULL) {
-        char *path;
-        if (!filter(entry->d_name)) continue;
-        path = join_path(folder, entry->d_name);
-        if (!path) continue;
-        if (!is_file(path)) { free(path); continue; }
-        count++;
-        if (list_size && strlen(list) + strlen(entry->d_name) + 3 < list_size) {
-            if (list[0]) strcat(list, ", ");
-            strcat(list, entry->d_name);
-        }
-        if (!best || strcmp(path, best) < 0) { free(best); best = path; }
-        else free(path);
-    }
-    closedir(dir);
-    *first = best;
-    return count;
+    (void)ck_list_folder(folder, folder_search_visit, &search);
+    *first = search.best;
+    return search.count;
 }
 
 static int is_tf_index_name(const char *name) { return ends_with(name, ".index") && strstr(name, ".ckpt") != NULL; }
@@ -377,13 +390,13 @@ static int detect_format(const char *path, source_format *format, char *err)
     static const unsigned char tf_table_magic[8] = {0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb};
     unsigned char head[16], tail[8];
     size_t n_head;
-    long size;
-    FILE *f = fopen(path, "rb");
+    uint64_t size = 0;
+    FILE *f = ck_fopen(path, "rb");
     if (!f) { snprintf(err, CK_ERR_LEN, "%s: cannot open: %s", path, strerror(errno)); return -1; }
     n_head = fread(head, 1, sizeof(head), f);
-    size = (fseek(f, 0, SEEK_END) == 0) ? ftell(f) : -1;
+    (void)ck_path_kind(path, &size); /* 64-bit on every system (long is 32-bit on Windows) */
     memset(tail, 0, sizeof(tail));
-    if (size >= 8 && fseek(f, size - 8, SEEK_SET) == 0 && fread(tail, 1, 8, f) != 8) memset(tail, 0, sizeof(tail));
+    if (size >= 8 && fseek(f, -8, SEEK_END) == 0 && fread(tail, 1, 8, f) != 8) memset(tail, 0, sizeof(tail));
     fclose(f);
 
     if (n_head >= 9 && head[8] == '{') *format = FORMAT_SAFETENSORS;
@@ -441,7 +454,7 @@ static albert_tokenizer_kind tokenizer_kind_of(const char *path)
     if (ends_with(path, ".model")) return ALBERT_TOKENIZER_SENTENCEPIECE;
     if (ends_with(path, ".txt")) return ALBERT_TOKENIZER_WORDPIECE;
     /* A SentencePiece ModelProto starts with field 1 (pieces), wire type 2: byte 0x0A. */
-    f = fopen(path, "rb");
+    f = ck_fopen(path, "rb");
     first = f ? fgetc(f) : EOF;
     if (f) fclose(f);
     return first == 0x0A ? ALBERT_TOKENIZER_SENTENCEPIECE : ALBERT_TOKENIZER_WORDPIECE;
@@ -575,15 +588,21 @@ typedef struct model_config {
 
 static int read_text_file(const char *path, char **text, size_t *size, char *err)
 {
-    FILE *f = fopen(path, "rb");
-    long n;
+    FILE *f = ck_fopen(path, "rb");
+    uint64_t file_size = 0;
+    size_t n;
     if (!f) { snprintf(err, CK_ERR_LEN, "%s: cannot open: %s", path, strerror(errno)); return -1; }
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+    if (ck_path_kind(path, &file_size) != CK_PATH_FILE) {
         snprintf(err, CK_ERR_LEN, "%s: cannot read", path);
         fclose(f);
         return -1;
     }
-    if (n > (16L << 20)) { snprintf(err, CK_ERR_LEN, "%s: too large for a config file (%ld bytes)", path, n); fclose(f); return -1; }
+    if (file_size > ((uint64_t)16 << 20)) {
+        snprintf(err, CK_ERR_LEN, "%s: too large for a config file (%llu bytes)", path, (unsigned long long)file_size);
+        fclose(f);
+        return -1;
+    }
+    n = (size_t)file_size;
     *text = (char *)malloc((size_t)n + 1);
     if (!*text) { snprintf(err, CK_ERR_LEN, "out of memory"); fclose(f); return -1; }
     if (fread(*text, 1, (size_t)n, f) != (size_t)n) {
@@ -1403,7 +1422,14 @@ static int write_f32(conversion *cv, const char *name, int ndim, const int64_t *
     uint32_t blob_dims[2];
     uint64_t n = 1;
     int i, dtype = cv->options->dtype;
+    uint64_t j;
     for (i = 0; i < ndim; i++) { blob_dims[i] = (uint32_t)dims[i]; n *= (uint64_t)dims[i]; }
+    for (j = 0; j < n; j++) /* a NaN or infinite weight means a damaged checkpoint: never write it */
+        if (!isfinite(data[j])) {
+            snprintf(err, CK_ERR_LEN, "tensor %s: element %llu is %s (the checkpoint is damaged)", name,
+                     (unsigned long long)j, data[j] != data[j] ? "NaN" : "infinite");
+            return -1;
+        }
     if (ndim == 2 && (dtype == BLOB_Q8 || dtype == BLOB_BF16) && is_layer_matrix(name)) {
         if (blob_add_matrix_packed(cv->writer, name, dtype, blob_dims[0], blob_dims[1], data, err) != 0) return -1;
         cv->bytes_written += dtype == BLOB_BF16 ? n * 2 : n + (uint64_t)blob_dims[0] * 8;
@@ -1591,13 +1617,14 @@ static void print_summary(const conversion *cv)
 {
     const blob_config *c = &cv->config.blob;
     const char *out = cv->options->out;
-    struct stat st;
+    uint64_t out_size = 0;
     char file_size[32], weight_size[32];
     int i, h, present[HEAD_COUNT] = {0};
     char heads[128] = "";
 
     if (quiet) return;
-    size_text(file_size, sizeof(file_size), stat(out, &st) == 0 ? (double)st.st_size : 0.0);
+    (void)ck_path_kind(out, &out_size);
+    size_text(file_size, sizeof(file_size), (double)out_size);
     size_text(weight_size, sizeof(weight_size), (double)cv->bytes_written);
     if (cv->options->tokenizer_only) {
         printf("wrote %s (%s): tokenizer only (%s, %u entries)\n", out, file_size,
@@ -1664,11 +1691,7 @@ static int read_sentence_transformers(conversion *cv, st_settings *st, char *err
     return 0;
 }
 
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
+static int same_file(const char *a, const char *b) { return ck_same_file(a, b); }
 
 static int convert(conversion *cv, char *err)
 {

@@ -4,19 +4,20 @@
    keeps only its directory entry. blob_finish then appends the directory (after the data: the header's
    directory offset says where), writes the header into the 256 bytes reserved at the start, fsyncs and renames
    the temporary file over the output. Until then nothing exists at the output path; blob_abort removes the
-   temporary file, and so does an interrupt (SIGINT, SIGTERM, SIGHUP) while a writer is open. */
+   temporary file, and so does an interrupt (SIGINT, SIGTERM, SIGHUP; Windows: SIGINT, SIGTERM) while a writer is
+   open. The file calls (temporary file, fsync, atomic rename: MoveFileExW on Windows) are in ck_os.c.
+   Tensor data is written little-endian on every host: on a big-endian one each element of a multi-byte dtype
+   is byte-swapped on its way to the file. */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L
+#endif
 #include "convert.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <unistd.h>
 
 #define BLOB_MAGIC "ALBERT.H"
 #define BLOB_VERSION 1u
@@ -49,13 +50,21 @@ static char *volatile blob__interrupt_temp_path;
 static void blob__on_interrupt(int signal_number)
 {
     char *path = blob__interrupt_temp_path;
-    if (path) unlink(path);
+    if (path) ck_remove(path);
     signal(signal_number, SIG_DFL);
     raise(signal_number);
 }
 
 static void blob__catch_interrupts(void)
 {
+#ifdef _WIN32
+    static const int signals[] = {SIGINT, SIGTERM};
+    size_t i;
+    for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+        void (*previous)(int) = signal(signals[i], blob__on_interrupt);
+        if (previous == SIG_IGN) signal(signals[i], SIG_IGN);
+    }
+#else
     static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
     size_t i;
     for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
@@ -66,6 +75,15 @@ static void blob__catch_interrupts(void)
         sigemptyset(&action.sa_mask);
         sigaction(signals[i], &action, NULL);
     }
+#endif
+}
+
+static int blob__host_is_big_endian(void)
+{
+    const uint32_t one = 1;
+    uint8_t first;
+    memcpy(&first, &one, 1);
+    return first == 0;
 }
 
 static void blob__put_u32(uint8_t *p, uint32_t v)
@@ -96,6 +114,22 @@ static int blob__pad_to(blob_writer *w, uint64_t alignment, char *err)
     return blob__write(w, zeros, (size_t)padding, err);
 }
 
+/* Writes size bytes of elements of element_size bytes each with their bytes reversed (host big-endian -> file
+   little-endian), through a small buffer. */
+static int blob__write_swapped(blob_writer *w, const uint8_t *data, size_t size, uint32_t element_size, char *err)
+{
+    uint8_t buffer[4096];
+    size_t done = 0;
+    while (done < size) {
+        size_t chunk = size - done < sizeof buffer ? size - done : sizeof buffer, i, b;
+        for (i = 0; i < chunk; i += element_size)
+            for (b = 0; b < element_size; b++) buffer[i + b] = data[done + i + element_size - 1 - b];
+        if (blob__write(w, buffer, chunk, err) != 0) return -1;
+        done += chunk;
+    }
+    return 0;
+}
+
 static uint32_t blob__dtype_size(int dtype)
 {
     switch (dtype) {
@@ -111,8 +145,6 @@ blob_writer *blob_open(const char *out_path, char *err)
     static const uint8_t zeros[BLOB_HEADER_SIZE] = {0};
     blob_writer *w = (blob_writer *)calloc(1, sizeof(*w));
     size_t n = strlen(out_path);
-    mode_t mask;
-    int fd;
 
     if (!w) { snprintf(err, CK_ERR_LEN, "out of memory"); return NULL; }
     w->out_path = (char *)malloc(n + 1);
@@ -122,21 +154,12 @@ blob_writer *blob_open(const char *out_path, char *err)
     memcpy(w->temp_path, out_path, n);
     memcpy(w->temp_path + n, ".tmp-XXXXXX", sizeof(".tmp-XXXXXX"));
 
-    fd = mkstemp(w->temp_path);
-    if (fd < 0) {
-        snprintf(err, CK_ERR_LEN, "%s: cannot create a temporary file next to it: %s", out_path, strerror(errno));
-        w->temp_path[0] = '\0';
-        blob_abort(w);
-        return NULL;
-    }
-    /* mkstemp makes the file 0600; give the result the usual permissions (0666 minus the umask). */
-    mask = umask(0);
-    umask(mask);
-    (void)fchmod(fd, (mode_t)(0666 & ~mask));
-    w->file = fdopen(fd, "wb");
+    w->file = ck_create_temp(w->temp_path, err);
     if (!w->file) {
-        snprintf(err, CK_ERR_LEN, "%s: %s", w->temp_path, strerror(errno));
-        close(fd);
+        char why[CK_ERR_LEN];
+        memcpy(why, err, CK_ERR_LEN);
+        snprintf(err, CK_ERR_LEN, "%s: cannot create a temporary file next to it (%.400s)", out_path, why);
+        w->temp_path[0] = '\0';
         blob_abort(w);
         return NULL;
     }
@@ -217,7 +240,11 @@ int blob_add_layout(blob_writer *w, const char *name, int dtype, int layout, int
     for (d = 0; d < ndim; d++) e->dims[d] = dims[d];
     e->offset = w->position;
     e->size = nbytes;
-    if (blob__write(w, data, (size_t)nbytes, err) != 0) return -1;
+    if (element_size > 1 && blob__host_is_big_endian()) {
+        if (blob__write_swapped(w, (const uint8_t *)data, (size_t)nbytes, element_size, err) != 0) return -1;
+    } else if (blob__write(w, data, (size_t)nbytes, err) != 0) {
+        return -1;
+    }
     w->n_entries++;
     return 0;
 }
@@ -262,23 +289,6 @@ static void blob__encode_header(uint8_t *h, const blob_config *c, uint64_t file_
     blob__put_u32(h + 164, c->brightmart_flags);
 }
 
-/* fsync the folder holding path, so the rename itself is durable (best effort). */
-static void blob__sync_folder(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *folder;
-    int fd;
-    size_t n = slash ? (size_t)(slash - path) : 1;
-    folder = (char *)malloc(n + 1);
-    if (!folder) return;
-    if (slash) { memcpy(folder, path, n); if (n == 0) { folder[0] = '/'; n = 1; } }
-    else folder[0] = '.';
-    folder[n] = '\0';
-    fd = open(folder, O_RDONLY);
-    if (fd >= 0) { (void)fsync(fd); close(fd); }
-    free(folder);
-}
-
 int blob_finish(blob_writer *w, const blob_config *config, char *err)
 {
     uint8_t header[BLOB_HEADER_SIZE], entry[BLOB_ENTRY_SIZE];
@@ -307,7 +317,7 @@ int blob_finish(blob_writer *w, const blob_config *config, char *err)
         snprintf(err, CK_ERR_LEN, "%s: write failed: %s", w->temp_path, strerror(errno));
         return -1;
     }
-    if (fsync(fileno(w->file)) != 0) {
+    if (ck_sync_file(w->file) != 0) {
         snprintf(err, CK_ERR_LEN, "%s: fsync failed: %s", w->temp_path, strerror(errno));
         return -1;
     }
@@ -317,13 +327,9 @@ int blob_finish(blob_writer *w, const blob_config *config, char *err)
         snprintf(err, CK_ERR_LEN, "%s: close failed: %s", w->temp_path, strerror(errno));
         return -1;
     }
-    if (rename(w->temp_path, w->out_path) != 0) {
-        snprintf(err, CK_ERR_LEN, "cannot rename %s to %s: %s", w->temp_path, w->out_path, strerror(errno));
-        return -1;
-    }
+    if (ck_replace_file(w->temp_path, w->out_path, err) != 0) return -1;
     w->finished = 1;
     blob__interrupt_temp_path = NULL;
-    blob__sync_folder(w->out_path);
     return 0;
 }
 
@@ -331,7 +337,7 @@ void blob_abort(blob_writer *w)
 {
     if (!w) return;
     if (w->file) fclose(w->file);
-    if (!w->finished && w->temp_path && w->temp_path[0]) remove(w->temp_path);
+    if (!w->finished && w->temp_path && w->temp_path[0]) ck_remove(w->temp_path);
     if (blob__interrupt_temp_path == w->temp_path) blob__interrupt_temp_path = NULL;
     free(w->entries);
     free(w->out_path);

@@ -5,25 +5,18 @@
    section; "__metadata__" (string -> string) is ignored. The file is mapped read-only; tensors point into the
    mapping. Every offset is checked against the file size and against shape x dtype size before use; tensors
    may overlap (aliases) but not leave the data section. */
-#define _POSIX_C_SOURCE 200809L
 #include "convert.h"
 #include "json.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define ST_MAX_HEADER ((uint64_t)100 << 20)   /* the safetensors limit: 100 MB of header */
 #define ST_MAX_ELEMENTS ((int64_t)1 << 40)    /* refuse absurd claims early */
 
 typedef struct st_impl {
-    void *map;
-    size_t map_size;
+    ck_mapping map;
 } st_impl;
 
 static void st__close(ck_file *f)
@@ -34,7 +27,7 @@ static void st__close(ck_file *f)
     free(f->tensors);
     free(f->path);
     if (impl) {
-        if (impl->map) munmap(impl->map, impl->map_size);
+        ck_unmap_file(&impl->map);
         free(impl);
     }
 }
@@ -144,8 +137,8 @@ static int st__tensor(const char *path, const json_document *doc, const json_val
 
 int ck_open_safetensors(const char *path, ck_file *f, char *err)
 {
-    int fd = -1, i;
-    struct stat st;
+    int i;
+    uint64_t file_size;
     st_impl *impl = NULL;
     const uint8_t *bytes;
     uint64_t header_length = 0, data_size;
@@ -163,31 +156,19 @@ int ck_open_safetensors(const char *path, ck_file *f, char *err)
     if (!f->path || !impl) { snprintf(err, CK_ERR_LEN, "%s: out of memory", path); goto fail; }
     strcpy(f->path, path);
 
-    fd = open(path, O_RDONLY);
-    if (fd < 0) { snprintf(err, CK_ERR_LEN, "%s: cannot open: %s", path, strerror(errno)); goto fail; }
-    if (fstat(fd, &st) != 0) { snprintf(err, CK_ERR_LEN, "%s: cannot stat: %s", path, strerror(errno)); goto fail; }
-    if (!S_ISREG(st.st_mode)) { snprintf(err, CK_ERR_LEN, "%s: not a regular file", path); goto fail; }
-    if (st.st_size < 8) {
-        snprintf(err, CK_ERR_LEN, "%s: not a safetensors file (%lld bytes, shorter than the 8-byte header length)",
-                 path, (long long)st.st_size);
+    if (ck_map_file(path, &impl->map, err) != 0) goto fail;
+    file_size = (uint64_t)impl->map.size;
+    if (file_size < 8) {
+        snprintf(err, CK_ERR_LEN, "%s: not a safetensors file (%llu bytes, shorter than the 8-byte header length)",
+                 path, (unsigned long long)file_size);
         goto fail;
     }
-    if ((uint64_t)st.st_size > (uint64_t)SIZE_MAX) { snprintf(err, CK_ERR_LEN, "%s: file too large to map", path); goto fail; }
-    impl->map_size = (size_t)st.st_size;
-    impl->map = mmap(NULL, impl->map_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (impl->map == MAP_FAILED) {
-        impl->map = NULL;
-        snprintf(err, CK_ERR_LEN, "%s: cannot map: %s", path, strerror(errno));
-        goto fail;
-    }
-    close(fd);
-    fd = -1;
-    bytes = (const uint8_t *)impl->map;
+    bytes = (const uint8_t *)impl->map.data;
 
     for (i = 7; i >= 0; i--) header_length = header_length << 8 | bytes[i];
-    if (header_length > (uint64_t)st.st_size - 8) {
+    if (header_length > file_size - 8) {
         snprintf(err, CK_ERR_LEN, "%s: corrupt safetensors header: header length %llu exceeds the file (%lld bytes)",
-                 path, (unsigned long long)header_length, (long long)st.st_size);
+                 path, (unsigned long long)header_length, (long long)file_size);
         goto fail;
     }
     if (header_length > ST_MAX_HEADER) {
@@ -199,7 +180,7 @@ int ck_open_safetensors(const char *path, ck_file *f, char *err)
         snprintf(err, CK_ERR_LEN, "%s: not a safetensors file (the header does not start with '{')", path);
         goto fail;
     }
-    data_size = (uint64_t)st.st_size - 8 - header_length;
+    data_size = file_size - 8 - header_length;
     if (json_parse((const char *)bytes + 8, (size_t)header_length, &doc, json_err, sizeof(json_err)) != 0) {
         snprintf(err, CK_ERR_LEN, "%s: corrupt safetensors header: bad JSON: %s", path, json_err);
         goto fail;
@@ -248,7 +229,6 @@ int ck_open_safetensors(const char *path, ck_file *f, char *err)
 fail:
     free(sorted);
     json_free(&doc);
-    if (fd >= 0) close(fd);
     ck_close(f);
     return -1;
 }

@@ -9,18 +9,10 @@
    are in the data shards, which are mapped; each tensor's range and CRC are checked at open.
    2-D "kernel" variables are reported transposed to HF order (see convert.h). Also here: the Google ALBERT
    TF -> HF name map (ck_tf_to_hf_name). */
-#ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L
-#endif
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "convert.h"
 
 #define TF_MAX_SHARDS 4096
@@ -512,8 +504,7 @@ static int tf_parse_index(const uint8_t *file, size_t size, tf_index *ix)
 /* ---------------------------------------------------------------- tensors */
 
 typedef struct tf_impl {
-    void **maps;               /* per shard (NULL when opened from memory) */
-    size_t *map_sizes;
+    ck_mapping *maps;          /* per shard (NULL when opened from memory) */
     int n_maps;
 } tf_impl;
 
@@ -525,10 +516,8 @@ static void tf_close(ck_file *f)
     free(f->tensors);
     free(f->path);
     if (impl) {
-        for (i = 0; i < impl->n_maps; i++)
-            if (impl->maps[i]) munmap(impl->maps[i], impl->map_sizes[i]);
+        for (i = 0; i < impl->n_maps; i++) ck_unmap_file(&impl->maps[i]);
         free(impl->maps);
-        free(impl->map_sizes);
         free(impl);
     }
     memset(f, 0, sizeof *f);
@@ -662,50 +651,36 @@ int ck_open_tf_memory(const uint8_t *index, size_t index_size, const uint8_t *co
     return rc;
 }
 
-static int tf_map(const char *path, void **map, size_t *size, char *err)
-{
-    struct stat st;
-    int fd = open(path, O_RDONLY);
-    *map = NULL;
-    *size = 0;
-    if (fd < 0) return tf_fail(err, path, "cannot open: %s", strerror(errno));
-    if (fstat(fd, &st) != 0) { close(fd); return tf_fail(err, path, "cannot stat: %s", strerror(errno)); }
-    if (st.st_size > 0) {
-        *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (*map == MAP_FAILED) { *map = NULL; close(fd); return tf_fail(err, path, "mmap failed: %s", strerror(errno)); }
-        *size = (size_t)st.st_size;
-    }
-    close(fd);
-    return 0;
-}
-
 int ck_open_tf(const char *index_path, ck_file *f, char *err)
 {
     tf_index ix;
-    void *index_map = NULL, **maps = NULL;
-    size_t index_size = 0, *sizes = NULL, prefix_len = strlen(index_path), name_cap;
+    ck_mapping index_map, *maps = NULL;
+    size_t *sizes = NULL, prefix_len = strlen(index_path), name_cap;
     const uint8_t **shards = NULL;
     char *name = NULL;
     int i, n = 0, rc = -1;
     memset(f, 0, sizeof *f);
     memset(&ix, 0, sizeof ix);
+    memset(&index_map, 0, sizeof index_map);
     if (prefix_len > 6 && strcmp(index_path + prefix_len - 6, ".index") == 0) prefix_len -= 6;
     else return tf_fail(err, index_path, "a TF checkpoint is given by its .index file");
-    if (tf_map(index_path, &index_map, &index_size, err) != 0) return -1;
+    if (ck_map_file(index_path, &index_map, err) != 0) return -1;
     ix.path = index_path;
     ix.err = err;
-    if (tf_parse_index((const uint8_t *)index_map, index_size, &ix) != 0) goto done;
+    if (tf_parse_index(index_map.data ? (const uint8_t *)index_map.data : (const uint8_t *)"", index_map.size, &ix) != 0)
+        goto done;
     n = (int)ix.num_shards;
     name_cap = prefix_len + 32;
-    maps = (void **)calloc((size_t)n, sizeof(void *));
+    maps = (ck_mapping *)calloc((size_t)n, sizeof(ck_mapping));
     sizes = (size_t *)calloc((size_t)n, sizeof(size_t));
     shards = (const uint8_t **)calloc((size_t)n, sizeof(uint8_t *));
     name = (char *)malloc(name_cap);
     if (!maps || !sizes || !shards || !name) { tf_fail(err, index_path, "out of memory"); goto done; }
     for (i = 0; i < n; i++) {
         snprintf(name, name_cap, "%.*s.data-%05d-of-%05d", (int)prefix_len, index_path, i, n);
-        if (tf_map(name, &maps[i], &sizes[i], err) != 0) goto done;
-        shards[i] = maps[i] ? (const uint8_t *)maps[i] : (const uint8_t *)"";
+        if (ck_map_file(name, &maps[i], err) != 0) goto done;
+        sizes[i] = maps[i].size;
+        shards[i] = maps[i].data ? (const uint8_t *)maps[i].data : (const uint8_t *)"";
     }
     f->close = tf_close;
     f->path = (char *)malloc(strlen(index_path) + 1);
@@ -715,23 +690,20 @@ int ck_open_tf(const char *index_path, ck_file *f, char *err)
     ix.path = f->path;
     if (tf_build(&ix, shards, sizes, n, f) != 0) goto done;
     ((tf_impl *)f->impl)->maps = maps;
-    ((tf_impl *)f->impl)->map_sizes = sizes;
     ((tf_impl *)f->impl)->n_maps = n;
     maps = NULL;
-    sizes = NULL;
     rc = 0;
 done:
     if (rc != 0) {
         if (f->close) tf_close(f);
-        for (i = 0; maps && i < n; i++)
-            if (maps[i]) munmap(maps[i], sizes[i]);
+        for (i = 0; maps && i < n; i++) ck_unmap_file(&maps[i]);
     }
     free(maps);
     free(sizes);
     free(shards);
     free(name);
     tf_index_free(&ix);
-    if (index_map) munmap(index_map, index_size);
+    ck_unmap_file(&index_map);
     return rc;
 }
 

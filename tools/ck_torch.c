@@ -12,18 +12,10 @@
    torch._utils._rebuild_parameter. Nothing is ever executed; anything else is refused with a message.
    Tensors point into the mapped file; shared storages (tied weights), storage offsets and strides are kept
    as they are (ck_read_f32 honours strides) after checking every element they reach lies in the storage. */
-#ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L
-#endif
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "convert.h"
 
 /* ---------------------------------------------------------------- small helpers */
@@ -772,8 +764,7 @@ static const torch_zip_entry *torch_zip_find(const torch_zip *zip, const uint8_t
 /* ---------------------------------------------------------------- the reader */
 
 typedef struct torch_impl {
-    void *map;                 /* mmap'd file (NULL when opened from memory) */
-    size_t map_size;
+    ck_mapping map;            /* the mapped file (empty when opened from memory) */
 } torch_impl;
 
 static void torch_close(ck_file *f)
@@ -784,7 +775,7 @@ static void torch_close(ck_file *f)
     free(f->tensors);
     free(f->path);
     if (impl) {
-        if (impl->map) munmap(impl->map, impl->map_size);
+        ck_unmap_file(&impl->map);
         free(impl);
     }
     memset(f, 0, sizeof *f);
@@ -978,19 +969,13 @@ int ck_open_torch_memory(const uint8_t *data, size_t size, const char *name, ck_
 
 int ck_open_torch(const char *path, ck_file *f, char *err)
 {
-    struct stat st;
-    void *map;
-    int fd, rc;
+    ck_mapping map;
+    int rc;
     memset(f, 0, sizeof *f);
-    fd = open(path, O_RDONLY);
-    if (fd < 0) return torch_fail(err, path, "cannot open: %s", strerror(errno));
-    if (fstat(fd, &st) != 0 || st.st_size <= 0) { close(fd); return torch_fail(err, path, "empty or unreadable file"); }
-    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED) return torch_fail(err, path, "mmap failed: %s", strerror(errno));
-    rc = ck_open_torch_memory((const uint8_t *)map, (size_t)st.st_size, path, f, err);
-    if (rc != 0) { munmap(map, (size_t)st.st_size); return rc; }
+    if (ck_map_file(path, &map, err) != 0) return -1;
+    if (map.size == 0) return torch_fail(err, path, "empty or unreadable file");
+    rc = ck_open_torch_memory((const uint8_t *)map.data, map.size, path, f, err);
+    if (rc != 0) { ck_unmap_file(&map); return rc; }
     ((torch_impl *)f->impl)->map = map;
-    ((torch_impl *)f->impl)->map_size = (size_t)st.st_size;
     return 0;
 }

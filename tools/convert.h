@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CK_ERR_LEN 512
 #define CK_MAX_DIMS 8
@@ -43,6 +44,31 @@ const ck_tensor *ck_find(const ck_file *f, const char *name);
 /* Copies a tensor as contiguous float32 (from f32/f16/bf16/f64, honouring strides) into dst[count]. */
 int ck_read_f32(const ck_file *f, const ck_tensor *t, float *dst, int64_t count, char *err);
 int64_t ck_numel(const ck_tensor *t);
+
+/* ---------------------------------------------------------------- ck_os.c: files on POSIX and Windows */
+/* Paths are UTF-8 (Windows: converted to UTF-16 for the wide API). Sizes are 64-bit everywhere. */
+typedef struct ck_mapping {
+    void *data;                    /* read-only view of the whole file; NULL for an empty file */
+    size_t size;
+} ck_mapping;
+enum { CK_PATH_NONE = 0, CK_PATH_FILE = 1, CK_PATH_FOLDER = 2, CK_PATH_OTHER = 3 };
+FILE *ck_fopen(const char *path, const char *mode);
+int ck_remove(const char *path);
+/* CK_PATH_*: what path is (following links); *size (may be NULL) gets a regular file's size. */
+int ck_path_kind(const char *path, uint64_t *size);
+int ck_same_file(const char *a, const char *b);
+/* Calls visit(name, arg) for every entry of folder (incl. "." and ".."); -1 if it cannot be listed. */
+int ck_list_folder(const char *folder, int (*visit)(const char *name, void *arg), void *arg);
+/* Maps a regular file read-only (0) or says why not in err (-1). ck_unmap_file undoes it (safe on a zeroed m). */
+int ck_map_file(const char *path, ck_mapping *m, char *err);
+void ck_unmap_file(ck_mapping *m);
+/* Creates the file path_template (ending in XXXXXX, replaced in place) exclusively, opened "wb"; NULL + err. */
+FILE *ck_create_temp(char *path_template, char *err);
+/* Flushes f to the disk (fsync / FlushFileBuffers): 0 or -1 (errno). */
+int ck_sync_file(FILE *f);
+/* Renames from over to atomically (rename / MoveFileExW with MOVEFILE_REPLACE_EXISTING), then syncs the folder
+   where the system allows it. 0, or -1 with err. */
+int ck_replace_file(const char *from, const char *to, char *err);
 
 /* ---------------------------------------------------------------- blob writer */
 enum { BLOB_F32 = 0, BLOB_F16 = 1, BLOB_Q8 = 2, BLOB_U8 = 3, BLOB_I32 = 4, BLOB_U32 = 5, BLOB_BF16 = 6 };

@@ -214,7 +214,7 @@ static int st_read(const char *folder, const char *name, char **text, size_t *le
     FILE *f;
     long n;
     snprintf(path, path_size, "%s/%s", folder, name);
-    f = fopen(path, "rb");
+    f = ck_fopen(path, "rb");
     *text = NULL;
     if (!f) return 1;
     if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > ST_MAX_FILE || fseek(f, 0, SEEK_SET) != 0) {

@@ -485,7 +485,7 @@ int tok_add_sentencepiece(blob_writer *w, const char *model_path, blob_config *c
     static const char *const special_text[7] = {"<pad>", "<unk>", "[CLS]", "[SEP]", "[MASK]", "[CLS]", "[SEP]"};
 
     memset(&m, 0, sizeof(m));
-    f = fopen(model_path, "rb");
+    f = ck_fopen(model_path, "rb");
     if (!f) { snprintf(err, CK_ERR_LEN, "%s: cannot open", model_path); return -1; }
     if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 || (unsigned long)size > SPM_MAX_FILE) {
         snprintf(err, CK_ERR_LEN, "%s: cannot read (or larger than 1 GiB)", model_path);

@@ -49,7 +49,7 @@ static size_t wp_utf8_valid(const uint8_t *s, size_t n)
 
 static int wp_read_file(const char *path, uint8_t **data, size_t *size, char *err)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = ck_fopen(path, "rb");
     long n;
     *data = NULL;
     if (!f) { snprintf(err, CK_ERR_LEN, "%s: cannot open", path); return -1; }
