@@ -902,9 +902,69 @@ static void test_random_mutations(void **state)
                 "data/ckpt/saved_model_half_plus_two_cpu/variables.data-00000-of-00001", 3000, 6);
 }
 
+/* The shared reader layer (ck_common.c): the cursor's bounds and sticky error, varints and protobuf fields, with
+   the wire-format examples of the protobuf encoding guide (150 = 08 96 01; "testing" = 12 07 74 65 73 74 69 6e 67). */
+static void test_cursor_and_protobuf(void **state)
+{
+    static const uint8_t le[] = {0x78, 0x56, 0x34, 0x12, 1, 2, 3, 4, 5, 6, 7, 8};
+    static const uint8_t msg[] = {0x08, 0x96, 0x01, 0x12, 0x07, 't', 'e', 's', 't', 'i', 'n', 'g',
+                                  0x1d, 0x00, 0x00, 0x80, 0x3f, 0x21, 1, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t max64[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+    static const uint8_t over64[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02};
+    static const uint8_t truncated_len[] = {0x12, 0x05, 'a', 'b'};
+    static const uint8_t group[] = {0x0b};
+    ck_cursor c = ck_cursor_make(le, sizeof le);
+    ck_pb_field f;
+    (void)state;
+    assert_int_equal(ck_cursor_u32(&c), 0x12345678u);
+    assert_true(ck_cursor_u64(&c) == 0x0807060504030201ull);
+    assert_int_equal(ck_cursor_left(&c), 0);
+    assert_int_equal(c.failed, 0);
+    assert_int_equal(ck_cursor_u32(&c), 0);            /* past the end: 0 and failed, and it stays so */
+    assert_int_equal(c.failed, 1);
+    assert_null(ck_cursor_take(&c, 0));
+
+    c = ck_cursor_make(max64, sizeof max64);
+    assert_true(ck_cursor_varint(&c) == UINT64_MAX);
+    assert_int_equal(c.failed, 0);
+    c = ck_cursor_make(over64, sizeof over64);
+    (void)ck_cursor_varint(&c);
+    assert_int_equal(c.failed, 1);
+    c = ck_cursor_make(max64, 3);                        /* continuation bit on the last byte */
+    (void)ck_cursor_varint(&c);
+    assert_int_equal(c.failed, 1);
+
+    c = ck_cursor_make(msg, sizeof msg);
+    assert_int_equal(ck_pb_next(&c, &f), 1);
+    assert_int_equal(f.number, 1);
+    assert_int_equal(f.wire, 0);
+    assert_true(f.value == 150);
+    assert_int_equal(ck_pb_next(&c, &f), 1);
+    assert_int_equal(f.number, 2);
+    assert_int_equal(f.wire, 2);
+    assert_int_equal(f.len, 7);
+    assert_memory_equal(f.data, "testing", 7);
+    assert_int_equal(ck_pb_next(&c, &f), 1);             /* fixed32 1.0f */
+    assert_int_equal(f.number, 3);
+    assert_int_equal(f.wire, 5);
+    assert_true(f.value == 0x3f800000u);
+    assert_int_equal(ck_pb_next(&c, &f), 1);             /* fixed64 1 */
+    assert_int_equal(f.number, 4);
+    assert_int_equal(f.wire, 1);
+    assert_true(f.value == 1);
+    assert_int_equal(ck_pb_next(&c, &f), 0);
+
+    c = ck_cursor_make(truncated_len, sizeof truncated_len);
+    assert_int_equal(ck_pb_next(&c, &f), -1);
+    assert_int_equal(ck_pb_next(&c, &f), -1);            /* sticky */
+    c = ck_cursor_make(group, sizeof group);
+    assert_int_equal(ck_pb_next(&c, &f), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cursor_and_protobuf),
         cmocka_unit_test(test_torch_golden_formats_agree),
         cmocka_unit_test(test_tf_golden_matches_safetensors),
         cmocka_unit_test(test_torch_views_zip),

@@ -5,8 +5,92 @@
 #include "convert.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+int ck_fail(char *err, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    int used = snprintf(err, CK_ERR_LEN, "%s: ", path ? path : "(checkpoint)");
+    if (used < 0 || used >= CK_ERR_LEN) return -1;
+    va_start(ap, fmt);
+    vsnprintf(err + used, (size_t)(CK_ERR_LEN - used), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* ---------------------------------------------------------------- the bounds-checked cursor */
+ck_cursor ck_cursor_make(const void *data, size_t size)
+{
+    ck_cursor c;
+    c.p = (const uint8_t *)data;
+    c.end = c.p ? c.p + size : c.p;
+    c.failed = 0;
+    return c;
+}
+
+size_t ck_cursor_left(const ck_cursor *c) { return c->failed ? 0 : (size_t)(c->end - c->p); }
+
+const uint8_t *ck_cursor_take(ck_cursor *c, size_t n)
+{
+    const uint8_t *at = c->p;
+    if (c->failed || n > (size_t)(c->end - c->p)) { c->failed = 1; return NULL; }
+    c->p += n;
+    return at;
+}
+
+uint32_t ck_cursor_u32(ck_cursor *c)
+{
+    const uint8_t *p = ck_cursor_take(c, 4);
+    return p ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24 : 0;
+}
+
+uint64_t ck_cursor_u64(ck_cursor *c)
+{
+    uint64_t low = ck_cursor_u32(c);
+    return low | (uint64_t)ck_cursor_u32(c) << 32;
+}
+
+uint64_t ck_cursor_varint(ck_cursor *c)
+{
+    uint64_t v = 0;
+    int shift;
+    if (c->failed) return 0;
+    for (shift = 0; shift < 64 && c->p < c->end; shift += 7) {
+        uint8_t byte = *c->p++;
+        if (shift == 63 && byte > 1) break;   /* more than 64 bits */
+        v |= (uint64_t)(byte & 0x7F) << shift;
+        if (!(byte & 0x80)) return v;
+    }
+    c->failed = 1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- protobuf fields */
+int ck_pb_next(ck_cursor *c, ck_pb_field *f)
+{
+    uint64_t tag;
+    memset(f, 0, sizeof(*f));
+    if (c->failed) return -1;
+    if (c->p == c->end) return 0;
+    tag = ck_cursor_varint(c);
+    if (c->failed || (tag >> 3) == 0 || (tag >> 3) > 0x1FFFFFFF) { c->failed = 1; return -1; }
+    f->number = (uint32_t)(tag >> 3);
+    f->wire = (uint32_t)(tag & 7);
+    switch (f->wire) {
+    case 0: f->value = ck_cursor_varint(c); break;
+    case 1: f->len = 8; f->data = c->p; f->value = ck_cursor_u64(c); break;
+    case 5: f->len = 4; f->data = c->p; f->value = ck_cursor_u32(c); break;
+    case 2:
+        f->value = ck_cursor_varint(c);
+        if (!c->failed && f->value > (uint64_t)(c->end - c->p)) c->failed = 1;
+        if (!c->failed) { f->len = (size_t)f->value; f->data = ck_cursor_take(c, f->len); }
+        break;
+    default: c->failed = 1; break;
+    }
+    return c->failed ? -1 : 1;
+}
 
 void ck_close(ck_file *f)
 {

@@ -70,34 +70,34 @@ static int st__tensor(const char *path, const json_document *doc, const json_val
     int i;
 
     if (entry->type != JSON_OBJECT) {
-        snprintf(err, CK_ERR_LEN, "%s: header entry %s is %s, expected an object", path, name, json_type_name(entry->type));
+        ck_fail(err, path, "header entry %s is %s, expected an object", name, json_type_name(entry->type));
         return -1;
     }
     if (!dtype || dtype->type != JSON_STRING) {
-        snprintf(err, CK_ERR_LEN, "%s: tensor %s: \"dtype\" missing or not a string", path, name);
+        ck_fail(err, path, "tensor %s: \"dtype\" missing or not a string", name);
         return -1;
     }
     if (st__dtype(dtype->string, &t->dtype, &element_size) != 0) {
-        snprintf(err, CK_ERR_LEN, "%s: tensor %s: unknown dtype \"%.40s\"", path, name, dtype->string);
+        ck_fail(err, path, "tensor %s: unknown dtype \"%.40s\"", name, dtype->string);
         return -1;
     }
     if (!shape || shape->type != JSON_ARRAY) {
-        snprintf(err, CK_ERR_LEN, "%s: tensor %s: \"shape\" missing or not an array", path, name);
+        ck_fail(err, path, "tensor %s: \"shape\" missing or not an array", name);
         return -1;
     }
     if (shape->count > CK_MAX_DIMS) {
-        snprintf(err, CK_ERR_LEN, "%s: tensor %s: %d dimensions (at most %d supported)", path, name,
-                 (int)shape->count, CK_MAX_DIMS);
+        ck_fail(err, path, "tensor %s: %d dimensions (at most %d supported)", name,
+                (int)shape->count, CK_MAX_DIMS);
         return -1;
     }
     t->ndim = (int)shape->count;
     for (i = 0, dim = json_first(doc, shape); dim; dim = json_next(doc, dim), i++) {
         if (dim->type != JSON_NUMBER || !dim->is_integer || dim->integer < 0) {
-            snprintf(err, CK_ERR_LEN, "%s: tensor %s: shape entries must be non-negative integers", path, name);
+            ck_fail(err, path, "tensor %s: shape entries must be non-negative integers", name);
             return -1;
         }
         if (dim->integer > ST_MAX_ELEMENTS || (dim->integer != 0 && numel > ST_MAX_ELEMENTS / dim->integer)) {
-            snprintf(err, CK_ERR_LEN, "%s: tensor %s: shape claims more than 2^40 elements", path, name);
+            ck_fail(err, path, "tensor %s: shape claims more than 2^40 elements", name);
             return -1;
         }
         t->dims[i] = dim->integer;
@@ -106,28 +106,28 @@ static int st__tensor(const char *path, const json_document *doc, const json_val
     for (i = t->ndim - 1; i >= 0; i--) t->strides[i] = (i == t->ndim - 1) ? 1 : t->strides[i + 1] * t->dims[i + 1];
 
     if (!offsets || offsets->type != JSON_ARRAY || offsets->count != 2) {
-        snprintf(err, CK_ERR_LEN, "%s: tensor %s: \"data_offsets\" missing or not [begin, end]", path, name);
+        ck_fail(err, path, "tensor %s: \"data_offsets\" missing or not [begin, end]", name);
         return -1;
     }
     begin_value = json_at(doc, offsets, 0);
     end_value = json_at(doc, offsets, 1);
     if (begin_value->type != JSON_NUMBER || !begin_value->is_integer || begin_value->integer < 0 ||
         end_value->type != JSON_NUMBER || !end_value->is_integer || end_value->integer < 0) {
-        snprintf(err, CK_ERR_LEN, "%s: tensor %s: data_offsets must be non-negative integers", path, name);
+        ck_fail(err, path, "tensor %s: data_offsets must be non-negative integers", name);
         return -1;
     }
     begin = (uint64_t)begin_value->integer;
     end = (uint64_t)end_value->integer;
     if (begin > end || end > data_size) {
-        snprintf(err, CK_ERR_LEN, "%s: tensor %s: data_offsets [%llu, %llu] outside the data section (%llu bytes)",
-                 path, name, (unsigned long long)begin, (unsigned long long)end, (unsigned long long)data_size);
+        ck_fail(err, path, "tensor %s: data_offsets [%llu, %llu] outside the data section (%llu bytes)",
+                name, (unsigned long long)begin, (unsigned long long)end, (unsigned long long)data_size);
         return -1;
     }
     expected_bytes = (uint64_t)numel * element_size;   /* numel <= 2^40, element_size <= 8: no overflow */
     if (end - begin != expected_bytes) {
-        snprintf(err, CK_ERR_LEN, "%s: tensor %s: data_offsets give %llu bytes but %s x %lld elements need %llu",
-                 path, name, (unsigned long long)(end - begin), dtype->string, (long long)numel,
-                 (unsigned long long)expected_bytes);
+        ck_fail(err, path, "tensor %s: data_offsets give %llu bytes but %s x %lld elements need %llu",
+                name, (unsigned long long)(end - begin), dtype->string, (long long)numel,
+                (unsigned long long)expected_bytes);
         return -1;
     }
     t->data = t->dtype == CK_OTHER ? NULL : data_section + begin;
@@ -153,56 +153,56 @@ int ck_open_safetensors(const char *path, ck_file *f, char *err)
     f->path = (char *)malloc(strlen(path) + 1);
     impl = (st_impl *)calloc(1, sizeof(*impl));
     f->impl = impl;
-    if (!f->path || !impl) { snprintf(err, CK_ERR_LEN, "%s: out of memory", path); goto fail; }
+    if (!f->path || !impl) { ck_fail(err, path, "out of memory"); goto fail; }
     strcpy(f->path, path);
 
     if (ck_map_file(path, &impl->map, err) != 0) goto fail;
     file_size = (uint64_t)impl->map.size;
     if (file_size < 8) {
-        snprintf(err, CK_ERR_LEN, "%s: not a safetensors file (%llu bytes, shorter than the 8-byte header length)",
-                 path, (unsigned long long)file_size);
+        ck_fail(err, path, "not a safetensors file (%llu bytes, shorter than the 8-byte header length)",
+                (unsigned long long)file_size);
         goto fail;
     }
     bytes = (const uint8_t *)impl->map.data;
 
     for (i = 7; i >= 0; i--) header_length = header_length << 8 | bytes[i];
     if (header_length > file_size - 8) {
-        snprintf(err, CK_ERR_LEN, "%s: corrupt safetensors header: header length %llu exceeds the file (%lld bytes)",
-                 path, (unsigned long long)header_length, (long long)file_size);
+        ck_fail(err, path, "corrupt safetensors header: header length %llu exceeds the file (%lld bytes)",
+                (unsigned long long)header_length, (long long)file_size);
         goto fail;
     }
     if (header_length > ST_MAX_HEADER) {
-        snprintf(err, CK_ERR_LEN, "%s: corrupt safetensors header: header length %llu exceeds 100 MB", path,
-                 (unsigned long long)header_length);
+        ck_fail(err, path, "corrupt safetensors header: header length %llu exceeds 100 MB",
+                (unsigned long long)header_length);
         goto fail;
     }
     if (header_length < 2 || bytes[8] != '{') {
-        snprintf(err, CK_ERR_LEN, "%s: not a safetensors file (the header does not start with '{')", path);
+        ck_fail(err, path, "not a safetensors file (the header does not start with '{')");
         goto fail;
     }
     data_size = file_size - 8 - header_length;
     if (json_parse((const char *)bytes + 8, (size_t)header_length, &doc, json_err, sizeof(json_err)) != 0) {
-        snprintf(err, CK_ERR_LEN, "%s: corrupt safetensors header: bad JSON: %s", path, json_err);
+        ck_fail(err, path, "corrupt safetensors header: bad JSON: %s", json_err);
         goto fail;
     }
     root = json_root(&doc);
     if (root->type != JSON_OBJECT) {
-        snprintf(err, CK_ERR_LEN, "%s: corrupt safetensors header: not a JSON object", path);
+        ck_fail(err, path, "corrupt safetensors header: not a JSON object");
         goto fail;
     }
 
     f->tensors = (ck_tensor *)calloc(root->count ? (size_t)root->count : 1u, sizeof(ck_tensor));
-    if (!f->tensors) { snprintf(err, CK_ERR_LEN, "%s: out of memory", path); goto fail; }
+    if (!f->tensors) { ck_fail(err, path, "out of memory"); goto fail; }
     for (entry = json_first(&doc, root); entry; entry = json_next(&doc, entry)) {
         ck_tensor *t;
         if (strcmp(entry->key, "__metadata__") == 0) continue;
         if (entry->key_length == 0 || strlen(entry->key) != entry->key_length) {
-            snprintf(err, CK_ERR_LEN, "%s: corrupt safetensors header: an empty tensor name or one containing NUL", path);
+            ck_fail(err, path, "corrupt safetensors header: an empty tensor name or one containing NUL");
             goto fail;
         }
         t = &f->tensors[f->n_tensors];
         t->name = (char *)malloc(entry->key_length + 1);
-        if (!t->name) { snprintf(err, CK_ERR_LEN, "%s: out of memory", path); goto fail; }
+        if (!t->name) { ck_fail(err, path, "out of memory"); goto fail; }
         memcpy(t->name, entry->key, entry->key_length + 1);
         f->n_tensors++;
         if (st__tensor(path, &doc, entry, t, bytes + 8 + header_length, data_size, err) != 0) goto fail;
@@ -211,12 +211,12 @@ int ck_open_safetensors(const char *path, ck_file *f, char *err)
     /* A name listed twice would make lookups ambiguous. */
     if (f->n_tensors > 1) {
         sorted = (ck_tensor **)malloc((size_t)f->n_tensors * sizeof(*sorted));
-        if (!sorted) { snprintf(err, CK_ERR_LEN, "%s: out of memory", path); goto fail; }
+        if (!sorted) { ck_fail(err, path, "out of memory"); goto fail; }
         for (i = 0; i < f->n_tensors; i++) sorted[i] = &f->tensors[i];
         qsort(sorted, (size_t)f->n_tensors, sizeof(*sorted), st__compare_names);
         for (i = 1; i < f->n_tensors; i++) {
             if (strcmp(sorted[i - 1]->name, sorted[i]->name) == 0) {
-                snprintf(err, CK_ERR_LEN, "%s: corrupt safetensors header: tensor %s is listed twice", path, sorted[i]->name);
+                ck_fail(err, path, "corrupt safetensors header: tensor %s is listed twice", sorted[i]->name);
                 goto fail;
             }
         }

@@ -9,7 +9,6 @@
    are in the data shards, which are mapped; each tensor's range and CRC are checked at open.
    2-D "kernel" variables are reported transposed to HF order (see convert.h). Also here: the Google ALBERT
    TF -> HF name map (ck_tf_to_hf_name). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,17 +23,6 @@
 #else
 #define TF_IGNORE_CRC 0
 #endif
-
-static int tf_fail(char *err, const char *path, const char *fmt, ...)
-{
-    va_list ap;
-    int used = snprintf(err, CK_ERR_LEN, "%s: ", path ? path : "(TF checkpoint)");
-    if (used < 0 || used >= CK_ERR_LEN) return -1;
-    va_start(ap, fmt);
-    vsnprintf(err + used, (size_t)(CK_ERR_LEN - used), fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 static uint32_t tf_u32(const uint8_t *p)
 {
@@ -105,18 +93,13 @@ static uint32_t tf_crc_unmask(uint32_t masked)
 
 /* ---------------------------------------------------------------- varints and snappy */
 
-/* Reads a varint of at most 64 bits from p[*pos..end); returns 0 or -1 (truncated / too long). */
+/* Reads a varint of at most 64 bits from p[*pos..end) (ck_cursor_varint); returns 0 or -1 (truncated / too long). */
 static int tf_varint(const uint8_t *p, size_t end, size_t *pos, uint64_t *value)
 {
-    uint64_t v = 0;
-    int shift;
-    for (shift = 0; shift < 64 && *pos < end; shift += 7) {
-        uint8_t byte = p[(*pos)++];
-        if (shift == 63 && byte > 1) return -1;
-        v |= (uint64_t)(byte & 0x7F) << shift;
-        if (!(byte & 0x80)) { *value = v; return 0; }
-    }
-    return -1;
+    ck_cursor c = ck_cursor_make(p + *pos, end - *pos);
+    *value = ck_cursor_varint(&c);
+    *pos = end - ck_cursor_left(&c);
+    return c.failed ? -1 : 0;
 }
 
 /* Raw snappy (google/snappy format_description.txt) into a new buffer *out of *out_size bytes. */
@@ -128,11 +111,11 @@ static int tf_snappy_decompress(const uint8_t *in, size_t in_size, uint8_t **out
     uint8_t *dst;
     *out = NULL;
     if (tf_varint(in, in_size, &pos, &length) != 0 || length > 0xFFFFFFFFu)
-        return tf_fail(err, path, "snappy: bad uncompressed length");
+        return ck_fail(err, path, "snappy: bad uncompressed length");
     /* a 3-byte copy tag yields at most 64 bytes: anything claiming more than that ratio is corrupt */
-    if (length > TF_MAX_BLOCK || length > (uint64_t)in_size * 22 + 64) return tf_fail(err, path, "snappy: implausible uncompressed length %llu", (unsigned long long)length);
+    if (length > TF_MAX_BLOCK || length > (uint64_t)in_size * 22 + 64) return ck_fail(err, path, "snappy: implausible uncompressed length %llu", (unsigned long long)length);
     dst = (uint8_t *)malloc(length ? (size_t)length : 1);
-    if (!dst) return tf_fail(err, path, "out of memory");
+    if (!dst) return ck_fail(err, path, "out of memory");
     while (pos < in_size) {
         uint8_t tag = in[pos++];
         size_t len, offset;
@@ -185,7 +168,7 @@ static int tf_snappy_decompress(const uint8_t *in, size_t in_size, uint8_t **out
     return 0;
 bad:
     free(dst);
-    return tf_fail(err, path, "snappy: corrupt compressed block");
+    return ck_fail(err, path, "snappy: corrupt compressed block");
 }
 
 /* ---------------------------------------------------------------- table blocks */
@@ -204,11 +187,11 @@ static int tf_read_block(const uint8_t *file, size_t file_size, uint64_t offset,
     uint32_t stored, actual;
     memset(block, 0, sizeof *block);
     if (offset > file_size || size > file_size - offset || file_size - offset - size < 5)
-        return tf_fail(err, path, "index block (offset %llu, size %llu) lies outside the file", (unsigned long long)offset, (unsigned long long)size);
+        return ck_fail(err, path, "index block (offset %llu, size %llu) lies outside the file", (unsigned long long)offset, (unsigned long long)size);
     type = file[offset + size];
     stored = tf_crc_unmask(tf_u32(file + offset + size + 1));
     actual = tf_crc32c_extend(tf_crc32c_extend(0, file + offset, (size_t)size), &type, 1);
-    if (stored != actual && !TF_IGNORE_CRC) return tf_fail(err, path, "index block at %llu: CRC mismatch (file corrupt)", (unsigned long long)offset);
+    if (stored != actual && !TF_IGNORE_CRC) return ck_fail(err, path, "index block at %llu: CRC mismatch (file corrupt)", (unsigned long long)offset);
     if (type == 0) {
         block->data = file + offset;
         block->size = (size_t)size;
@@ -219,7 +202,7 @@ static int tf_read_block(const uint8_t *file, size_t file_size, uint64_t offset,
         block->data = block->owned;
         return 0;
     }
-    return tf_fail(err, path, "index block at %llu: unknown compression type %d", (unsigned long long)offset, type);
+    return ck_fail(err, path, "index block at %llu: unknown compression type %d", (unsigned long long)offset, type);
 }
 
 /* Walks a block's entries; calls visit(key, key_len, value, value_len, ctx) for each in order. */
@@ -231,22 +214,22 @@ static int tf_walk_block(const tf_block *block, tf_visit_fn visit, void *ctx, co
     size_t entries_end, pos = 0, key_len = 0, key_cap = 0;
     uint8_t *key = NULL;
     int rc = -1;
-    if (block->size < 4) return tf_fail(err, path, "index block too small");
+    if (block->size < 4) return ck_fail(err, path, "index block too small");
     n_restarts = tf_u32(block->data + block->size - 4);
-    if (n_restarts == 0 || n_restarts > (block->size - 4) / 4) return tf_fail(err, path, "index block: bad restart count");
+    if (n_restarts == 0 || n_restarts > (block->size - 4) / 4) return ck_fail(err, path, "index block: bad restart count");
     entries_end = block->size - 4 - (size_t)n_restarts * 4;
     while (pos < entries_end) {
         uint64_t shared, non_shared, value_len;
         if (tf_varint(block->data, entries_end, &pos, &shared) != 0 || tf_varint(block->data, entries_end, &pos, &non_shared) != 0 ||
-            tf_varint(block->data, entries_end, &pos, &value_len) != 0) { tf_fail(err, path, "index block: bad entry header"); goto done; }
+            tf_varint(block->data, entries_end, &pos, &value_len) != 0) { ck_fail(err, path, "index block: bad entry header"); goto done; }
         if (shared > key_len || non_shared > entries_end - pos || value_len > entries_end - pos - non_shared) {
-            tf_fail(err, path, "index block: entry out of bounds");
+            ck_fail(err, path, "index block: entry out of bounds");
             goto done;
         }
         if (shared + non_shared > key_cap) {
             size_t cap = (size_t)(shared + non_shared) * 2 + 16;
             uint8_t *p = (uint8_t *)realloc(key, cap);
-            if (!p) { tf_fail(err, path, "out of memory"); goto done; }
+            if (!p) { ck_fail(err, path, "out of memory"); goto done; }
             key = p;
             key_cap = cap;
         }
@@ -286,115 +269,77 @@ typedef struct tf_index {
     int have_last_key;
 } tf_index;
 
-/* Reads one protobuf field header + payload; for LEN fields (sub, sub_len) is the payload. */
-static int tf_proto_field(const uint8_t *p, size_t end, size_t *pos, int *field, int *wire, uint64_t *value,
-                          const uint8_t **sub, size_t *sub_len)
-{
-    uint64_t tag;
-    if (tf_varint(p, end, pos, &tag) != 0 || (tag >> 3) == 0 || (tag >> 3) > 0x1FFFFFFF) return -1;
-    *field = (int)(tag >> 3);
-    *wire = (int)(tag & 7);
-    switch (*wire) {
-    case 0: return tf_varint(p, end, pos, value);
-    case 1: if (end - *pos < 8) return -1; *value = (uint64_t)tf_u32(p + *pos) | ((uint64_t)tf_u32(p + *pos + 4) << 32); *pos += 8; return 0;
-    case 5: if (end - *pos < 4) return -1; *value = tf_u32(p + *pos); *pos += 4; return 0;
-    case 2:
-        if (tf_varint(p, end, pos, value) != 0 || *value > end - *pos) return -1;
-        *sub = p + *pos;
-        *sub_len = (size_t)*value;
-        *pos += (size_t)*value;
-        return 0;
-    default: return -1;
-    }
-}
-
 static int tf_parse_shape(tf_index *ix, tf_entry *e, const uint8_t *p, size_t size)
 {
-    size_t pos = 0;
-    while (pos < size) {
-        int field, wire;
-        uint64_t value = 0;
-        const uint8_t *sub = NULL;
-        size_t sub_len = 0;
-        if (tf_proto_field(p, size, &pos, &field, &wire, &value, &sub, &sub_len) != 0)
-            return tf_fail(ix->err, ix->path, "'%s': bad TensorShapeProto", e->name);
-        if (field == 2 && wire == 2) {              /* Dim { int64 size = 1; string name = 2; } */
-            size_t dpos = 0;
+    ck_cursor c = ck_cursor_make(p, size);
+    ck_pb_field f;
+    int rc;
+    while ((rc = ck_pb_next(&c, &f)) == 1) {
+        if (f.number == 2 && f.wire == 2) {         /* Dim { int64 size = 1; string name = 2; } */
+            ck_cursor dc = ck_cursor_make(f.data, f.len);
+            ck_pb_field df;
             int64_t dim = 0;
-            while (dpos < sub_len) {
-                int dfield, dwire;
-                uint64_t dvalue = 0;
-                const uint8_t *dsub;
-                size_t dsub_len;
-                if (tf_proto_field(sub, sub_len, &dpos, &dfield, &dwire, &dvalue, &dsub, &dsub_len) != 0)
-                    return tf_fail(ix->err, ix->path, "'%s': bad shape dimension", e->name);
-                if (dfield == 1 && dwire == 0) dim = (int64_t)dvalue;
-            }
-            if (dim < 0 || dim > TF_MAX_NUMEL) return tf_fail(ix->err, ix->path, "'%s': bad dimension size", e->name);
-            if (e->ndim >= CK_MAX_DIMS) return tf_fail(ix->err, ix->path, "'%s': more than %d dimensions", e->name, CK_MAX_DIMS);
+            int drc;
+            while ((drc = ck_pb_next(&dc, &df)) == 1)
+                if (df.number == 1 && df.wire == 0) dim = (int64_t)df.value;
+            if (drc < 0) return ck_fail(ix->err, ix->path, "'%s': bad shape dimension", e->name);
+            if (dim < 0 || dim > TF_MAX_NUMEL) return ck_fail(ix->err, ix->path, "'%s': bad dimension size", e->name);
+            if (e->ndim >= CK_MAX_DIMS) return ck_fail(ix->err, ix->path, "'%s': more than %d dimensions", e->name, CK_MAX_DIMS);
             e->dims[e->ndim++] = dim;
-        } else if (field == 3 && wire == 0 && value) {
-            return tf_fail(ix->err, ix->path, "'%s': shape of unknown rank", e->name);
+        } else if (f.number == 3 && f.wire == 0 && f.value) {
+            return ck_fail(ix->err, ix->path, "'%s': shape of unknown rank", e->name);
         }
     }
+    if (rc < 0) return ck_fail(ix->err, ix->path, "'%s': bad TensorShapeProto", e->name);
     return 0;
 }
 
 static int tf_parse_header(tf_index *ix, const uint8_t *p, size_t size)
 {
-    size_t pos = 0;
+    ck_cursor c = ck_cursor_make(p, size);
+    ck_pb_field f;
+    int rc;
     ix->num_shards = 0;
-    while (pos < size) {
-        int field, wire;
-        uint64_t value = 0;
-        const uint8_t *sub = NULL;
-        size_t sub_len = 0;
-        if (tf_proto_field(p, size, &pos, &field, &wire, &value, &sub, &sub_len) != 0)
-            return tf_fail(ix->err, ix->path, "bad BundleHeaderProto");
-        if (field == 1 && wire == 0) ix->num_shards = (int64_t)value;
-        else if (field == 2 && wire == 0 && value != 0) return tf_fail(ix->err, ix->path, "big-endian TF checkpoints are not supported");
-        else if (field == 3 && wire == 2) {         /* VersionDef { producer = 1; min_consumer = 2; ... } */
-            size_t vpos = 0;
-            while (vpos < sub_len) {
-                int vfield, vwire;
-                uint64_t vvalue = 0;
-                const uint8_t *vsub;
-                size_t vsub_len;
-                if (tf_proto_field(sub, sub_len, &vpos, &vfield, &vwire, &vvalue, &vsub, &vsub_len) != 0)
-                    return tf_fail(ix->err, ix->path, "bad VersionDef in the bundle header");
-                if (vfield == 2 && vwire == 0 && vvalue > 1)
-                    return tf_fail(ix->err, ix->path, "bundle needs a newer reader (min_consumer %llu)", (unsigned long long)vvalue);
-            }
+    while ((rc = ck_pb_next(&c, &f)) == 1) {
+        if (f.number == 1 && f.wire == 0) ix->num_shards = (int64_t)f.value;
+        else if (f.number == 2 && f.wire == 0 && f.value != 0) return ck_fail(ix->err, ix->path, "big-endian TF checkpoints are not supported");
+        else if (f.number == 3 && f.wire == 2) {    /* VersionDef { producer = 1; min_consumer = 2; ... } */
+            ck_cursor vc = ck_cursor_make(f.data, f.len);
+            ck_pb_field vf;
+            int vrc;
+            while ((vrc = ck_pb_next(&vc, &vf)) == 1)
+                if (vf.number == 2 && vf.wire == 0 && vf.value > 1)
+                    return ck_fail(ix->err, ix->path, "bundle needs a newer reader (min_consumer %llu)", (unsigned long long)vf.value);
+            if (vrc < 0) return ck_fail(ix->err, ix->path, "bad VersionDef in the bundle header");
         }
     }
-    if (ix->num_shards < 1 || ix->num_shards > TF_MAX_SHARDS) return tf_fail(ix->err, ix->path, "bad shard count %lld", (long long)ix->num_shards);
+    if (rc < 0) return ck_fail(ix->err, ix->path, "bad BundleHeaderProto");
+    if (ix->num_shards < 1 || ix->num_shards > TF_MAX_SHARDS) return ck_fail(ix->err, ix->path, "bad shard count %lld", (long long)ix->num_shards);
     return 0;
 }
 
 static int tf_parse_entry(tf_index *ix, tf_entry *e, const uint8_t *p, size_t size)
 {
-    size_t pos = 0;
-    while (pos < size) {
-        int field, wire;
-        uint64_t value = 0;
-        const uint8_t *sub = NULL;
-        size_t sub_len = 0;
-        if (tf_proto_field(p, size, &pos, &field, &wire, &value, &sub, &sub_len) != 0)
-            return tf_fail(ix->err, ix->path, "'%s': bad BundleEntryProto", e->name);
-        switch (field) {
-        case 1: if (wire != 0 || value > 1000) goto bad; e->dtype = (int)value; break;
-        case 2: if (wire != 2) goto bad; if (tf_parse_shape(ix, e, sub, sub_len) != 0) return -1; break;
-        case 3: if (wire != 0 || value > TF_MAX_SHARDS) goto bad; e->shard = (int64_t)value; break;
-        case 4: if (wire != 0 || value > (uint64_t)INT64_MAX) goto bad; e->offset = (int64_t)value; break;
-        case 5: if (wire != 0 || value > (uint64_t)INT64_MAX) goto bad; e->size = (int64_t)value; break;
-        case 6: if (wire != 5) goto bad; e->crc32c = (uint32_t)value; break;
+    ck_cursor c = ck_cursor_make(p, size);
+    ck_pb_field f;
+    int rc;
+    while ((rc = ck_pb_next(&c, &f)) == 1) {
+        uint64_t value = f.value;
+        switch (f.number) {
+        case 1: if (f.wire != 0 || value > 1000) goto bad; e->dtype = (int)value; break;
+        case 2: if (f.wire != 2) goto bad; if (tf_parse_shape(ix, e, f.data, f.len) != 0) return -1; break;
+        case 3: if (f.wire != 0 || value > TF_MAX_SHARDS) goto bad; e->shard = (int64_t)value; break;
+        case 4: if (f.wire != 0 || value > (uint64_t)INT64_MAX) goto bad; e->offset = (int64_t)value; break;
+        case 5: if (f.wire != 0 || value > (uint64_t)INT64_MAX) goto bad; e->size = (int64_t)value; break;
+        case 6: if (f.wire != 5) goto bad; e->crc32c = (uint32_t)value; break;
         case 7: e->sliced = 1; break;
         default: break;
         }
     }
+    if (rc < 0) return ck_fail(ix->err, ix->path, "'%s': bad BundleEntryProto", e->name);
     return 0;
 bad:
-    return tf_fail(ix->err, ix->path, "'%s': bad field in BundleEntryProto", e->name);
+    return ck_fail(ix->err, ix->path, "'%s': bad field in BundleEntryProto", e->name);
 }
 
 static int tf_visit_entry(const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len, void *ctx)
@@ -404,11 +349,11 @@ static int tf_visit_entry(const uint8_t *key, size_t key_len, const uint8_t *val
     if (ix->have_last_key) {
         size_t n = key_len < ix->last_key_len ? key_len : ix->last_key_len;
         int c = memcmp(key, ix->last_key, n);
-        if (c < 0 || (c == 0 && key_len <= ix->last_key_len)) return tf_fail(ix->err, ix->path, "index keys out of order (file corrupt)");
+        if (c < 0 || (c == 0 && key_len <= ix->last_key_len)) return ck_fail(ix->err, ix->path, "index keys out of order (file corrupt)");
     }
     {
         uint8_t *copy = (uint8_t *)realloc(ix->last_key, key_len + 1);
-        if (!copy) return tf_fail(ix->err, ix->path, "out of memory");
+        if (!copy) return ck_fail(ix->err, ix->path, "out of memory");
         memcpy(copy, key, key_len);
         ix->last_key = copy;
         ix->last_key_len = key_len;
@@ -418,21 +363,21 @@ static int tf_visit_entry(const uint8_t *key, size_t key_len, const uint8_t *val
         ix->have_header = 1;
         return tf_parse_header(ix, value, value_len);
     }
-    if (!ix->have_header) return tf_fail(ix->err, ix->path, "bundle header (key \"\") missing");
-    if (memchr(key, 0, key_len)) return tf_fail(ix->err, ix->path, "variable name with a NUL byte");
+    if (!ix->have_header) return ck_fail(ix->err, ix->path, "bundle header (key \"\") missing");
+    if (memchr(key, 0, key_len)) return ck_fail(ix->err, ix->path, "variable name with a NUL byte");
     if (ix->n_entries == ix->cap_entries) {
         int cap = ix->cap_entries ? ix->cap_entries * 2 : 64;
         tf_entry *p;
-        if (cap > (1 << 24)) return tf_fail(ix->err, ix->path, "too many variables");
+        if (cap > (1 << 24)) return ck_fail(ix->err, ix->path, "too many variables");
         p = (tf_entry *)realloc(ix->entries, (size_t)cap * sizeof(tf_entry));
-        if (!p) return tf_fail(ix->err, ix->path, "out of memory");
+        if (!p) return ck_fail(ix->err, ix->path, "out of memory");
         ix->entries = p;
         ix->cap_entries = cap;
     }
     e = &ix->entries[ix->n_entries];
     memset(e, 0, sizeof *e);
     e->name = (char *)malloc(key_len + 1);
-    if (!e->name) return tf_fail(ix->err, ix->path, "out of memory");
+    if (!e->name) return ck_fail(ix->err, ix->path, "out of memory");
     memcpy(e->name, key, key_len);
     e->name[key_len] = 0;
     ix->n_entries++;
@@ -455,7 +400,7 @@ static int tf_visit_index(const uint8_t *key, size_t key_len, const uint8_t *val
     (void)key;
     (void)key_len;
     if (tf_varint(value, value_len, &pos, &offset) != 0 || tf_varint(value, value_len, &pos, &size) != 0)
-        return tf_fail(walk->ix->err, walk->ix->path, "index block: bad block handle");
+        return ck_fail(walk->ix->err, walk->ix->path, "index block: bad block handle");
     if (tf_read_block(walk->file, walk->file_size, offset, size, &block, walk->ix->path, walk->ix->err) != 0) return -1;
     rc = tf_walk_block(&block, tf_visit_entry, walk->ix, walk->ix->path, walk->ix->err);
     free(block.owned);
@@ -480,13 +425,13 @@ static int tf_parse_index(const uint8_t *file, size_t size, tf_index *ix)
     tf_block index_block;
     tf_index_walk walk;
     int rc;
-    if (size < 48) return tf_fail(ix->err, ix->path, "not a TF checkpoint index (too small)");
+    if (size < 48) return ck_fail(ix->err, ix->path, "not a TF checkpoint index (too small)");
     footer = size - 48;
-    if (memcmp(file + size - 8, magic, 8) != 0) return tf_fail(ix->err, ix->path, "not a TF checkpoint index (bad magic)");
+    if (memcmp(file + size - 8, magic, 8) != 0) return ck_fail(ix->err, ix->path, "not a TF checkpoint index (bad magic)");
     pos = footer;
     if (tf_varint(file, size - 8, &pos, &meta_offset) != 0 || tf_varint(file, size - 8, &pos, &meta_size) != 0 ||
         tf_varint(file, size - 8, &pos, &index_offset) != 0 || tf_varint(file, size - 8, &pos, &index_size) != 0)
-        return tf_fail(ix->err, ix->path, "bad footer");
+        return ck_fail(ix->err, ix->path, "bad footer");
     /* the metaindex is empty in bundles (no filter block); read it only to check its CRC */
     if (tf_read_block(file, size, meta_offset, meta_size, &index_block, ix->path, ix->err) != 0) return -1;
     free(index_block.owned);
@@ -497,7 +442,7 @@ static int tf_parse_index(const uint8_t *file, size_t size, tf_index *ix)
     rc = tf_walk_block(&index_block, tf_visit_index, &walk, ix->path, ix->err);
     free(index_block.owned);
     if (rc != 0) return -1;
-    if (!ix->have_header) return tf_fail(ix->err, ix->path, "bundle header (key \"\") missing");
+    if (!ix->have_header) return ck_fail(ix->err, ix->path, "bundle header (key \"\") missing");
     return 0;
 }
 
@@ -565,15 +510,15 @@ static int tf_check_strings(tf_index *ix, const char *name, const uint8_t *p, si
     for (i = 0; i < numel; i++) {
         uint64_t len;
         uint8_t len32[4];
-        if (tf_varint(p, size, &pos, &len) != 0 || len > size) return tf_fail(ix->err, ix->path, "'%s': bad string tensor", name);
+        if (tf_varint(p, size, &pos, &len) != 0 || len > size) return ck_fail(ix->err, ix->path, "'%s': bad string tensor", name);
         total += len;
         len32[0] = (uint8_t)len; len32[1] = (uint8_t)(len >> 8); len32[2] = (uint8_t)(len >> 16); len32[3] = (uint8_t)(len >> 24);
         crc = tf_crc32c_extend(crc, len32, 4);
     }
     if (size - pos < 4 || (tf_u32(p + pos) != tf_crc_mask(crc) && !TF_IGNORE_CRC) || total != size - pos - 4)
-        return tf_fail(ix->err, ix->path, "'%s': bad string tensor (lengths or their checksum)", name);
+        return ck_fail(ix->err, ix->path, "'%s': bad string tensor (lengths or their checksum)", name);
     crc = tf_crc32c_extend(crc, p + pos, size - pos);
-    if (crc != tf_crc_unmask(masked_crc) && !TF_IGNORE_CRC) return tf_fail(ix->err, ix->path, "'%s': data CRC mismatch", name);
+    if (crc != tf_crc_unmask(masked_crc) && !TF_IGNORE_CRC) return ck_fail(ix->err, ix->path, "'%s': data CRC mismatch", name);
     return 0;
 }
 
@@ -581,9 +526,9 @@ static int tf_check_strings(tf_index *ix, const char *name, const uint8_t *p, si
 static int tf_build(tf_index *ix, const uint8_t *const *shards, const size_t *shard_sizes, int n_shards, ck_file *f)
 {
     int i, j;
-    if (ix->num_shards != n_shards) return tf_fail(ix->err, ix->path, "header says %lld shards, %d given", (long long)ix->num_shards, n_shards);
+    if (ix->num_shards != n_shards) return ck_fail(ix->err, ix->path, "header says %lld shards, %d given", (long long)ix->num_shards, n_shards);
     f->tensors = (ck_tensor *)calloc((size_t)ix->n_entries + 1, sizeof(ck_tensor));
-    if (!f->tensors) return tf_fail(ix->err, ix->path, "out of memory");
+    if (!f->tensors) return ck_fail(ix->err, ix->path, "out of memory");
     for (i = 0; i < ix->n_entries; i++) {
         tf_entry *e = &ix->entries[i];
         ck_tensor *t = &f->tensors[i];
@@ -593,16 +538,16 @@ static int tf_build(tf_index *ix, const uint8_t *const *shards, const size_t *sh
         t->name = e->name;       /* ownership moves to the ck_file */
         e->name = NULL;
         f->n_tensors = i + 1;
-        if (e->sliced) return tf_fail(ix->err, ix->path, "'%s' is a partitioned variable (slices); not supported", t->name);
+        if (e->sliced) return ck_fail(ix->err, ix->path, "'%s' is a partitioned variable (slices); not supported", t->name);
         if (tf_dtype(e->dtype, &t->dtype, &elem_size) != 0) { t->dtype = CK_OTHER; elem_size = 0; }
-        if (e->shard >= n_shards) return tf_fail(ix->err, ix->path, "'%s': shard %lld does not exist", t->name, (long long)e->shard);
+        if (e->shard >= n_shards) return ck_fail(ix->err, ix->path, "'%s': shard %lld does not exist", t->name, (long long)e->shard);
         if ((uint64_t)e->offset > shard_sizes[e->shard] || (uint64_t)e->size > shard_sizes[e->shard] - (uint64_t)e->offset)
-            return tf_fail(ix->err, ix->path, "'%s': bytes %lld..+%lld lie outside the data file (%llu bytes)", t->name,
+            return ck_fail(ix->err, ix->path, "'%s': bytes %lld..+%lld lie outside the data file (%llu bytes)", t->name,
                            (long long)e->offset, (long long)e->size, (unsigned long long)shard_sizes[e->shard]);
         bytes = shards[e->shard] + e->offset;
         t->ndim = e->ndim;
         for (j = 0; j < e->ndim; j++) {
-            if (e->dims[j] != 0 && numel > TF_MAX_NUMEL / e->dims[j]) return tf_fail(ix->err, ix->path, "'%s' is too large", t->name);
+            if (e->dims[j] != 0 && numel > TF_MAX_NUMEL / e->dims[j]) return ck_fail(ix->err, ix->path, "'%s' is too large", t->name);
             numel *= e->dims[j];
             t->dims[j] = e->dims[j];
         }
@@ -613,9 +558,9 @@ static int tf_build(tf_index *ix, const uint8_t *const *shards, const size_t *sh
         }
         if (elem_size == 0) continue;            /* unknown types: range checked, no data */
         if (numel * elem_size != e->size)
-            return tf_fail(ix->err, ix->path, "'%s': %lld bytes stored, shape needs %lld", t->name, (long long)e->size, (long long)(numel * elem_size));
+            return ck_fail(ix->err, ix->path, "'%s': %lld bytes stored, shape needs %lld", t->name, (long long)e->size, (long long)(numel * elem_size));
         if (tf_crc32c_extend(0, bytes, (size_t)e->size) != tf_crc_unmask(e->crc32c) && !TF_IGNORE_CRC)
-            return tf_fail(ix->err, ix->path, "'%s': data CRC mismatch (data file corrupt or not this checkpoint's)", t->name);
+            return ck_fail(ix->err, ix->path, "'%s': data CRC mismatch (data file corrupt or not this checkpoint's)", t->name);
         if (t->dtype == CK_OTHER) continue;
         t->data = bytes;
         t->nbytes = (uint64_t)e->size;
@@ -640,7 +585,7 @@ int ck_open_tf_memory(const uint8_t *index, size_t index_size, const uint8_t *co
     f->close = tf_close;
     f->path = (char *)malloc(strlen(name) + 1);
     f->impl = calloc(1, sizeof(tf_impl));
-    if (!f->path || !f->impl) { tf_close(f); return tf_fail(err, name, "out of memory"); }
+    if (!f->path || !f->impl) { tf_close(f); return ck_fail(err, name, "out of memory"); }
     strcpy(f->path, name);
     ix.path = f->path;
     ix.err = err;
@@ -663,7 +608,7 @@ int ck_open_tf(const char *index_path, ck_file *f, char *err)
     memset(&ix, 0, sizeof ix);
     memset(&index_map, 0, sizeof index_map);
     if (prefix_len > 6 && strcmp(index_path + prefix_len - 6, ".index") == 0) prefix_len -= 6;
-    else return tf_fail(err, index_path, "a TF checkpoint is given by its .index file");
+    else return ck_fail(err, index_path, "a TF checkpoint is given by its .index file");
     if (ck_map_file(index_path, &index_map, err) != 0) return -1;
     ix.path = index_path;
     ix.err = err;
@@ -675,7 +620,7 @@ int ck_open_tf(const char *index_path, ck_file *f, char *err)
     sizes = (size_t *)calloc((size_t)n, sizeof(size_t));
     shards = (const uint8_t **)calloc((size_t)n, sizeof(uint8_t *));
     name = (char *)malloc(name_cap);
-    if (!maps || !sizes || !shards || !name) { tf_fail(err, index_path, "out of memory"); goto done; }
+    if (!maps || !sizes || !shards || !name) { ck_fail(err, index_path, "out of memory"); goto done; }
     for (i = 0; i < n; i++) {
         snprintf(name, name_cap, "%.*s.data-%05d-of-%05d", (int)prefix_len, index_path, i, n);
         if (ck_map_file(name, &maps[i], err) != 0) goto done;
@@ -685,7 +630,7 @@ int ck_open_tf(const char *index_path, ck_file *f, char *err)
     f->close = tf_close;
     f->path = (char *)malloc(strlen(index_path) + 1);
     f->impl = calloc(1, sizeof(tf_impl));
-    if (!f->path || !f->impl) { tf_fail(err, index_path, "out of memory"); goto done; }
+    if (!f->path || !f->impl) { ck_fail(err, index_path, "out of memory"); goto done; }
     strcpy(f->path, index_path);
     ix.path = f->path;
     if (tf_build(&ix, shards, sizes, n, f) != 0) goto done;

@@ -12,7 +12,6 @@
    torch._utils._rebuild_parameter. Nothing is ever executed; anything else is refused with a message.
    Tensors point into the mapped file; shared storages (tied weights), storage offsets and strides are kept
    as they are (ck_read_f32 honours strides) after checking every element they reach lies in the storage. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,17 +21,6 @@
 
 #define TORCH_MAX_MEMO (1 << 20)        /* memo slots a pickle may use */
 #define TORCH_MAX_NUMEL ((int64_t)1 << 50)
-
-static int torch_fail(char *err, const char *path, const char *fmt, ...)
-{
-    va_list ap;
-    int used = snprintf(err, CK_ERR_LEN, "%s: ", path ? path : "(torch checkpoint)");
-    if (used < 0 || used >= CK_ERR_LEN) return -1;
-    va_start(ap, fmt);
-    vsnprintf(err + used, (size_t)(CK_ERR_LEN - used), fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 static uint16_t torch_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 static uint32_t torch_u32(const uint8_t *p)
@@ -155,7 +143,7 @@ static int torch_new_value(torch_pickle *pk, torch_kind kind)
 {
     torch_value *v;
     if (torch_grow((void **)&pk->values, &pk->cap_values, pk->n_values + 1, sizeof(torch_value)) != 0)
-        return torch_fail(pk->err, pk->path, "out of memory in the pickle reader");
+        return ck_fail(pk->err, pk->path, "out of memory in the pickle reader");
     v = &pk->values[pk->n_values];
     memset(v, 0, sizeof *v);
     v->kind = kind;
@@ -166,7 +154,7 @@ static int torch_add_item(torch_pickle *pk, int container, int item)
 {
     torch_value *v = &pk->values[container];
     if (torch_grow((void **)&v->items, &v->cap_items, v->n_items + 1, sizeof(int)) != 0)
-        return torch_fail(pk->err, pk->path, "out of memory in the pickle reader");
+        return ck_fail(pk->err, pk->path, "out of memory in the pickle reader");
     v->items[v->n_items++] = item;
     return 0;
 }
@@ -175,7 +163,7 @@ static int torch_push(torch_pickle *pk, int value)
 {
     if (value < 0) return -1;
     if (torch_grow((void **)&pk->stack, &pk->cap_stack, pk->n_stack + 1, sizeof(int)) != 0)
-        return torch_fail(pk->err, pk->path, "out of memory in the pickle reader");
+        return ck_fail(pk->err, pk->path, "out of memory in the pickle reader");
     pk->stack[pk->n_stack++] = value;
     return 0;
 }
@@ -185,7 +173,7 @@ static int torch_stack_base(const torch_pickle *pk) { return pk->n_marks ? pk->m
 static int torch_pop(torch_pickle *pk, int *value)
 {
     *value = -1;
-    if (pk->n_stack <= torch_stack_base(pk)) return torch_fail(pk->err, pk->path, "pickle stack underflow");
+    if (pk->n_stack <= torch_stack_base(pk)) return ck_fail(pk->err, pk->path, "pickle stack underflow");
     *value = pk->stack[--pk->n_stack];
     return 0;
 }
@@ -193,7 +181,7 @@ static int torch_pop(torch_pickle *pk, int *value)
 static int torch_top(torch_pickle *pk, int *value)
 {
     *value = -1;
-    if (pk->n_stack <= torch_stack_base(pk)) return torch_fail(pk->err, pk->path, "pickle stack underflow");
+    if (pk->n_stack <= torch_stack_base(pk)) return ck_fail(pk->err, pk->path, "pickle stack underflow");
     *value = pk->stack[pk->n_stack - 1];
     return 0;
 }
@@ -203,7 +191,7 @@ static int torch_pop_mark_into(torch_pickle *pk, torch_kind kind, int *out)
 {
     int start, i, v;
     *out = -1;
-    if (pk->n_marks == 0) return torch_fail(pk->err, pk->path, "pickle MARK missing");
+    if (pk->n_marks == 0) return ck_fail(pk->err, pk->path, "pickle MARK missing");
     start = pk->marks[--pk->n_marks];
     if ((v = torch_new_value(pk, kind)) < 0) return -1;
     for (i = start; i < pk->n_stack; i++)
@@ -216,12 +204,12 @@ static int torch_pop_mark_into(torch_pickle *pk, torch_kind kind, int *out)
 static int torch_memo_put(torch_pickle *pk, uint64_t index)
 {
     int top;
-    if (index >= TORCH_MAX_MEMO) return torch_fail(pk->err, pk->path, "pickle memo index %llu too large", (unsigned long long)index);
+    if (index >= TORCH_MAX_MEMO) return ck_fail(pk->err, pk->path, "pickle memo index %llu too large", (unsigned long long)index);
     if (torch_top(pk, &top) != 0) return -1;
     if ((int)index >= pk->cap_memo) {
         int old = pk->cap_memo, i;
         if (torch_grow((void **)&pk->memo, &pk->cap_memo, (int)index + 1, sizeof(int)) != 0)
-            return torch_fail(pk->err, pk->path, "out of memory in the pickle reader");
+            return ck_fail(pk->err, pk->path, "out of memory in the pickle reader");
         for (i = old; i < pk->cap_memo; i++) pk->memo[i] = -1;
     }
     if (pk->memo[index] < 0) pk->memo_used++;
@@ -232,7 +220,7 @@ static int torch_memo_put(torch_pickle *pk, uint64_t index)
 static int torch_memo_get(torch_pickle *pk, uint64_t index)
 {
     if (index >= (uint64_t)pk->cap_memo || pk->memo[index] < 0)
-        return torch_fail(pk->err, pk->path, "pickle memo slot %llu is empty", (unsigned long long)index);
+        return ck_fail(pk->err, pk->path, "pickle memo slot %llu is empty", (unsigned long long)index);
     return torch_push(pk, pk->memo[index]);
 }
 
@@ -264,33 +252,33 @@ static int torch_persistent_load(torch_pickle *pk, int pid_index)
     int i, type_index = -1, storage = -1, v;
     if (pid->kind != TORCH_TUPLE || pid->n_items < 5 || torch_item(pk, pid, 0)->kind != TORCH_STR ||
         !torch_bytes_eq(torch_item(pk, pid, 0)->text, torch_item(pk, pid, 0)->text_len, "storage"))
-        return torch_fail(pk->err, pk->path, "unsupported persistent id (not a torch storage)");
+        return ck_fail(pk->err, pk->path, "unsupported persistent id (not a torch storage)");
     type = torch_item(pk, pid, 1);
     key = torch_item(pk, pid, 2);
     numel = torch_item(pk, pid, 4);
     if (type->kind != TORCH_GLOBAL || !torch_bytes_eq(type->text, type->text_len, "torch"))
-        return torch_fail(pk->err, pk->path, "storage type is not a torch storage class");
+        return ck_fail(pk->err, pk->path, "storage type is not a torch storage class");
     for (i = 0; i < (int)(sizeof torch_storage_types / sizeof torch_storage_types[0]); i++)
         if (torch_bytes_eq(type->text2, type->text2_len, torch_storage_types[i].name)) type_index = i;
     if (type_index < 0)
-        return torch_fail(pk->err, pk->path, "unsupported storage type torch.%.*s", (int)type->text2_len, (const char *)type->text2);
-    if (key->kind != TORCH_STR || key->text_len == 0) return torch_fail(pk->err, pk->path, "storage key is not a string");
+        return ck_fail(pk->err, pk->path, "unsupported storage type torch.%.*s", (int)type->text2_len, (const char *)type->text2);
+    if (key->kind != TORCH_STR || key->text_len == 0) return ck_fail(pk->err, pk->path, "storage key is not a string");
     if (numel->kind != TORCH_INT || numel->integer < 0 || numel->integer > TORCH_MAX_NUMEL)
-        return torch_fail(pk->err, pk->path, "bad storage size");
+        return ck_fail(pk->err, pk->path, "bad storage size");
     if (pk->legacy && pid->n_items >= 6 && torch_item(pk, pid, 5)->kind != TORCH_NONE)
-        return torch_fail(pk->err, pk->path, "storage views (legacy view_metadata) are not supported");
+        return ck_fail(pk->err, pk->path, "storage views (legacy view_metadata) are not supported");
     for (i = 0; i < pk->n_storages; i++)
         if (pk->storages[i].key_len == key->text_len && memcmp(pk->storages[i].key, key->text, key->text_len) == 0)
             storage = i;
     if (storage >= 0) {
         if (pk->storages[storage].dtype != torch_storage_types[type_index].dtype ||
             pk->storages[storage].elem_size != torch_storage_types[type_index].elem_size)
-            return torch_fail(pk->err, pk->path, "storage '%.*s' is used with two element types", (int)key->text_len, (const char *)key->text);
+            return ck_fail(pk->err, pk->path, "storage '%.*s' is used with two element types", (int)key->text_len, (const char *)key->text);
         if (numel->integer > pk->storages[storage].numel) pk->storages[storage].numel = numel->integer;
     } else {
         torch_storage *s;
         if (torch_grow((void **)&pk->storages, &pk->cap_storages, pk->n_storages + 1, sizeof(torch_storage)) != 0)
-            return torch_fail(pk->err, pk->path, "out of memory");
+            return ck_fail(pk->err, pk->path, "out of memory");
         s = &pk->storages[pk->n_storages];
         memset(s, 0, sizeof *s);
         s->key = key->text;
@@ -309,12 +297,12 @@ static int torch_persistent_load(torch_pickle *pk, int pid_index)
 static int torch_int_tuple(torch_pickle *pk, const torch_value *t, int64_t *out, int *n, const char *what)
 {
     int i;
-    if (t->kind != TORCH_TUPLE && t->kind != TORCH_LIST) return torch_fail(pk->err, pk->path, "tensor %s is not a tuple", what);
-    if (t->n_items > CK_MAX_DIMS) return torch_fail(pk->err, pk->path, "tensor has more than %d dimensions", CK_MAX_DIMS);
+    if (t->kind != TORCH_TUPLE && t->kind != TORCH_LIST) return ck_fail(pk->err, pk->path, "tensor %s is not a tuple", what);
+    if (t->n_items > CK_MAX_DIMS) return ck_fail(pk->err, pk->path, "tensor has more than %d dimensions", CK_MAX_DIMS);
     for (i = 0; i < t->n_items; i++) {
         const torch_value *e = torch_item(pk, t, i);
         if (e->kind != TORCH_INT || e->integer < 0 || e->integer > TORCH_MAX_NUMEL)
-            return torch_fail(pk->err, pk->path, "bad tensor %s", what);
+            return ck_fail(pk->err, pk->path, "bad tensor %s", what);
         out[i] = e->integer;
     }
     *n = t->n_items;
@@ -327,20 +315,20 @@ static int torch_rebuild_tensor(torch_pickle *pk, const torch_value *args)
     const torch_value *storage, *offset;
     torch_view view;
     int ndim_stride = 0, v;
-    if (args->n_items < 4) return torch_fail(pk->err, pk->path, "_rebuild_tensor: too few arguments");
+    if (args->n_items < 4) return ck_fail(pk->err, pk->path, "_rebuild_tensor: too few arguments");
     storage = torch_item(pk, args, 0);
     offset = torch_item(pk, args, 1);
-    if (storage->kind != TORCH_STORAGE) return torch_fail(pk->err, pk->path, "_rebuild_tensor: first argument is not a storage");
+    if (storage->kind != TORCH_STORAGE) return ck_fail(pk->err, pk->path, "_rebuild_tensor: first argument is not a storage");
     if (offset->kind != TORCH_INT || offset->integer < 0 || offset->integer > TORCH_MAX_NUMEL)
-        return torch_fail(pk->err, pk->path, "_rebuild_tensor: bad storage offset");
+        return ck_fail(pk->err, pk->path, "_rebuild_tensor: bad storage offset");
     memset(&view, 0, sizeof view);
     view.storage = (int)storage->integer;
     view.offset = offset->integer;
     if (torch_int_tuple(pk, torch_item(pk, args, 2), view.dims, &view.ndim, "size") != 0) return -1;
     if (torch_int_tuple(pk, torch_item(pk, args, 3), view.strides, &ndim_stride, "stride") != 0) return -1;
-    if (ndim_stride != view.ndim) return torch_fail(pk->err, pk->path, "_rebuild_tensor: size and stride differ in length");
+    if (ndim_stride != view.ndim) return ck_fail(pk->err, pk->path, "_rebuild_tensor: size and stride differ in length");
     if (torch_grow((void **)&pk->views, &pk->cap_views, pk->n_views + 1, sizeof(torch_view)) != 0)
-        return torch_fail(pk->err, pk->path, "out of memory");
+        return ck_fail(pk->err, pk->path, "out of memory");
     pk->views[pk->n_views] = view;
     if ((v = torch_new_value(pk, TORCH_TENSOR)) < 0) return -1;
     pk->values[v].integer = pk->n_views++;
@@ -355,9 +343,9 @@ static int torch_reduce(torch_pickle *pk)
     if (torch_pop(pk, &args_index) != 0 || torch_pop(pk, &callable_index) != 0) return -1;
     args = &pk->values[args_index];
     callable = &pk->values[callable_index];
-    if (args->kind != TORCH_TUPLE) return torch_fail(pk->err, pk->path, "REDUCE arguments are not a tuple");
+    if (args->kind != TORCH_TUPLE) return ck_fail(pk->err, pk->path, "REDUCE arguments are not a tuple");
     if (torch_is_global(callable, "collections", "OrderedDict")) {
-        if (args->n_items != 0) return torch_fail(pk->err, pk->path, "OrderedDict with initial items is not supported");
+        if (args->n_items != 0) return ck_fail(pk->err, pk->path, "OrderedDict with initial items is not supported");
         if ((v = torch_new_value(pk, TORCH_DICT)) < 0) return -1;
         return torch_push(pk, v);
     }
@@ -366,20 +354,20 @@ static int torch_reduce(torch_pickle *pk)
         return torch_rebuild_tensor(pk, args);
     if (torch_is_global(callable, "torch._utils", "_rebuild_parameter")) {
         if (args->n_items < 1 || torch_item(pk, args, 0)->kind != TORCH_TENSOR)
-            return torch_fail(pk->err, pk->path, "_rebuild_parameter: first argument is not a tensor");
+            return ck_fail(pk->err, pk->path, "_rebuild_parameter: first argument is not a tensor");
         return torch_push(pk, args->items[0]);
     }
     if (callable->kind == TORCH_GLOBAL)
-        return torch_fail(pk->err, pk->path, "pickle calls %.*s.%.*s: refused (only OrderedDict and torch tensor rebuilds are allowed)",
+        return ck_fail(pk->err, pk->path, "pickle calls %.*s.%.*s: refused (only OrderedDict and torch tensor rebuilds are allowed)",
                           (int)callable->text_len, (const char *)callable->text, (int)callable->text2_len, (const char *)callable->text2);
-    return torch_fail(pk->err, pk->path, "REDUCE on something that is not a known callable");
+    return ck_fail(pk->err, pk->path, "REDUCE on something that is not a known callable");
 }
 
 static int torch_set_items(torch_pickle *pk, int dict, int first, int end)
 {
     int i;
-    if (pk->values[dict].kind != TORCH_DICT) return torch_fail(pk->err, pk->path, "SETITEM on something that is not a dict");
-    if ((end - first) % 2 != 0) return torch_fail(pk->err, pk->path, "SETITEMS with an odd number of items");
+    if (pk->values[dict].kind != TORCH_DICT) return ck_fail(pk->err, pk->path, "SETITEM on something that is not a dict");
+    if ((end - first) % 2 != 0) return ck_fail(pk->err, pk->path, "SETITEMS with an odd number of items");
     for (i = first; i < end; i++)
         if (torch_add_item(pk, dict, pk->stack[i]) != 0) return -1;
     return 0;
@@ -388,7 +376,7 @@ static int torch_set_items(torch_pickle *pk, int dict, int first, int end)
 static int torch_append_items(torch_pickle *pk, int list, int first, int end)
 {
     int i;
-    if (pk->values[list].kind != TORCH_LIST) return torch_fail(pk->err, pk->path, "APPEND on something that is not a list");
+    if (pk->values[list].kind != TORCH_LIST) return ck_fail(pk->err, pk->path, "APPEND on something that is not a list");
     for (i = first; i < end; i++)
         if (torch_add_item(pk, list, pk->stack[i]) != 0) return -1;
     return 0;
@@ -399,7 +387,7 @@ static int torch_run_pickle(torch_pickle *pk, const uint8_t *data, size_t size, 
 {
     size_t p = *pos;
     torch_pickle_reset(pk);
-#define NEED(n) do { if (size - p < (size_t)(n)) return torch_fail(pk->err, pk->path, "pickle truncated at byte %llu", (unsigned long long)p); } while (0)
+#define NEED(n) do { if (size - p < (size_t)(n)) return ck_fail(pk->err, pk->path, "pickle truncated at byte %llu", (unsigned long long)p); } while (0)
     for (;;) {
         uint8_t op;
         int v = -1, a = -1, b = -1;
@@ -408,7 +396,7 @@ static int torch_run_pickle(torch_pickle *pk, const uint8_t *data, size_t size, 
         switch (op) {
         case 0x80: /* PROTO */
             NEED(1);
-            if (data[p] > 5) return torch_fail(pk->err, pk->path, "pickle protocol %d not supported", data[p]);
+            if (data[p] > 5) return ck_fail(pk->err, pk->path, "pickle protocol %d not supported", data[p]);
             p += 1;
             break;
         case 0x95: /* FRAME: an 8-byte length; frames are just a read-ahead hint */
@@ -425,7 +413,7 @@ static int torch_run_pickle(torch_pickle *pk, const uint8_t *data, size_t size, 
             break;
         case '(': /* MARK */
             if (torch_grow((void **)&pk->marks, &pk->cap_marks, pk->n_marks + 1, sizeof(int)) != 0)
-                return torch_fail(pk->err, pk->path, "out of memory");
+                return ck_fail(pk->err, pk->path, "out of memory");
             pk->marks[pk->n_marks++] = pk->n_stack;
             break;
         case 't': case 'l': /* TUPLE, LIST */
@@ -433,7 +421,7 @@ static int torch_run_pickle(torch_pickle *pk, const uint8_t *data, size_t size, 
             break;
         case 'd': { /* DICT */
             int start;
-            if (pk->n_marks == 0) return torch_fail(pk->err, pk->path, "pickle MARK missing");
+            if (pk->n_marks == 0) return ck_fail(pk->err, pk->path, "pickle MARK missing");
             start = pk->marks[pk->n_marks - 1];
             if ((v = torch_new_value(pk, TORCH_DICT)) < 0 || torch_set_items(pk, v, start, pk->n_stack) != 0) return -1;
             pk->n_stack = start;
@@ -443,7 +431,7 @@ static int torch_run_pickle(torch_pickle *pk, const uint8_t *data, size_t size, 
         }
         case 0x85: case 0x86: case 0x87: { /* TUPLE1, TUPLE2, TUPLE3 */
             int n = op - 0x84, i;
-            if (pk->n_stack - torch_stack_base(pk) < n) return torch_fail(pk->err, pk->path, "pickle stack underflow");
+            if (pk->n_stack - torch_stack_base(pk) < n) return ck_fail(pk->err, pk->path, "pickle stack underflow");
             if ((v = torch_new_value(pk, TORCH_TUPLE)) < 0) return -1;
             for (i = pk->n_stack - n; i < pk->n_stack; i++)
                 if (torch_add_item(pk, v, pk->stack[i]) != 0) return -1;
@@ -457,7 +445,7 @@ static int torch_run_pickle(torch_pickle *pk, const uint8_t *data, size_t size, 
             if (op == 0x8c || op == 'U' || op == 'C') { NEED(1); len = data[p]; p += 1; }
             else if (op == 0x8d || op == 0x8e) { NEED(8); len = torch_u64(data + p); p += 8; }
             else { NEED(4); len = torch_u32(data + p); p += 4; }
-            if (len > size - p) return torch_fail(pk->err, pk->path, "pickle string runs past the end");
+            if (len > size - p) return ck_fail(pk->err, pk->path, "pickle string runs past the end");
             if ((v = torch_new_value(pk, TORCH_STR)) < 0) return -1;
             pk->values[v].text = data + p;
             pk->values[v].text_len = (size_t)len;
@@ -475,7 +463,7 @@ static int torch_run_pickle(torch_pickle *pk, const uint8_t *data, size_t size, 
         case 0x8a: case 0x8b: { /* LONG1, LONG4: little-endian two's complement */
             uint64_t len;
             if (op == 0x8a) { NEED(1); len = data[p]; p += 1; } else { NEED(4); len = torch_u32(data + p); p += 4; }
-            if (len > size - p) return torch_fail(pk->err, pk->path, "pickle integer runs past the end");
+            if (len > size - p) return ck_fail(pk->err, pk->path, "pickle integer runs past the end");
             if ((v = torch_new_value(pk, len <= 8 ? TORCH_INT : TORCH_BIGINT)) < 0) return -1;
             pk->values[v].text = data + p;
             pk->values[v].text_len = (size_t)len;
@@ -514,10 +502,10 @@ static int torch_run_pickle(torch_pickle *pk, const uint8_t *data, size_t size, 
         case 'c': { /* GLOBAL: "module\nname\n" */
             const uint8_t *module = data + p, *name, *nl;
             nl = (const uint8_t *)memchr(module, '\n', size - p);
-            if (!nl) return torch_fail(pk->err, pk->path, "pickle GLOBAL truncated");
+            if (!nl) return ck_fail(pk->err, pk->path, "pickle GLOBAL truncated");
             name = nl + 1;
             if (name >= data + size || !(nl = (const uint8_t *)memchr(name, '\n', (size_t)(data + size - name))))
-                return torch_fail(pk->err, pk->path, "pickle GLOBAL truncated");
+                return ck_fail(pk->err, pk->path, "pickle GLOBAL truncated");
             if ((v = torch_new_value(pk, TORCH_GLOBAL)) < 0) return -1;
             pk->values[v].text = module;
             pk->values[v].text_len = (size_t)(name - 1 - module);
@@ -530,7 +518,7 @@ static int torch_run_pickle(torch_pickle *pk, const uint8_t *data, size_t size, 
         case 0x93: { /* STACK_GLOBAL */
             if (torch_pop(pk, &b) != 0 || torch_pop(pk, &a) != 0) return -1;
             if (pk->values[a].kind != TORCH_STR || pk->values[b].kind != TORCH_STR)
-                return torch_fail(pk->err, pk->path, "STACK_GLOBAL on non-strings");
+                return ck_fail(pk->err, pk->path, "STACK_GLOBAL on non-strings");
             if ((v = torch_new_value(pk, TORCH_GLOBAL)) < 0) return -1;
             pk->values[v].text = pk->values[a].text;
             pk->values[v].text_len = pk->values[a].text_len;
@@ -545,25 +533,25 @@ static int torch_run_pickle(torch_pickle *pk, const uint8_t *data, size_t size, 
         case 0x81: /* NEWOBJ: cls.__new__(cls, *args) — only OrderedDict() */
             if (torch_pop(pk, &a) != 0 || torch_pop(pk, &b) != 0) return -1;
             if (!torch_is_global(&pk->values[b], "collections", "OrderedDict") || pk->values[a].kind != TORCH_TUPLE)
-                return torch_fail(pk->err, pk->path, "NEWOBJ of an unsupported class (refused)");
+                return ck_fail(pk->err, pk->path, "NEWOBJ of an unsupported class (refused)");
             if ((v = torch_new_value(pk, TORCH_DICT)) < 0 || torch_push(pk, v) != 0) return -1;
             break;
         case 'b': /* BUILD: state for the object below; a state dict's _metadata — ignored */
             if (torch_pop(pk, &a) != 0 || torch_top(pk, &b) != 0) return -1;
             if (pk->values[b].kind != TORCH_DICT && pk->values[b].kind != TORCH_TENSOR)
-                return torch_fail(pk->err, pk->path, "BUILD on an unsupported object");
+                return ck_fail(pk->err, pk->path, "BUILD on an unsupported object");
             break;
         case 's': /* SETITEM */
-            if (pk->n_stack - torch_stack_base(pk) < 3) return torch_fail(pk->err, pk->path, "pickle stack underflow");
+            if (pk->n_stack - torch_stack_base(pk) < 3) return ck_fail(pk->err, pk->path, "pickle stack underflow");
             if (torch_set_items(pk, pk->stack[pk->n_stack - 3], pk->n_stack - 2, pk->n_stack) != 0) return -1;
             pk->n_stack -= 2;
             break;
         case 'u': case 'e': { /* SETITEMS, APPENDS: the container sits just below the mark */
             int start;
-            if (pk->n_marks == 0) return torch_fail(pk->err, pk->path, "pickle MARK missing");
+            if (pk->n_marks == 0) return ck_fail(pk->err, pk->path, "pickle MARK missing");
             start = pk->marks[pk->n_marks - 1];
             if (start < 1 || start - 1 < (pk->n_marks >= 2 ? pk->marks[pk->n_marks - 2] : 0))
-                return torch_fail(pk->err, pk->path, "pickle stack underflow");
+                return ck_fail(pk->err, pk->path, "pickle stack underflow");
             if (op == 'u' ? torch_set_items(pk, pk->stack[start - 1], start, pk->n_stack) != 0
                           : torch_append_items(pk, pk->stack[start - 1], start, pk->n_stack) != 0) return -1;
             pk->n_stack = start;
@@ -571,7 +559,7 @@ static int torch_run_pickle(torch_pickle *pk, const uint8_t *data, size_t size, 
             break;
         }
         case 'a': /* APPEND */
-            if (pk->n_stack - torch_stack_base(pk) < 2) return torch_fail(pk->err, pk->path, "pickle stack underflow");
+            if (pk->n_stack - torch_stack_base(pk) < 2) return ck_fail(pk->err, pk->path, "pickle stack underflow");
             if (torch_append_items(pk, pk->stack[pk->n_stack - 2], pk->n_stack - 1, pk->n_stack) != 0) return -1;
             pk->n_stack -= 1;
             break;
@@ -582,14 +570,14 @@ static int torch_run_pickle(torch_pickle *pk, const uint8_t *data, size_t size, 
             if (torch_pop(pk, &a) != 0) return -1;
             break;
         case '1': /* POP_MARK */
-            if (pk->n_marks == 0) return torch_fail(pk->err, pk->path, "pickle MARK missing");
+            if (pk->n_marks == 0) return ck_fail(pk->err, pk->path, "pickle MARK missing");
             pk->n_stack = pk->marks[--pk->n_marks];
             break;
         case '2': /* DUP */
             if (torch_top(pk, &a) != 0 || torch_push(pk, a) != 0) return -1;
             break;
         default:
-            return torch_fail(pk->err, pk->path, "pickle opcode 0x%02x at byte %llu is not supported in a state dict",
+            return ck_fail(pk->err, pk->path, "pickle opcode 0x%02x at byte %llu is not supported in a state dict",
                               op, (unsigned long long)(p - 1));
         }
     }
@@ -679,36 +667,36 @@ static int torch_zip_read(const uint8_t *file, size_t size, torch_zip *zip, cons
     int found = 0;
     uint64_t n_entries, cd_size, cd_offset, i;
     memset(zip, 0, sizeof *zip);
-    if (size < 22) return torch_fail(err, path, "zip: file too small");
+    if (size < 22) return ck_fail(err, path, "zip: file too small");
     /* end of central directory: last "PK\5\6" within the final 64 KiB + 22 bytes */
     for (pos = size - 22;; pos--) {
         if (torch_u32(file + pos) == 0x06054b50u && pos + 22 + torch_u16(file + pos + 20) == size) { eocd = pos; found = 1; break; }
         if (pos == 0 || size - pos > 65535 + 22) break;
     }
-    if (!found) return torch_fail(err, path, "zip: end of central directory not found");
+    if (!found) return ck_fail(err, path, "zip: end of central directory not found");
     n_entries = torch_u16(file + eocd + 10);
     cd_size = torch_u32(file + eocd + 12);
     cd_offset = torch_u32(file + eocd + 16);
     if (n_entries == 0xFFFF || cd_size == 0xFFFFFFFFu || cd_offset == 0xFFFFFFFFu) {
         uint64_t z64;
-        if (eocd < 20 || torch_u32(file + eocd - 20) != 0x07064b50u) return torch_fail(err, path, "zip64: locator missing");
+        if (eocd < 20 || torch_u32(file + eocd - 20) != 0x07064b50u) return ck_fail(err, path, "zip64: locator missing");
         z64 = torch_u64(file + eocd - 20 + 8);
         if (z64 > size || size - z64 < 56 || torch_u32(file + z64) != 0x06064b50u)
-            return torch_fail(err, path, "zip64: bad end of central directory record");
+            return ck_fail(err, path, "zip64: bad end of central directory record");
         n_entries = torch_u64(file + z64 + 32);
         cd_size = torch_u64(file + z64 + 40);
         cd_offset = torch_u64(file + z64 + 48);
     }
-    if (cd_offset > size || cd_size > size - cd_offset) return torch_fail(err, path, "zip: central directory out of bounds");
-    if (n_entries > cd_size / 46 || n_entries > (1u << 24)) return torch_fail(err, path, "zip: bad entry count");
+    if (cd_offset > size || cd_size > size - cd_offset) return ck_fail(err, path, "zip: central directory out of bounds");
+    if (n_entries > cd_size / 46 || n_entries > (1u << 24)) return ck_fail(err, path, "zip: bad entry count");
     zip->entries = (torch_zip_entry *)calloc((size_t)n_entries + 1, sizeof(torch_zip_entry));
-    if (!zip->entries) return torch_fail(err, path, "out of memory");
+    if (!zip->entries) return ck_fail(err, path, "out of memory");
     pos = (size_t)cd_offset;
     for (i = 0; i < n_entries; i++) {
         torch_zip_entry *e = &zip->entries[i];
         size_t end = (size_t)(cd_offset + cd_size), name_len, extra_len, comment_len, x, local_extra;
         uint64_t comp_size, local;
-        if (end - pos < 46 || torch_u32(file + pos) != 0x02014b50u) return torch_fail(err, path, "zip: bad central directory entry %llu", (unsigned long long)i);
+        if (end - pos < 46 || torch_u32(file + pos) != 0x02014b50u) return ck_fail(err, path, "zip: bad central directory entry %llu", (unsigned long long)i);
         e->method = torch_u16(file + pos + 10);
         e->crc32 = torch_u32(file + pos + 16);
         comp_size = torch_u32(file + pos + 20);
@@ -717,29 +705,29 @@ static int torch_zip_read(const uint8_t *file, size_t size, torch_zip *zip, cons
         extra_len = torch_u16(file + pos + 30);
         comment_len = torch_u16(file + pos + 32);
         local = torch_u32(file + pos + 42);
-        if (end - pos - 46 < name_len + extra_len + comment_len) return torch_fail(err, path, "zip: central directory entry %llu truncated", (unsigned long long)i);
+        if (end - pos - 46 < name_len + extra_len + comment_len) return ck_fail(err, path, "zip: central directory entry %llu truncated", (unsigned long long)i);
         e->name = file + pos + 46;
         e->name_len = name_len;
         /* zip64 extra field: the 0xFFFFFFFF fields, in the order size, compressed size, local offset */
         for (x = pos + 46 + name_len; x + 4 <= pos + 46 + name_len + extra_len;) {
             size_t id = torch_u16(file + x), len = torch_u16(file + x + 2), q = x + 4;
-            if (x + 4 + len > pos + 46 + name_len + extra_len) return torch_fail(err, path, "zip: bad extra field");
+            if (x + 4 + len > pos + 46 + name_len + extra_len) return ck_fail(err, path, "zip: bad extra field");
             if (id == 1) {
-                if (e->size == 0xFFFFFFFFu) { if (q + 8 > x + 4 + len) return torch_fail(err, path, "zip64: short extra"); e->size = torch_u64(file + q); q += 8; }
-                if (comp_size == 0xFFFFFFFFu) { if (q + 8 > x + 4 + len) return torch_fail(err, path, "zip64: short extra"); comp_size = torch_u64(file + q); q += 8; }
-                if (local == 0xFFFFFFFFu) { if (q + 8 > x + 4 + len) return torch_fail(err, path, "zip64: short extra"); local = torch_u64(file + q); }
+                if (e->size == 0xFFFFFFFFu) { if (q + 8 > x + 4 + len) return ck_fail(err, path, "zip64: short extra"); e->size = torch_u64(file + q); q += 8; }
+                if (comp_size == 0xFFFFFFFFu) { if (q + 8 > x + 4 + len) return ck_fail(err, path, "zip64: short extra"); comp_size = torch_u64(file + q); q += 8; }
+                if (local == 0xFFFFFFFFu) { if (q + 8 > x + 4 + len) return ck_fail(err, path, "zip64: short extra"); local = torch_u64(file + q); }
             }
             x += 4 + len;
         }
         pos += 46 + name_len + extra_len + comment_len;
         if (local > size || size - local < 30 || torch_u32(file + local) != 0x04034b50u)
-            return torch_fail(err, path, "zip: bad local header for '%.*s'", (int)name_len, (const char *)e->name);
+            return ck_fail(err, path, "zip: bad local header for '%.*s'", (int)name_len, (const char *)e->name);
         local_extra = (size_t)torch_u16(file + local + 26) + torch_u16(file + local + 28);
-        if (size - local - 30 < local_extra) return torch_fail(err, path, "zip: local header out of bounds");
+        if (size - local - 30 < local_extra) return ck_fail(err, path, "zip: local header out of bounds");
         if (e->method == 0) {
             uint64_t data_offset = local + 30 + local_extra;
-            if (comp_size != e->size) return torch_fail(err, path, "zip: stored entry with two sizes");
-            if (e->size > size - data_offset) return torch_fail(err, path, "zip: entry '%.*s' runs past the end", (int)name_len, (const char *)e->name);
+            if (comp_size != e->size) return ck_fail(err, path, "zip: stored entry with two sizes");
+            if (e->size > size - data_offset) return ck_fail(err, path, "zip: entry '%.*s' runs past the end", (int)name_len, (const char *)e->name);
             e->data = file + data_offset;
         }
     }
@@ -786,9 +774,9 @@ static int torch_collect(torch_pickle *pk, int dict_index, ck_file *f)
 {
     const torch_value *dict = &pk->values[dict_index];
     int i, j, n = 0;
-    if (dict->kind != TORCH_DICT) return torch_fail(pk->err, pk->path, "the pickle is not a state dict");
+    if (dict->kind != TORCH_DICT) return ck_fail(pk->err, pk->path, "the pickle is not a state dict");
     f->tensors = (ck_tensor *)calloc((size_t)dict->n_items / 2 + 1, sizeof(ck_tensor));
-    if (!f->tensors) return torch_fail(pk->err, pk->path, "out of memory");
+    if (!f->tensors) return ck_fail(pk->err, pk->path, "out of memory");
     for (i = 0; i + 1 < dict->n_items; i += 2) {
         const torch_value *key = torch_item(pk, dict, i), *value = torch_item(pk, dict, i + 1);
         const torch_view *view;
@@ -797,35 +785,35 @@ static int torch_collect(torch_pickle *pk, int dict_index, ck_file *f)
         int64_t numel = 1, last = 0, extent;
         if (value->kind != TORCH_TENSOR) continue;   /* e.g. a stray non-tensor entry */
         if (key->kind != TORCH_STR || key->text_len == 0 || memchr(key->text, 0, key->text_len))
-            return torch_fail(pk->err, pk->path, "state dict key is not a name");
+            return ck_fail(pk->err, pk->path, "state dict key is not a name");
         view = &pk->views[value->integer];
         s = &pk->storages[view->storage];
         t->name = (char *)malloc(key->text_len + 1);
-        if (!t->name) return torch_fail(pk->err, pk->path, "out of memory");
+        if (!t->name) return ck_fail(pk->err, pk->path, "out of memory");
         memcpy(t->name, key->text, key->text_len);
         t->name[key->text_len] = 0;
         f->n_tensors = ++n;
         for (j = 0; j < n - 1; j++)
-            if (strcmp(f->tensors[j].name, t->name) == 0) return torch_fail(pk->err, pk->path, "tensor '%s' appears twice", t->name);
+            if (strcmp(f->tensors[j].name, t->name) == 0) return ck_fail(pk->err, pk->path, "tensor '%s' appears twice", t->name);
         t->dtype = s->dtype;
         t->ndim = view->ndim;
         for (j = 0; j < view->ndim; j++) {
             t->dims[j] = view->dims[j];
             t->strides[j] = view->strides[j];
-            if (!torch_mul_ok(numel, view->dims[j], TORCH_MAX_NUMEL, &numel)) return torch_fail(pk->err, pk->path, "tensor '%s' is too large", t->name);
+            if (!torch_mul_ok(numel, view->dims[j], TORCH_MAX_NUMEL, &numel)) return ck_fail(pk->err, pk->path, "tensor '%s' is too large", t->name);
         }
-        if (!s->data) return torch_fail(pk->err, pk->path, "storage of '%s' has no data", t->name);
+        if (!s->data) return ck_fail(pk->err, pk->path, "storage of '%s' has no data", t->name);
         if (numel == 0) { t->data = s->data; t->nbytes = 0; }
         else {
             for (j = 0; j < view->ndim; j++) {
                 int64_t step;
                 if (!torch_mul_ok(view->dims[j] - 1, view->strides[j], TORCH_MAX_NUMEL, &step) || last > TORCH_MAX_NUMEL - step)
-                    return torch_fail(pk->err, pk->path, "tensor '%s' has bad strides", t->name);
+                    return ck_fail(pk->err, pk->path, "tensor '%s' has bad strides", t->name);
                 last += step;
             }
             extent = last + 1;
             if (view->offset > s->data_numel || extent > s->data_numel - view->offset)
-                return torch_fail(pk->err, pk->path, "tensor '%s' reaches past its storage (offset %lld + %lld elements > %lld)", t->name,
+                return ck_fail(pk->err, pk->path, "tensor '%s' reaches past its storage (offset %lld + %lld elements > %lld)", t->name,
                                   (long long)view->offset, (long long)extent, (long long)s->data_numel);
             t->data = s->data + (size_t)view->offset * (size_t)s->elem_size;
             t->nbytes = (uint64_t)extent * (uint64_t)s->elem_size;
@@ -850,26 +838,26 @@ static int torch_open_zip(torch_pickle *pk, const uint8_t *file, size_t size, ck
             folder_len = (size_t)(slash - e->name);
         }
     }
-    if (!pkl) { torch_fail(pk->err, pk->path, "zip has no <folder>/data.pkl: not a torch.save file"); goto done; }
-    if (!pkl->data) { torch_fail(pk->err, pk->path, "zip entries are compressed (method %d); torch.save writes them stored", pkl->method); goto done; }
-    if (torch_crc32(pkl->data, pkl->size) != pkl->crc32 && !TORCH_IGNORE_CRC) { torch_fail(pk->err, pk->path, "data.pkl: CRC mismatch (file corrupt)"); goto done; }
+    if (!pkl) { ck_fail(pk->err, pk->path, "zip has no <folder>/data.pkl: not a torch.save file"); goto done; }
+    if (!pkl->data) { ck_fail(pk->err, pk->path, "zip entries are compressed (method %d); torch.save writes them stored", pkl->method); goto done; }
+    if (torch_crc32(pkl->data, pkl->size) != pkl->crc32 && !TORCH_IGNORE_CRC) { ck_fail(pk->err, pk->path, "data.pkl: CRC mismatch (file corrupt)"); goto done; }
     order = torch_zip_find(&zip, pkl->name, folder_len, "/byteorder", (const uint8_t *)"", 0);
     if (order && (!order->data || !torch_bytes_eq(order->data, (size_t)order->size, "little"))) {
-        torch_fail(pk->err, pk->path, "big-endian torch checkpoints are not supported");
+        ck_fail(pk->err, pk->path, "big-endian torch checkpoints are not supported");
         goto done;
     }
     if (torch_run_pickle(pk, pkl->data, (size_t)pkl->size, &pos, &result) != 0) goto done;
     for (i = 0; i < pk->n_storages; i++) {
         torch_storage *s = &pk->storages[i];
         const torch_zip_entry *e = torch_zip_find(&zip, pkl->name, folder_len, "/data/", s->key, s->key_len);
-        if (!e) { torch_fail(pk->err, pk->path, "storage data/%.*s is missing", (int)s->key_len, (const char *)s->key); goto done; }
-        if (!e->data) { torch_fail(pk->err, pk->path, "storage data/%.*s is compressed (method %d); not supported", (int)s->key_len, (const char *)s->key, e->method); goto done; }
+        if (!e) { ck_fail(pk->err, pk->path, "storage data/%.*s is missing", (int)s->key_len, (const char *)s->key); goto done; }
+        if (!e->data) { ck_fail(pk->err, pk->path, "storage data/%.*s is compressed (method %d); not supported", (int)s->key_len, (const char *)s->key, e->method); goto done; }
         if (e->size / (uint64_t)s->elem_size < (uint64_t)s->numel) {
-            torch_fail(pk->err, pk->path, "storage data/%.*s is shorter than its %lld elements", (int)s->key_len, (const char *)s->key, (long long)s->numel);
+            ck_fail(pk->err, pk->path, "storage data/%.*s is shorter than its %lld elements", (int)s->key_len, (const char *)s->key, (long long)s->numel);
             goto done;
         }
         if (torch_crc32(e->data, e->size) != e->crc32 && !TORCH_IGNORE_CRC) {
-            torch_fail(pk->err, pk->path, "storage data/%.*s: CRC mismatch (file corrupt)", (int)s->key_len, (const char *)s->key);
+            ck_fail(pk->err, pk->path, "storage data/%.*s: CRC mismatch (file corrupt)", (int)s->key_len, (const char *)s->key);
             goto done;
         }
         s->data = e->data;
@@ -887,21 +875,21 @@ static int torch_legacy_storages(torch_pickle *pk, torch_pickle *keys_pk, int ke
 {
     const torch_value *keys = &keys_pk->values[keys_index];
     int i, j;
-    if (keys->kind != TORCH_LIST) return torch_fail(pk->err, pk->path, "legacy torch file: storage key list missing");
+    if (keys->kind != TORCH_LIST) return ck_fail(pk->err, pk->path, "legacy torch file: storage key list missing");
     for (i = 0; i < keys->n_items; i++) {
         const torch_value *key = torch_item(keys_pk, keys, i);
         torch_storage *s = NULL;
         uint64_t numel;
-        if (key->kind != TORCH_STR) return torch_fail(pk->err, pk->path, "legacy torch file: bad storage key");
+        if (key->kind != TORCH_STR) return ck_fail(pk->err, pk->path, "legacy torch file: bad storage key");
         for (j = 0; j < pk->n_storages; j++)
             if (pk->storages[j].key_len == key->text_len && memcmp(pk->storages[j].key, key->text, key->text_len) == 0) s = &pk->storages[j];
         if (!s || s->data)
-            return torch_fail(pk->err, pk->path, "legacy torch file: storage '%.*s' unknown or listed twice", (int)key->text_len, (const char *)key->text);
-        if (size - pos < 8) return torch_fail(pk->err, pk->path, "legacy torch file: truncated storage data");
+            return ck_fail(pk->err, pk->path, "legacy torch file: storage '%.*s' unknown or listed twice", (int)key->text_len, (const char *)key->text);
+        if (size - pos < 8) return ck_fail(pk->err, pk->path, "legacy torch file: truncated storage data");
         numel = torch_u64(file + pos);
         pos += 8;
         if (numel > (uint64_t)TORCH_MAX_NUMEL || numel > (size - pos) / (uint64_t)s->elem_size)
-            return torch_fail(pk->err, pk->path, "legacy torch file: storage '%.*s' runs past the end", (int)key->text_len, (const char *)key->text);
+            return ck_fail(pk->err, pk->path, "legacy torch file: storage '%.*s' runs past the end", (int)key->text_len, (const char *)key->text);
         s->data = file + pos;
         s->data_numel = (int64_t)numel;
         pos += (size_t)numel * (size_t)s->elem_size;
@@ -916,20 +904,20 @@ static int torch_open_legacy(torch_pickle *pk, const uint8_t *file, size_t size,
     int v, state_dict, keys_index, i;
     const torch_value *sys_info;
     pk->legacy = 1;
-    if (size < 2 || file[0] != 0x80) return torch_fail(pk->err, pk->path, "not a torch checkpoint (neither zip nor pickle)");
+    if (size < 2 || file[0] != 0x80) return ck_fail(pk->err, pk->path, "not a torch checkpoint (neither zip nor pickle)");
     if (torch_run_pickle(pk, file, size, &pos, &v) != 0) return -1;
     if (pk->values[v].kind != TORCH_BIGINT || pk->values[v].text_len != 10 || memcmp(pk->values[v].text, magic, 10) != 0)
-        return torch_fail(pk->err, pk->path, "legacy torch file: wrong magic number");
+        return ck_fail(pk->err, pk->path, "legacy torch file: wrong magic number");
     if (torch_run_pickle(pk, file, size, &pos, &v) != 0) return -1;
     if (pk->values[v].kind != TORCH_INT || pk->values[v].integer != 1001)
-        return torch_fail(pk->err, pk->path, "legacy torch file: unsupported protocol version");
+        return ck_fail(pk->err, pk->path, "legacy torch file: unsupported protocol version");
     if (torch_run_pickle(pk, file, size, &pos, &v) != 0) return -1;
     sys_info = &pk->values[v];
-    if (sys_info->kind != TORCH_DICT) return torch_fail(pk->err, pk->path, "legacy torch file: bad sys info");
+    if (sys_info->kind != TORCH_DICT) return ck_fail(pk->err, pk->path, "legacy torch file: bad sys info");
     for (i = 0; i + 1 < sys_info->n_items; i += 2) {
         const torch_value *k = torch_item(pk, sys_info, i), *val = torch_item(pk, sys_info, i + 1);
         if (k->kind == TORCH_STR && torch_bytes_eq(k->text, k->text_len, "little_endian") && !(val->kind == TORCH_BOOL && val->integer == 1))
-            return torch_fail(pk->err, pk->path, "big-endian torch checkpoints are not supported");
+            return ck_fail(pk->err, pk->path, "big-endian torch checkpoints are not supported");
     }
     /* the state dict: its values must survive the next pickle, so run the key list on a second machine */
     if (torch_run_pickle(pk, file, size, &pos, &state_dict) != 0) return -1;
@@ -956,7 +944,7 @@ int ck_open_torch_memory(const uint8_t *data, size_t size, const char *name, ck_
     f->close = torch_close;
     f->path = (char *)malloc(strlen(name) + 1);
     f->impl = calloc(1, sizeof(torch_impl));
-    if (!f->path || !f->impl) { torch_close(f); return torch_fail(err, name, "out of memory"); }
+    if (!f->path || !f->impl) { torch_close(f); return ck_fail(err, name, "out of memory"); }
     strcpy(f->path, name);
     pk.path = f->path;
     pk.err = err;
@@ -973,7 +961,7 @@ int ck_open_torch(const char *path, ck_file *f, char *err)
     int rc;
     memset(f, 0, sizeof *f);
     if (ck_map_file(path, &map, err) != 0) return -1;
-    if (map.size == 0) return torch_fail(err, path, "empty or unreadable file");
+    if (map.size == 0) return ck_fail(err, path, "empty or unreadable file");
     rc = ck_open_torch_memory((const uint8_t *)map.data, map.size, path, f, err);
     if (rc != 0) { ck_unmap_file(&map); return rc; }
     ((torch_impl *)f->impl)->map = map;

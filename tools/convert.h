@@ -70,6 +70,43 @@ int ck_sync_file(FILE *f);
    where the system allows it. 0, or -1 with err. */
 int ck_replace_file(const char *from, const char *to, char *err);
 
+/* ---------------------------------------------------------------- ck_common.c: what every reader shares */
+/* "path: message" (printf-style) into err[CK_ERR_LEN]; path NULL = "(checkpoint)". Returns -1. */
+int ck_fail(char *err, const char *path, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* A bounds-checked cursor over bytes (stb_truetype's stbtt__buf, stb_image's context): every read checks what is
+   left; the first read past the end (or a malformed varint) sets `failed`, and from then on every read returns
+   0 / NULL and moves nothing, so a parser may test `failed` once after a run of reads. */
+typedef struct ck_cursor {
+    const uint8_t *p, *end;
+    int failed;
+} ck_cursor;
+
+ck_cursor ck_cursor_make(const void *data, size_t size);
+size_t ck_cursor_left(const ck_cursor *c);
+uint32_t ck_cursor_u32(ck_cursor *c);          /* little-endian */
+uint64_t ck_cursor_u64(ck_cursor *c);          /* little-endian */
+uint64_t ck_cursor_varint(ck_cursor *c);       /* base-128, at most 10 bytes and 64 bits */
+const uint8_t *ck_cursor_take(ck_cursor *c, size_t n);   /* the next n bytes, or NULL */
+
+/* One protobuf field (wire format): number, wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32) and
+   its payload: value = the varint or the fixed64 / fixed32 read little-endian; data/len = the payload bytes of LEN
+   and fixed fields (inside the cursor's bytes). Groups (3, 4) and reserved wire types are malformed. */
+typedef struct ck_pb_field {
+    uint32_t number, wire;
+    uint64_t value;
+    const uint8_t *data;
+    size_t len;
+} ck_pb_field;
+
+/* The next field of a message: 1 and *f, 0 at the end of the bytes, -1 on malformed input (c->failed is set).
+   Used by the TF bundle reader (ck_tf.c) and the SentencePiece model reader (tok_sentencepiece.c). */
+int ck_pb_next(ck_cursor *c, ck_pb_field *f);
+
 /* ---------------------------------------------------------------- blob writer */
 enum { BLOB_F32 = 0, BLOB_F16 = 1, BLOB_Q8 = 2, BLOB_U8 = 3, BLOB_I32 = 4, BLOB_U32 = 5, BLOB_BF16 = 6 };
 /* tensor layouts (albert.h format section): row-major, or a weight matrix packed for the int8 / bf16 kernels */

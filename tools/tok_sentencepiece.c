@@ -49,50 +49,7 @@
 
 #define SPM_MAX_FILE (1u << 30)
 
-/* ------------------------------------------------------------------ protobuf wire format */
-typedef struct pb_reader {
-    const uint8_t *p, *end;
-} pb_reader;
-
-/* Reads a varint; returns 0 on success, -1 if truncated or longer than 10 bytes. */
-static int pb_varint(pb_reader *r, uint64_t *value)
-{
-    uint64_t v = 0;
-    int shift = 0;
-    while (r->p < r->end && shift < 70) {
-        uint8_t byte = *r->p++;
-        v |= (uint64_t)(byte & 0x7f) << shift;
-        if (!(byte & 0x80)) { *value = v; return 0; }
-        shift += 7;
-    }
-    return -1;
-}
-
-/* Reads one field header and gives its payload: varint value, or [data, data + len) for LEN / fixed32 / fixed64.
-   Returns 1 for a field, 0 at the end, -1 on malformed input. */
-static int pb_next(pb_reader *r, uint32_t *field, uint32_t *wire, uint64_t *value, const uint8_t **data, uint64_t *len)
-{
-    uint64_t tag;
-    if (r->p == r->end) return 0;
-    if (pb_varint(r, &tag) != 0) return -1;
-    if ((tag >> 3) == 0 || (tag >> 3) > 0x1fffffff) return -1;
-    *field = (uint32_t)(tag >> 3);
-    *wire = (uint32_t)(tag & 7);
-    *data = NULL; *len = 0; *value = 0;
-    switch (*wire) {
-    case 0: return pb_varint(r, value) == 0 ? 1 : -1;
-    case 1:
-        if (r->end - r->p < 8) return -1;
-        *data = r->p; *len = 8; r->p += 8; return 1;
-    case 2:
-        if (pb_varint(r, len) != 0 || *len > (uint64_t)(r->end - r->p)) return -1;
-        *data = r->p; r->p += *len; return 1;
-    case 5:
-        if (r->end - r->p < 4) return -1;
-        *data = r->p; *len = 4; r->p += 4; return 1;
-    default: return -1;   /* groups (3, 4) and reserved wire types */
-    }
-}
+/* The protobuf wire format: ck_pb_next (ck_common.c). */
 
 /* ------------------------------------------------------------------ helpers */
 static int utf8_valid(const uint8_t *s, size_t n)
@@ -138,60 +95,56 @@ typedef struct spm_model {
 
 static int parse_piece(const uint8_t *data, uint64_t len, spm_piece *out, char *err, const char *path)
 {
-    pb_reader r;
-    uint32_t field, wire;
-    uint64_t value, flen;
-    const uint8_t *fdata;
+    ck_cursor r;
+    ck_pb_field f;
     int rc, have_piece = 0;
-    r.p = data; r.end = data + len;
+    r = ck_cursor_make(data, (size_t)len);
     out->bytes = NULL; out->len = 0; out->score = 0.0f; out->type = SPM_TYPE_NORMAL;
-    while ((rc = pb_next(&r, &field, &wire, &value, &fdata, &flen)) == 1) {
-        if (field == 1 && wire == 2) {
-            if (flen > 0xffffu) { snprintf(err, CK_ERR_LEN, "%s: a piece of %llu bytes", path, (unsigned long long)flen); return -1; }
-            out->bytes = fdata; out->len = (uint32_t)flen; have_piece = 1;
-        } else if (field == 2 && wire == 5) {
-            uint32_t bits = (uint32_t)fdata[0] | (uint32_t)fdata[1] << 8 | (uint32_t)fdata[2] << 16 | (uint32_t)fdata[3] << 24;
+    while ((rc = ck_pb_next(&r, &f)) == 1) {
+        if (f.number == 1 && f.wire == 2) {
+            if (f.len > 0xffffu) { ck_fail(err, path, "a piece of %llu bytes", (unsigned long long)f.len); return -1; }
+            out->bytes = f.data; out->len = (uint32_t)f.len; have_piece = 1;
+        } else if (f.number == 2 && f.wire == 5) {
+            uint32_t bits = (uint32_t)f.value;   /* fixed32, little-endian */
             memcpy(&out->score, &bits, 4);
-        } else if (field == 3 && wire == 0) {
-            out->type = (uint32_t)value;
-        } else if (field <= 3) {
-            snprintf(err, CK_ERR_LEN, "%s: SentencePiece field %u has wire type %u", path, field, wire);
+        } else if (f.number == 3 && f.wire == 0) {
+            out->type = (uint32_t)f.value;
+        } else if (f.number <= 3) {
+            ck_fail(err, path, "SentencePiece field %u has wire type %u", f.number, f.wire);
             return -1;
         }
     }
-    if (rc < 0) { snprintf(err, CK_ERR_LEN, "%s: malformed SentencePiece entry", path); return -1; }
-    if (!have_piece || out->len == 0) { snprintf(err, CK_ERR_LEN, "%s: a piece is empty", path); return -1; }
+    if (rc < 0) { ck_fail(err, path, "malformed SentencePiece entry"); return -1; }
+    if (!have_piece || out->len == 0) { ck_fail(err, path, "a piece is empty"); return -1; }
     if (out->type < SPM_TYPE_NORMAL || out->type > SPM_TYPE_BYTE) {
-        snprintf(err, CK_ERR_LEN, "%s: piece type %u is not a SentencePiece type (1..6)", path, out->type);
+        ck_fail(err, path, "piece type %u is not a SentencePiece type (1..6)", out->type);
         return -1;
     }
-    if (out->score != out->score) { snprintf(err, CK_ERR_LEN, "%s: a piece has a NaN score", path); return -1; }
-    if (!utf8_valid(out->bytes, out->len)) { snprintf(err, CK_ERR_LEN, "%s: a piece is not valid UTF-8", path); return -1; }
+    if (out->score != out->score) { ck_fail(err, path, "a piece has a NaN score"); return -1; }
+    if (!utf8_valid(out->bytes, out->len)) { ck_fail(err, path, "a piece is not valid UTF-8"); return -1; }
     return 0;
 }
 
 static int parse_bool_message(const uint8_t *data, uint64_t len, spm_model *m, int trainer, char *err, const char *path)
 {
-    pb_reader r;
-    uint32_t field, wire;
-    uint64_t value, flen;
-    const uint8_t *fdata;
+    ck_cursor r;
+    ck_pb_field f;
     int rc;
-    r.p = data; r.end = data + len;
-    while ((rc = pb_next(&r, &field, &wire, &value, &fdata, &flen)) == 1) {
+    r = ck_cursor_make(data, (size_t)len);
+    while ((rc = ck_pb_next(&r, &f)) == 1) {
         if (trainer) {
-            if (field == 3 && wire == 0) m->model_type = (uint32_t)value;
-            else if (field == 24 && wire == 0) m->treat_whitespace_as_suffix = value != 0;
-            else if (field == 35 && wire == 0) m->byte_fallback = value != 0;
+            if (f.number == 3 && f.wire == 0) m->model_type = (uint32_t)f.value;
+            else if (f.number == 24 && f.wire == 0) m->treat_whitespace_as_suffix = f.value != 0;
+            else if (f.number == 35 && f.wire == 0) m->byte_fallback = f.value != 0;
         } else {
-            if (field == 2 && wire == 2) { m->charsmap = fdata; m->charsmap_len = flen; }
-            else if (field == 3 && wire == 0) m->add_dummy_prefix = value != 0;
-            else if (field == 4 && wire == 0) m->remove_extra_whitespaces = value != 0;
-            else if (field == 5 && wire == 0) m->escape_whitespaces = value != 0;
+            if (f.number == 2 && f.wire == 2) { m->charsmap = f.data; m->charsmap_len = f.len; }
+            else if (f.number == 3 && f.wire == 0) m->add_dummy_prefix = f.value != 0;
+            else if (f.number == 4 && f.wire == 0) m->remove_extra_whitespaces = f.value != 0;
+            else if (f.number == 5 && f.wire == 0) m->escape_whitespaces = f.value != 0;
         }
     }
     if (rc < 0) {
-        snprintf(err, CK_ERR_LEN, "%s: malformed %s", path, trainer ? "trainer_spec" : "normalizer_spec");
+        ck_fail(err, path, "malformed %s", trainer ? "trainer_spec" : "normalizer_spec");
         return -1;
     }
     return 0;
@@ -199,35 +152,33 @@ static int parse_bool_message(const uint8_t *data, uint64_t len, spm_model *m, i
 
 static int parse_model(const uint8_t *data, size_t size, spm_model *m, char *err, const char *path)
 {
-    pb_reader r;
-    uint32_t field, wire;
-    uint64_t value, flen;
-    const uint8_t *fdata;
+    ck_cursor r;
+    ck_pb_field f;
     int rc;
     memset(m, 0, sizeof(*m));
     m->model_type = 1;
     m->add_dummy_prefix = m->remove_extra_whitespaces = m->escape_whitespaces = 1;
-    r.p = data; r.end = data + size;
-    while ((rc = pb_next(&r, &field, &wire, &value, &fdata, &flen)) == 1) {
-        if (field == 1 && wire == 2) {
+    r = ck_cursor_make(data, size);
+    while ((rc = ck_pb_next(&r, &f)) == 1) {
+        if (f.number == 1 && f.wire == 2) {
             if (m->n_pieces == m->cap_pieces) {
                 uint32_t cap = m->cap_pieces ? m->cap_pieces * 2 : 1024;
                 spm_piece *p = (spm_piece *)realloc(m->pieces, sizeof(spm_piece) * cap);
                 if (!p) { snprintf(err, CK_ERR_LEN, "out of memory"); return -1; }
                 m->pieces = p; m->cap_pieces = cap;
             }
-            if (parse_piece(fdata, flen, &m->pieces[m->n_pieces], err, path) != 0) return -1;
+            if (parse_piece(f.data, f.len, &m->pieces[m->n_pieces], err, path) != 0) return -1;
             m->n_pieces++;
-        } else if (field == 2 && wire == 2) {
-            if (parse_bool_message(fdata, flen, m, 1, err, path) != 0) return -1;
-        } else if (field == 3 && wire == 2) {
-            if (parse_bool_message(fdata, flen, m, 0, err, path) != 0) return -1;
-        } else if (field <= 3) {
-            snprintf(err, CK_ERR_LEN, "%s: ModelProto field %u has wire type %u (not a SentencePiece model?)", path, field, wire);
+        } else if (f.number == 2 && f.wire == 2) {
+            if (parse_bool_message(f.data, f.len, m, 1, err, path) != 0) return -1;
+        } else if (f.number == 3 && f.wire == 2) {
+            if (parse_bool_message(f.data, f.len, m, 0, err, path) != 0) return -1;
+        } else if (f.number <= 3) {
+            ck_fail(err, path, "ModelProto f.number %u has f.wire type %u (not a SentencePiece model?)", f.number, f.wire);
             return -1;
         }
     }
-    if (rc < 0) { snprintf(err, CK_ERR_LEN, "%s: not a SentencePiece model (malformed protobuf)", path); return -1; }
+    if (rc < 0) { ck_fail(err, path, "not a SentencePiece model (malformed protobuf)"); return -1; }
     return 0;
 }
 
@@ -390,16 +341,16 @@ static int check_charsmap(const uint8_t *cm, uint64_t len, char *err, const char
 {
     uint32_t trie_bytes;
     uint64_t strings_len;
-    if (len < 4) { snprintf(err, CK_ERR_LEN, "%s: precompiled_charsmap shorter than 4 bytes", path); return -1; }
+    if (len < 4) { ck_fail(err, path, "precompiled_charsmap shorter than 4 bytes"); return -1; }
     trie_bytes = (uint32_t)cm[0] | (uint32_t)cm[1] << 8 | (uint32_t)cm[2] << 16 | (uint32_t)cm[3] << 24;
     if (trie_bytes % 4 != 0 || trie_bytes == 0 || trie_bytes > len - 4) {
-        snprintf(err, CK_ERR_LEN, "%s: precompiled_charsmap trie size %u does not fit its %llu bytes", path, trie_bytes,
-                 (unsigned long long)len);
+        ck_fail(err, path, "precompiled_charsmap trie size %u does not fit its %llu bytes", trie_bytes,
+                (unsigned long long)len);
         return -1;
     }
     strings_len = len - 4 - trie_bytes;
     if (strings_len == 0 || cm[len - 1] != 0 || !utf8_valid(cm + 4 + trie_bytes, (size_t)strings_len)) {
-        snprintf(err, CK_ERR_LEN, "%s: precompiled_charsmap replacement strings are not NUL-terminated UTF-8", path);
+        ck_fail(err, path, "precompiled_charsmap replacement strings are not NUL-terminated UTF-8");
         return -1;
     }
     return 0;
@@ -486,15 +437,15 @@ int tok_add_sentencepiece(blob_writer *w, const char *model_path, blob_config *c
 
     memset(&m, 0, sizeof(m));
     f = ck_fopen(model_path, "rb");
-    if (!f) { snprintf(err, CK_ERR_LEN, "%s: cannot open", model_path); return -1; }
+    if (!f) { ck_fail(err, model_path, "cannot open"); return -1; }
     if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 || (unsigned long)size > SPM_MAX_FILE) {
-        snprintf(err, CK_ERR_LEN, "%s: cannot read (or larger than 1 GiB)", model_path);
+        ck_fail(err, model_path, "cannot read (or larger than 1 GiB)");
         fclose(f);
         return -1;
     }
     data = (uint8_t *)malloc(size > 0 ? (size_t)size : 1);
     if (!data || fread(data, 1, (size_t)size, f) != (size_t)size) {
-        snprintf(err, CK_ERR_LEN, "%s: cannot read", model_path);
+        ck_fail(err, model_path, "cannot read");
         fclose(f);
         free(data);
         return -1;
@@ -504,24 +455,24 @@ int tok_add_sentencepiece(blob_writer *w, const char *model_path, blob_config *c
     if (parse_model(data, (size_t)size, &m, err, model_path) != 0) goto done;
     if (m.model_type != 1) {
         static const char *const names[5] = {"?", "UNIGRAM", "BPE", "WORD", "CHAR"};
-        snprintf(err, CK_ERR_LEN, "%s: SentencePiece model type %s is not supported (only UNIGRAM, as ALBERT uses)",
-                 model_path, m.model_type < 5 ? names[m.model_type] : "unknown");
+        ck_fail(err, model_path, "SentencePiece model type %s is not supported (only UNIGRAM, as ALBERT uses)",
+                m.model_type < 5 ? names[m.model_type] : "unknown");
         goto done;
     }
     if (m.treat_whitespace_as_suffix) {
-        snprintf(err, CK_ERR_LEN, "%s: treat_whitespace_as_suffix is not supported", model_path);
+        ck_fail(err, model_path, "treat_whitespace_as_suffix is not supported");
         goto done;
     }
-    if (m.n_pieces == 0) { snprintf(err, CK_ERR_LEN, "%s: the model has no pieces", model_path); goto done; }
+    if (m.n_pieces == 0) { ck_fail(err, model_path, "the model has no pieces"); goto done; }
     for (i = 0; i < m.n_pieces; i++) {
         if (m.pieces[i].type == SPM_TYPE_UNKNOWN) n_unknown++;
         if (m.pieces[i].type == SPM_TYPE_BYTE && !m.byte_fallback) {
-            snprintf(err, CK_ERR_LEN, "%s: byte piece %u found although byte_fallback is false", model_path, i);
+            ck_fail(err, model_path, "byte piece %u found although byte_fallback is false", i);
             goto done;
         }
     }
     if (n_unknown != 1) {
-        snprintf(err, CK_ERR_LEN, "%s: %u UNKNOWN pieces (exactly one is needed)", model_path, n_unknown);
+        ck_fail(err, model_path, "%u UNKNOWN pieces (exactly one is needed)", n_unknown);
         goto done;
     }
     if (m.charsmap_len > 0 && check_charsmap(m.charsmap, m.charsmap_len, err, model_path) != 0) goto done;
