@@ -4675,8 +4675,9 @@ static uint16_t albert__float_to_bf16(float f)   /* round to nearest even (NaN s
     return (uint16_t)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
 }
 
+#ifdef ALBERT__X86_SIMD
 /* The store of one finished block: rows t0..t0+rows-1 of x, columns j0..j0+cols-1 of matrix mi; c[r * 32 + jj] the
-   int32 dot products (q8: then dequantized) or the float sums (bf16). Portable version (also the AVX2 one). */
+   int32 dot products (q8: then dequantized) or the float sums (bf16). The AVX2 paths' store (plain C). */
 static void albert__pk_store(const albert__pk_job *job, int mi, int t0, int rows, int j0, int cols, const void *c)
 {
     const albert__matrix *w = job->w[mi];
@@ -4706,6 +4707,7 @@ static void albert__pk_store(const albert__pk_job *job, int mi, int t0, int rows
         }
     }
 }
+#endif /* ALBERT__X86_SIMD */
 
 /* The contract in scalar code: rows t0.. of x (floats) times the unit's columns. */
 static void albert__pk_unit_scalar(const albert__pk_job *job, int mi, int j0, int cols)
