@@ -13,6 +13,10 @@ CMOCKA   ?= -lcmocka
 CONVERT_SRC = tools/albert-convert.c $(wildcard tools/ck_*.c tools/tok_*.c tools/blob*.c tools/json*.c tools/st_*.c tools/bm_*.c)
 TESTS       = $(patsubst tests/%.c,$(B)/%$(EXE),$(wildcard tests/test_*.c))
 PROGRAMS    = $(B)/albert-convert$(EXE) $(B)/albert-cli$(EXE) $(B)/embed$(EXE) $(B)/albert-bench$(EXE)
+# Every example is built (tokenize-bench too), and the ALBERT_NO_MMAP path (the model file read, not mapped) runs
+# the goldens as test_golden_nommap.
+PROGRAMS   += $(B)/tokenize-bench$(EXE)
+TESTS      += $(B)/test_golden_nommap$(EXE)
 
 all: $(PROGRAMS) $(TESTS)
 
@@ -26,6 +30,10 @@ $(B)/embed$(EXE): examples/embed.c albert.h | $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 $(B)/albert-bench$(EXE): examples/albert-bench.c albert.h | $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+$(B)/tokenize-bench$(EXE): examples/tokenize-bench.c albert.h | $(B)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+$(B)/test_golden_nommap$(EXE): tests/test_golden.c tests/testutil.h albert.h $(B)/albert-convert$(EXE) | $(B)
+	$(CC) $(CFLAGS) -DALBERT_NO_MMAP $(LDFLAGS) -o $@ $< $(LDLIBS) $(CMOCKA)
 $(B)/test_%$(EXE): tests/test_%.c tests/testutil.h $(wildcard tests/mini/*.h tests/mini/win/*.h) albert.h $(B)/albert-convert$(EXE) | $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS) $(CMOCKA)
 $(B)/cxx_compile: tests/cxx_compile.cpp albert.h | $(B)
