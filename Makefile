@@ -144,6 +144,8 @@ demo: $(B)/albert-convert $(B)/albert-cli
 	$(B)/albert-convert --vocab tests/data/tok/en.model tests/data/demo $(B)/demo.albert
 	$(B)/albert-cli tokenize $(B)/demo.albert "ALBERT shares one layer across the whole network."
 	$(B)/albert-cli encode $(B)/demo.albert --text "ALBERT shares one layer across the whole network." --pooled
+	$(B)/albert-cli embed $(B)/demo.albert tests/data/tok/golden/texts.txt --format npy --out $(B)/demo-texts.npy
+	$(B)/albert-cli search $(B)/demo.albert "the quick brown fox" tests/data/tok/golden/texts.txt --vectors $(B)/demo-texts.npy --top 3
 
 bench: $(B)/albert-bench $(B)/albert-convert
 	sh tools/bench.sh
