@@ -96,7 +96,7 @@ static void test_classifier(void **state)
         char path[256];
         load_case("tiny", cases[i], config->hidden_size, &c);
         snprintf(path, sizeof path, "data/models/classify/%s.class_logits.bin", cases[i]);
-        expected = (float *)tu_read_file(path, NULL);
+        expected = (float *)tu_read_le32_file(path, NULL);
         assert_non_null(expected);
         memset(&batch, 0, sizeof batch);
         memset(&out, 0, sizeof out);
