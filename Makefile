@@ -13,32 +13,55 @@ CMOCKA   ?= -lcmocka
 CONVERT_SRC = tools/albert-convert.c $(wildcard tools/ck_*.c tools/tok_*.c tools/blob*.c tools/json*.c tools/st_*.c tools/bm_*.c)
 TESTS       = $(patsubst tests/%.c,$(B)/%$(EXE),$(wildcard tests/test_*.c))
 PROGRAMS    = $(B)/albert-convert$(EXE) $(B)/albert-cli$(EXE) $(B)/embed$(EXE) $(B)/albert-bench$(EXE)
+# Every example is built (tokenize-bench too), and the ALBERT_NO_MMAP path (the model file read, not mapped) runs
+# the goldens as test_golden_nommap.
+PROGRAMS   += $(B)/tokenize-bench$(EXE)
+TESTS      += $(B)/test_golden_nommap$(EXE)
 
-all: $(PROGRAMS) $(TESTS)
+all: $(PROGRAMS) $(B)/embed-cxx$(EXE) $(B)/embed-batch$(EXE) $(TESTS)
 
 $(B):
 	mkdir -p $(B)
 $(B)/albert-convert$(EXE): $(CONVERT_SRC) $(wildcard tools/*.h) albert.h | $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CONVERT_SRC) $(LDLIBS)
-$(B)/albert-cli$(EXE): examples/albert-cli.c albert.h | $(B)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
-$(B)/embed$(EXE): examples/embed.c albert.h | $(B)
+$(B)/albert-cli$(EXE): examples/albert-cli.c tools/json.c tools/json.h albert.h | $(B)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tools/json.c $(LDLIBS)
+# examples/embed.c is the README's C example: a program of its own plus the implementation file tools/albert.c,
+# as C and (embed-cxx) as C++, linked against the C-compiled implementation.
+$(B)/albert.o: tools/albert.c albert.h | $(B)
+	$(CC) $(CFLAGS) -c -o $@ tools/albert.c
+$(B)/libalbert.a: $(B)/albert.o
+	rm -f $@ && $(AR) rcs $@ $(B)/albert.o
+$(B)/embed$(EXE): examples/embed.c $(B)/albert.o albert.h | $(B)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ examples/embed.c $(B)/albert.o $(LDLIBS)
+$(B)/embed-cxx$(EXE): examples/embed.c $(B)/albert.o albert.h | $(B)
+	$(CXX) $(CXXFLAGS) -x c++ -c -o $(B)/embed-cxx.o examples/embed.c
+	$(CXX) $(LDFLAGS) -o $@ $(B)/embed-cxx.o $(B)/albert.o $(LDLIBS)
+$(B)/embed-batch$(EXE): examples/embed-batch.c albert.h | $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 $(B)/albert-bench$(EXE): examples/albert-bench.c albert.h | $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+$(B)/tokenize-bench$(EXE): examples/tokenize-bench.c albert.h | $(B)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+$(B)/test_golden_nommap$(EXE): tests/test_golden.c tests/testutil.h albert.h $(B)/albert-convert$(EXE) | $(B)
+	$(CC) $(CFLAGS) -DALBERT_NO_MMAP $(LDFLAGS) -o $@ $< $(LDLIBS) $(CMOCKA)
 $(B)/test_%$(EXE): tests/test_%.c tests/testutil.h $(wildcard tests/mini/*.h tests/mini/win/*.h) albert.h $(B)/albert-convert$(EXE) | $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS) $(CMOCKA)
 $(B)/cxx_compile: tests/cxx_compile.cpp albert.h | $(B)
 	$(CXX) $(CXXFLAGS) -o $@ $< $(LDLIBS)
 
-# Every tests/test_*.c runs from tests/ with this build's converter ($(RUN) = a wrapper such as valgrind); all run,
-# the failures are listed at the end.
+# Every tests/test_*.c runs from tests/ with this build's converter ($(RUN) = a wrapper such as valgrind), then
+# every tests/test_*.sh (shell tests of the tools: B = this build folder, relative to tests/); all run, the
+# failures are listed at the end.
+SHTESTS = $(wildcard tests/test_*.sh)
 test: all $(B)/cxx_compile
 	$(B)/cxx_compile
 	$(B)/albert-convert -q tests/data/models/tiny $(B)/cxx_tiny.albert && $(B)/cxx_compile $(B)/cxx_tiny.albert
 	@cd tests && failed=; for t in $(TESTS); do echo "== $$t"; \
 	  ALBERT_CONVERT=../$(B)/albert-convert $(RUN) ../$$t || failed="$$failed $$t"; done; \
-	  if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all $(words $(TESTS)) test programs passed"
+	  for t in $(SHTESTS); do echo "== $$t"; B=../$(B) MAKE="$(MAKE)" OPT="$(OPT)" sh ../$$t || failed="$$failed $$t"; done; \
+	  if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; \
+	  echo "all $(words $(TESTS) $(SHTESTS)) test programs passed"
 
 # The same with AddressSanitizer + UBSan, in a build dir of its own.
 sanitize:
@@ -112,10 +135,33 @@ tsan:
 	$(MAKE) B=build-tsan CC=$(TSAN_CC) OPT="-O1 -g -fsanitize=thread" build-tsan/test_threads
 	cd tests && ALBERT_CONVERT=../build-tsan/albert-convert TSAN_OPTIONS=halt_on_error=1 ../build-tsan/test_threads
 
+# make lib: the library as a static archive (build/libalbert.a) from tools/albert.c.
+# make install PREFIX=/usr/local DESTDIR=...: albert.h -> include/, albert-convert and albert-cli -> bin/,
+# libalbert.a -> lib/, albert.pc -> lib/pkgconfig/ (pkg-config --cflags --libs albert). make uninstall removes them.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VERSION  = $(shell sed -n 's/^\#define ALBERT_VERSION_STRING "\(.*\)"/\1/p' albert.h)
+lib: $(B)/libalbert.a
+$(B)/albert.pc: albert.h Makefile | $(B)
+	printf 'prefix=%s\nincludedir=$${prefix}/include\nlibdir=$${prefix}/lib\n\nName: albert\nDescription: %s\nVersion: %s\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lalbert -lm -lpthread\n' \
+	  '$(PREFIX)' 'ALBERT inference in one C header (albert.h)' '$(VERSION)' > $@
+install: $(B)/albert-convert $(B)/albert-cli $(B)/libalbert.a $(B)/albert.pc
+	install -d '$(DESTDIR)$(PREFIX)/include' '$(DESTDIR)$(PREFIX)/bin' '$(DESTDIR)$(PREFIX)/lib/pkgconfig'
+	install -m 644 albert.h '$(DESTDIR)$(PREFIX)/include/albert.h'
+	install -m 755 $(B)/albert-convert $(B)/albert-cli '$(DESTDIR)$(PREFIX)/bin/'
+	install -m 644 $(B)/libalbert.a '$(DESTDIR)$(PREFIX)/lib/libalbert.a'
+	install -m 644 $(B)/albert.pc '$(DESTDIR)$(PREFIX)/lib/pkgconfig/albert.pc'
+uninstall:
+	rm -f '$(DESTDIR)$(PREFIX)/include/albert.h' '$(DESTDIR)$(PREFIX)/bin/albert-convert' \
+	  '$(DESTDIR)$(PREFIX)/bin/albert-cli' '$(DESTDIR)$(PREFIX)/lib/libalbert.a' \
+	  '$(DESTDIR)$(PREFIX)/lib/pkgconfig/albert.pc'
+
 demo: $(B)/albert-convert $(B)/albert-cli
 	$(B)/albert-convert --vocab tests/data/tok/en.model tests/data/demo $(B)/demo.albert
 	$(B)/albert-cli tokenize $(B)/demo.albert "ALBERT shares one layer across the whole network."
 	$(B)/albert-cli encode $(B)/demo.albert --text "ALBERT shares one layer across the whole network." --pooled
+	$(B)/albert-cli embed $(B)/demo.albert tests/data/tok/golden/texts.txt --format npy --out $(B)/demo-texts.npy
+	$(B)/albert-cli search $(B)/demo.albert "the quick brown fox" tests/data/tok/golden/texts.txt --vectors $(B)/demo-texts.npy --top 3
 
 bench: $(B)/albert-bench $(B)/albert-convert
 	sh tools/bench.sh
@@ -137,4 +183,4 @@ tokbench: $(B)/albert-convert
 clean:
 	rm -rf $(B) build-asan build-tsan build-nosimd build-avx2 build-aarch64 build-s390x build-windows
 
-.PHONY: all test cross-test sanitize nosimd avx2 aarch64 s390x windows valgrind tsan demo bench tokbench clean
+.PHONY: $(B)/albert.pc all lib install uninstall test cross-test sanitize nosimd avx2 aarch64 s390x windows valgrind tsan demo bench tokbench clean

@@ -413,7 +413,9 @@ typedef struct albert_tokens {
 /* HuggingFace AlbertTokenizer / BertTokenizer encode(): "[CLS] A [SEP]" or, with a pair, "[CLS] A [SEP] B [SEP]".
    text is UTF-8 of text_len bytes (need not be NUL-terminated); text_pair may be NULL. max_tokens > 0 truncates
    (longest first, as HF) to at most that many tokens including the specials; 0 = no truncation. Invalid UTF-8
-   bytes are each read as U+FFFD. */
+   bytes are each read as U+FFFD. A single long text with max_tokens is read only as far as needed where that
+   gives exactly the same tokens (WordPiece; SentencePiece on ASCII text - see albert__tok_cut), so truncating
+   a 5 MB text to 512 tokens costs about what a 512-token text does. */
 ALBERT_API albert_result albert_tokenize(const albert_model *model, const char *text, size_t text_len,
                                          const char *text_pair, size_t pair_len, int32_t max_tokens,
                                          albert_tokens *tokens);
@@ -7769,6 +7771,93 @@ static albert_result albert__tokenize_text(const struct albert__tokenizer *t, co
     return ALBERT_OK;
 }
 
+/* Early stop for albert_tokenize (one text, max_tokens > 0): a long text is tokenized in growing prefixes, each
+   ending just before an ASCII whitespace byte; once a prefix gives max_tokens - 2 pieces or more, those are the
+   first pieces of the whole text (same ids, same offsets), and the rest of the text is never read. That is exact
+   because tokenization is local at such a cut: BertTokenizer (WordPiece) splits at whitespace before anything
+   else; for SentencePiece, albert__tok_is_local checks that the vocabulary has the normal piece U+2581 and no
+   piece with U+2581 after its first byte (so every segmentation breaks before each word's U+2581), and
+   albert__tok_cut that the text up to the cut is ASCII whose bytes (and their lower case, and the '"' that HF
+   makes of `` and '') start no normalizer rule or user-defined piece that goes on with an ASCII byte (so in that
+   text every rule covers one byte and none reaches across the cut). In both, no
+   special token may hold whitespace. Texts shorter than ALBERT__EARLY_MIN_BYTES are tokenized whole. */
+#define ALBERT__EARLY_MIN_BYTES 2048
+
+static int albert__is_ascii_space(uint8_t b) { return b == ' ' || b == '\t' || b == '\n' || b == '\r'; }
+
+static int albert__tok_is_local(const struct albert__tokenizer *t)
+{
+    uint32_t i, k;
+    int have_space_piece = 0;
+    for (i = 0; i < (uint32_t)t->n_specials; i++)
+        for (k = 0; k < t->specials[i].len; k++)
+            if (albert__is_ascii_space(t->specials[i].text[k]) || t->specials[i].text[k] == '\v' ||
+                t->specials[i].text[k] == '\f')
+                return 0;
+    if (t->kind == ALBERT_TOKENIZER_WORDPIECE) return 1;
+    if (t->kind != ALBERT_TOKENIZER_SENTENCEPIECE || !t->ascii_plain) return 0;
+    for (i = 0; i < t->n_pieces; i++) {
+        const uint8_t *p = t->pieces + t->offsets[i];
+        uint32_t len = t->offsets[i + 1] - t->offsets[i];
+        if (len == 3 && p[0] == 0xE2 && p[1] == 0x96 && p[2] == 0x81 && t->types[i] == ALBERT__PIECE_NORMAL)
+            have_space_piece = 1;
+        for (k = 1; k + 2 < len; k++)
+            if (p[k] == 0xE2 && p[k + 1] == 0x96 && p[k + 2] == 0x81) return 0;
+    }
+    return have_space_piece;
+}
+
+/* 1: no normalizer rule and no user-defined piece starting with the ASCII byte x goes on with an ASCII byte, so in
+   an ASCII text every match at x is x alone. */
+static int albert__spm_ascii_alone(const struct albert__tokenizer *t, uint8_t x)
+{
+    uint32_t c;
+    if (t->charsmap_units) {
+        const uint32_t *a = t->charsmap_units;
+        uint32_t pos = ALBERT__DARTS_OFFSET(a[0]) ^ x;
+        if (pos < t->n_charsmap_units && ALBERT__DARTS_LABEL(a[pos]) == x) {
+            pos ^= ALBERT__DARTS_OFFSET(a[pos]);
+            for (c = 0; c < 128; c++) {
+                uint32_t next = pos ^ c;
+                if (next < t->n_charsmap_units && ALBERT__DARTS_LABEL(a[next]) == c) return 0;
+            }
+        }
+    }
+    if (t->user_trie.n_units) {
+        uint32_t node = albert__trie_child(&t->user_trie, 0, x);
+        if (node)
+            for (c = 0; c < 128; c++)
+                if (albert__trie_child(&t->user_trie, node, (uint8_t)c)) return 0;
+    }
+    return 1;
+}
+
+/* 1: the byte x of an ASCII text is normalized on its own, also after HF's lower-casing and `` / '' -> ". */
+static int albert__spm_byte_local(const struct albert__tokenizer *t, uint8_t x)
+{
+    int lower = (t->flags & ALBERT_TOKENIZER_LOWER_CASE) != 0;
+    if (x >= 0x80 || !albert__spm_ascii_alone(t, x)) return 0;
+    if (lower && !albert__spm_ascii_alone(t, t->ascii_lower[x])) return 0;
+    if ((x == '`' || x == '\'') && !albert__spm_ascii_alone(t, '"')) return 0;
+    return 1;
+}
+
+/* The length of the shortest prefix of s[0..n) of at least `want` bytes that ends just before an ASCII whitespace
+   byte where the tokenization is local (see above); 0 if there is none. *checked: how far s has been checked
+   (SentencePiece), carried from call to call. */
+static size_t albert__tok_cut(const struct albert__tokenizer *t, const uint8_t *s, size_t n, size_t want, size_t *checked)
+{
+    size_t c;
+    int spm = t->kind == ALBERT_TOKENIZER_SENTENCEPIECE;
+    for (c = want; c < n; c++) {
+        if (spm)
+            for (; *checked <= c; (*checked)++)
+                if (!albert__spm_byte_local(t, s[*checked])) return 0;
+        if (albert__is_ascii_space(s[c])) return c;
+    }
+    return 0;
+}
+
 ALBERT_DEF albert_result albert_tokenize(const albert_model *model, const char *text, size_t text_len,
                                          const char *text_pair, size_t pair_len, int32_t max_tokens,
                                          albert_tokens *tokens)
@@ -7787,7 +7876,21 @@ ALBERT_DEF albert_result albert_tokenize(const albert_model *model, const char *
     if (t->cls_id < 0 || t->sep_id < 0) return ALBERT_ERR_NO_TOKENIZER;
     if (text_len > ALBERT__MAX_TEXT || pair_len > ALBERT__MAX_TEXT) return ALBERT_ERR_TOO_LONG;
     memset(&a, 0, sizeof(a)); memset(&b, 0, sizeof(b)); memset(&work, 0, sizeof(work));
-    result = albert__tokenize_text(t, (const uint8_t *)text, text_len, &a, &work);
+    result = ALBERT_OK;
+    n_a = 0;   /* 1 below: the first max_tokens - 2 pieces came from a prefix (early stop, see albert__tok_cut) */
+    if (!text_pair && max_tokens > 2 && text_len >= ALBERT__EARLY_MIN_BYTES && albert__tok_is_local(t)) {
+        size_t budget = (size_t)max_tokens - 2, want = 8 * budget + 64, checked = 0, cut;
+        while (want < text_len && (cut = albert__tok_cut(t, (const uint8_t *)text, text_len, want, &checked)) > 0) {
+            a.n = 0;
+            if ((result = albert__tokenize_text(t, (const uint8_t *)text, cut, &a, &work)) != ALBERT_OK) break;
+            if (a.n >= budget) { n_a = 1; break; }
+            want = cut * 4;
+        }
+    }
+    if (result == ALBERT_OK && !n_a) {
+        a.n = 0;
+        result = albert__tokenize_text(t, (const uint8_t *)text, text_len, &a, &work);
+    }
     if (result == ALBERT_OK && text_pair) result = albert__tokenize_text(t, (const uint8_t *)text_pair, pair_len, &b, &work);
     albert__tok_work_free(&work);
     if (result != ALBERT_OK) goto done;

@@ -19,8 +19,10 @@
    Every subcommand parses its arguments with parse_args() below: a table of options (flags, strings, integers
    with a range), each given at most once; `--name value` or `--name=value`; `--` ends the options; `-` is a
    positional argument (standard input). */
+#define _POSIX_C_SOURCE 200809L   /* isatty, fileno, clock_gettime */
 #define ALBERT_IMPLEMENTATION
 #include "albert.h"
+#include "../tools/json.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -28,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define CLI_NAME "albert-cli"
 
@@ -662,6 +666,690 @@ early:
     free(pool);
     free(text.data);
     free(pair.data);
+    return rc;
+}
+
+/* ================================================================ embed: a corpus, one vector per line */
+
+/* The lines of an input: the whole text in memory, each '\n' replaced by a NUL (so every line is also a C
+   string); a '\r' before the '\n' is dropped; a last line without '\n' counts, an empty input has no lines. */
+typedef struct corpus {
+    text_buf data;
+    size_t n;
+    char **line;
+    size_t *len;
+} corpus;
+
+static void corpus_free(corpus *k)
+{
+    free(k->data.data);
+    free(k->line);
+    free(k->len);
+    memset(k, 0, sizeof *k);
+}
+
+/* Reads PATH ("-" = standard input) into lines. 0, or 1 with a message. */
+static int corpus_read(const char *path, corpus *k)
+{
+    size_t i, n = 0, start = 0;
+    memset(k, 0, sizeof *k);
+    if (read_all(path, &k->data) != 0) return 1;
+    for (i = 0; i < k->data.len; i++) n += k->data.data[i] == '\n';
+    if (k->data.len && k->data.data[k->data.len - 1] != '\n') n++;
+    k->line = (char **)malloc(sizeof(char *) * (n + 1));
+    k->len = (size_t *)malloc(sizeof(size_t) * (n + 1));
+    if (!k->line || !k->len) { fprintf(stderr, CLI_NAME ": %s: out of memory\n", path); corpus_free(k); return 1; }
+    for (i = 0; i <= k->data.len; i++) {
+        if (i < k->data.len && k->data.data[i] != '\n') continue;
+        if (i == k->data.len && start == i) break;   /* nothing after the last '\n' */
+        k->data.data[i] = 0;
+        k->line[k->n] = k->data.data + start;
+        k->len[k->n] = i - start;
+        if (k->len[k->n] && k->line[k->n][k->len[k->n] - 1] == '\r') k->line[k->n][--k->len[k->n]] = 0;
+        k->n++;
+        start = i + 1;
+    }
+    return 0;
+}
+
+typedef enum vec_format { FORMAT_TEXT, FORMAT_JSONL, FORMAT_NPY, FORMAT_F32 } vec_format;
+
+/* What embed (and search) compute for each line. */
+typedef struct embed_settings {
+    int pooling;              /* an albert_pooling value */
+    int normalize;            /* --normalize */
+    int layer;                /* --layer */
+    int max_tokens;           /* --max-tokens; 0 = the model's (max_seq_length for its default pooling, else
+                                 max_position_embeddings) */
+    int batch;                /* texts per albert_encode_batch call, at most */
+    int batch_tokens;         /* tokens per call (batch x longest), at most */
+    int threads;
+    int ids_input;            /* --ids: each line holds token ids */
+    const char *jsonl_field;  /* --jsonl FIELD: each line is a JSON object, the text is its string FIELD */
+    int sort;                 /* sort each window by length (fewer padded slots per call) */
+    int progress;             /* a progress line on stderr */
+} embed_settings;
+
+/* Called with consecutive rows of vectors, in input order. 0, or 1 (stop). */
+typedef int (*embed_sink)(void *user, const float *rows, size_t n_rows);
+
+typedef struct embedder {
+    cli *c;
+    const embed_settings *s;
+    const char *input_name;   /* for messages */
+    int limit;                /* tokens per text after truncation */
+    size_t truncated;         /* texts cut to `limit` */
+    int32_t *tok;             /* the window's token ids, text after text */
+    size_t tok_cap;
+    size_t *tok_first;        /* [window] where each text's ids start in tok */
+    int32_t *tok_len;         /* [window] */
+    int *order;               /* [window] processing order */
+    int32_t *ids, *mask;      /* [batch_tokens] one call's padded batch */
+    float *vecs;              /* [batch x H] one call's vectors */
+    float *out;               /* [window x H] the window's vectors, input order */
+    int32_t *scratch;         /* [limit + 1] tokenizer output */
+} embedder;
+
+/* Default token budget of one call: enough tokens that the matrix products run at full speed, small enough that
+   the context's activations stay modest (4 T (E + 5 H) bytes: 65 MB for albert-base). */
+#define EMBED_BATCH_TOKENS 4096
+#define EMBED_WINDOW 1024
+
+static int embed_init(embedder *e, cli *c, const embed_settings *s, const char *input_name)
+{
+    const albert_config *k = c->config;
+    int H = k->hidden_size, window = EMBED_WINDOW;
+    memset(e, 0, sizeof *e);
+    e->c = c;
+    e->s = s;
+    e->input_name = input_name;
+    e->limit = k->max_position_embeddings;
+    if (s->pooling == ALBERT_POOLING_DEFAULT && k->max_seq_length > 0 && k->max_seq_length < e->limit)
+        e->limit = k->max_seq_length;
+    if (s->max_tokens > 0 && s->max_tokens < e->limit) e->limit = s->max_tokens;
+    e->tok_cap = (size_t)window * 16;
+    e->tok = (int32_t *)malloc(sizeof(int32_t) * e->tok_cap);
+    e->tok_first = (size_t *)malloc(sizeof(size_t) * (size_t)window);
+    e->tok_len = (int32_t *)malloc(sizeof(int32_t) * (size_t)window);
+    e->order = (int *)malloc(sizeof(int) * (size_t)window);
+    e->ids = (int32_t *)malloc(sizeof(int32_t) * (size_t)s->batch_tokens);
+    e->mask = (int32_t *)malloc(sizeof(int32_t) * (size_t)s->batch_tokens);
+    e->vecs = (float *)malloc(sizeof(float) * (size_t)s->batch * (size_t)H);
+    e->out = (float *)malloc(sizeof(float) * (size_t)window * (size_t)H);
+    e->scratch = (int32_t *)malloc(sizeof(int32_t) * ((size_t)e->limit + 1));
+    if (!e->tok || !e->tok_first || !e->tok_len || !e->order || !e->ids || !e->mask || !e->vecs || !e->out || !e->scratch) {
+        fprintf(stderr, CLI_NAME ": out of memory\n");
+        return 1;
+    }
+    return 0;
+}
+
+static void embed_free(embedder *e)
+{
+    free(e->tok);
+    free(e->tok_first);
+    free(e->tok_len);
+    free(e->order);
+    free(e->ids);
+    free(e->mask);
+    free(e->vecs);
+    free(e->out);
+    free(e->scratch);
+    memset(e, 0, sizeof *e);
+}
+
+/* The ids of one text (line number `line_no` for messages) into e->scratch; returns the count or -1. */
+static int embed_tokenize(embedder *e, const char *text, size_t len, size_t line_no)
+{
+    albert_tokens t;
+    albert_result r;
+    memset(&t, 0, sizeof t);
+    t.ids = e->scratch;
+    t.capacity = e->limit + 1;
+    if (e->s->ids_input) {
+        int32_t *ids = NULL;
+        int n = parse_ids(text, &ids), i;
+        if (n <= 0) {
+            fprintf(stderr, CLI_NAME ": %s: line %lu: %s\n", e->input_name, (unsigned long)line_no,
+                    len ? "not a list of token ids" : "empty (a line of --ids input needs at least one id)");
+            free(ids);
+            return -1;
+        }
+        for (i = 0; i < n; i++) {
+            if (ids[i] < 0 || ids[i] >= e->c->config->vocab_size) {
+                fprintf(stderr, CLI_NAME ": %s: line %lu: token id %ld is outside 0..%ld\n", e->input_name,
+                        (unsigned long)line_no, (long)ids[i], (long)e->c->config->vocab_size - 1);
+                free(ids);
+                return -1;
+            }
+        }
+        if (n > e->limit) { n = e->limit; e->truncated++; }
+        for (i = 0; i < n; i++) e->scratch[i] = ids[i];
+        free(ids);
+        return n;
+    }
+    /* one token more than the limit tells whether the text was cut: then the last piece gives way to [SEP] */
+    r = albert_tokenize(e->c->model, text, len, NULL, 0, e->limit + 1, &t);
+    if (r != ALBERT_OK) {
+        fprintf(stderr, CLI_NAME ": %s: line %lu: cannot tokenize: %s\n", e->input_name, (unsigned long)line_no,
+                albert_result_string(r));
+        return -1;
+    }
+    if (t.n_tokens > e->limit) {
+        e->scratch[e->limit - 1] = e->c->config->sep_id;
+        e->truncated++;
+        return e->limit;
+    }
+    return t.n_tokens;
+}
+
+/* The text of line i of a --jsonl input: its string field. 0, or -1 with a message. */
+static int embed_jsonl_text(const embedder *e, const corpus *k, size_t i, json_document *doc, const char **text,
+                            size_t *len)
+{
+    char err[160];
+    const json_value *v;
+    if (json_parse(k->line[i], k->len[i], doc, err, sizeof err) != 0) {
+        fprintf(stderr, CLI_NAME ": %s: line %lu: not valid JSON (%s)\n", e->input_name, (unsigned long)i + 1, err);
+        return -1;
+    }
+    v = json_get(doc, json_root(doc), e->s->jsonl_field);
+    if (json_root(doc)->type != JSON_OBJECT || !v || v->type != JSON_STRING) {
+        fprintf(stderr, CLI_NAME ": %s: line %lu: no string field \"%s\"\n", e->input_name, (unsigned long)i + 1,
+                e->s->jsonl_field);
+        json_free(doc);
+        return -1;
+    }
+    *text = v->string;
+    *len = v->length;
+    return 0;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Longest first; equal lengths keep their order (a stable, deterministic order). */
+static const int32_t *sort_lengths;
+static int by_length(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    if (sort_lengths[x] != sort_lengths[y]) return sort_lengths[x] > sort_lengths[y] ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+/* Vectors of lines [first, first + n) into e->out (input order). 0, or 1 with a message. */
+static int embed_window(embedder *e, const corpus *k, size_t first, int n)
+{
+    const albert_config *cfg = e->c->config;
+    const embed_settings *s = e->s;
+    int H = cfg->hidden_size, i, j, done = 0, pad = cfg->pad_id >= 0 ? cfg->pad_id : 0;   /* no tokenizer: -1 */
+    size_t used = 0;
+    for (i = 0; i < n; i++) {   /* tokenize the window */
+        const char *text = k->line[first + i];
+        size_t len = k->len[first + i];
+        json_document doc;
+        int m;
+        if (s->jsonl_field && embed_jsonl_text(e, k, first + i, &doc, &text, &len) != 0) return 1;
+        m = embed_tokenize(e, text, len, first + i + 1);
+        if (s->jsonl_field) json_free(&doc);
+        if (m < 0) return 1;
+        if (used + (size_t)m > e->tok_cap) {
+            size_t cap = (e->tok_cap + (size_t)m) * 2;
+            int32_t *bigger = (int32_t *)realloc(e->tok, sizeof(int32_t) * cap);
+            if (!bigger) { fprintf(stderr, CLI_NAME ": out of memory\n"); return 1; }
+            e->tok = bigger;
+            e->tok_cap = cap;
+        }
+        memcpy(e->tok + used, e->scratch, sizeof(int32_t) * (size_t)m);
+        e->tok_first[i] = used;
+        e->tok_len[i] = m;
+        e->order[i] = i;
+        used += (size_t)m;
+    }
+    if (s->sort) {
+        sort_lengths = e->tok_len;
+        qsort(e->order, (size_t)n, sizeof(int), by_length);
+    }
+    while (done < n) {   /* batches: up to s->batch texts and s->batch_tokens padded tokens */
+        int count = 0, S = 0, b, t;
+        albert_batch batch;
+        albert_outputs outs;
+        while (done + count < n && count < s->batch) {
+            int len = e->tok_len[e->order[done + count]], S2 = len > S ? len : S;
+            if (count > 0 && (long)(count + 1) * S2 > s->batch_tokens) break;
+            S = S2;
+            count++;
+        }
+        for (b = 0; b < count; b++) {
+            int w = e->order[done + b], len = e->tok_len[w];
+            for (t = 0; t < S; t++) {
+                e->ids[(size_t)b * S + t] = t < len ? e->tok[e->tok_first[w] + t] : pad;
+                e->mask[(size_t)b * S + t] = t < len;
+            }
+        }
+        memset(&batch, 0, sizeof batch);
+        memset(&outs, 0, sizeof outs);
+        batch.batch_size = count;
+        batch.seq_len = S;
+        batch.input_ids = e->ids;
+        batch.attention_mask = e->mask;
+        batch.skip_padding = 1;
+        outs.layer = s->layer;
+        outs.sentence = e->vecs;
+        outs.pooling = s->pooling;
+        outs.normalize = s->normalize;
+        if (albert_encode_batch(e->c->ctx, &batch, &outs) != ALBERT_OK) {
+            fprintf(stderr, CLI_NAME ": %s: lines %lu..: %s\n", e->input_name, (unsigned long)first + 1,
+                    albert_context_last_error(e->c->ctx));
+            return 1;
+        }
+        for (b = 0; b < count; b++)
+            for (j = 0; j < H; j++) e->out[(size_t)e->order[done + b] * H + j] = e->vecs[(size_t)b * H + j];
+        done += count;
+    }
+    return 0;
+}
+
+/* Every line of k through the model, the vectors to sink in input order. 0, or 1 with a message. */
+static int embed_corpus(embedder *e, const corpus *k, embed_sink sink, void *user)
+{
+    size_t first = 0;
+    double start = now_seconds(), last_print = start;
+    while (first < k->n) {
+        int n = k->n - first < EMBED_WINDOW ? (int)(k->n - first) : EMBED_WINDOW;
+        if (embed_window(e, k, first, n) != 0) return 1;
+        if (sink(user, e->out, (size_t)n) != 0) return 1;
+        first += (size_t)n;
+        if (e->s->progress) {
+            double t = now_seconds();
+            if (t - last_print >= 0.25 || first == k->n) {
+                double rate = (double)first / (t - start > 1e-9 ? t - start : 1e-9);
+                double eta = (double)(k->n - first) / rate;
+                fprintf(stderr, "\r" CLI_NAME ": %lu/%lu texts, %.0f texts/s, ETA %d:%02d   ", (unsigned long)first,
+                        (unsigned long)k->n, rate, (int)(eta / 60), (int)eta % 60);
+                last_print = t;
+            }
+        }
+    }
+    if (e->s->progress && k->n) fprintf(stderr, "\n");
+    return 0;
+}
+
+/* ---------------------------------------------------------------- vector output */
+
+typedef struct vec_writer {
+    FILE *f;
+    const char *name;         /* the file, for messages */
+    vec_format format;
+    size_t H, rows_written;
+} vec_writer;
+
+/* The .npy header (format 1.0) of a little-endian float32 [rows x H] array, padded to 64 bytes. */
+static int write_npy_header(FILE *f, size_t rows, size_t H)
+{
+    char dict[128];
+    unsigned char head[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0 };
+    int n = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%lu, %lu), }",
+                     (unsigned long)rows, (unsigned long)H);
+    size_t total = 10 + (size_t)n + 1, padded = (total + 63) / 64 * 64, k;
+    head[8] = (unsigned char)((padded - 10) & 0xFF);
+    head[9] = (unsigned char)((padded - 10) >> 8);
+    if (fwrite(head, 1, 10, f) != 10 || fwrite(dict, 1, (size_t)n, f) != (size_t)n) return -1;
+    for (k = total; k < padded; k++) if (fputc(' ', f) == EOF) return -1;
+    return fputc('\n', f) == EOF ? -1 : 0;
+}
+
+static int vec_write_rows(void *user, const float *rows, size_t n)
+{
+    vec_writer *w = (vec_writer *)user;
+    size_t i, j;
+    int ok = 1;
+    if (w->format == FORMAT_NPY || w->format == FORMAT_F32) {
+        ok = fwrite(rows, sizeof(float), n * w->H, w->f) == n * w->H;
+    } else {
+        for (i = 0; i < n && ok; i++) {
+            const float *v = rows + i * w->H;
+            if (w->format == FORMAT_JSONL) fprintf(w->f, "{\"index\": %lu, \"embedding\": [", (unsigned long)(w->rows_written + i));
+            for (j = 0; j < w->H; j++)
+                fprintf(w->f, w->format == FORMAT_JSONL ? (j ? ", %.7g" : "%.7g") : (j ? " %.7g" : "%.7g"), (double)v[j]);
+            ok = fputs(w->format == FORMAT_JSONL ? "]}\n" : "\n", w->f) != EOF;
+        }
+    }
+    w->rows_written += n;
+    if (!ok || ferror(w->f)) {
+        fprintf(stderr, CLI_NAME ": %s: cannot write (%s)\n", w->name, strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+/* Parses --pooling / --format names. */
+static int parse_pooling(const char *cmd, const char *v, int *pooling)
+{
+    static const char *names[] = { "mean", "cls", "pooler", "max", "mean-sqrt-len", "default" };
+    int i;
+    for (i = 0; i < 6; i++)
+        if (!strcmp(v, names[i])) { *pooling = i; return 0; }   /* the albert_pooling values 0..5 in order */
+    fprintf(stderr, CLI_NAME " %s: --pooling must be default, mean, cls, pooler, max or mean-sqrt-len, not \"%s\"\n",
+            cmd, v);
+    return 2;
+}
+
+static const char embed_usage[] =
+    "usage: albert-cli embed MODEL [FILE|-] [--jsonl FIELD | --ids] [--pooling P] [--normalize] [--layer K]\n"
+    "                        [--max-tokens N] [--batch N] [--batch-tokens N] [--no-sort] [--threads N]\n"
+    "                        [--format text|jsonl|npy|f32] [--out PATH]\n"
+    "\n"
+    "One sentence vector per line of FILE (default / \"-\": standard input), in batches through\n"
+    "albert_encode_batch (padding skipped). Row i of the output is line i of the input, always.\n"
+    "\n"
+    "input:\n"
+    "  FILE                one text per line, UTF-8 ('\\n' ends a line; a '\\r' before it is dropped; a last line\n"
+    "                      without '\\n' counts). An empty line is the empty text: its vector is that of\n"
+    "                      [CLS] [SEP]. Invalid UTF-8 bytes are read as U+FFFD, as by albert_tokenize.\n"
+    "  --jsonl FIELD       each line is a JSON object; the text is its string member FIELD (a line that is not\n"
+    "                      such an object is an error, with its line number: rows never shift)\n"
+    "  --ids               each line holds token ids (2,48,25,3 or 2 48 25 3), used as they are\n"
+    "  --max-tokens N      truncate each text to N tokens, [CLS] and [SEP] included (--ids: the first N ids);\n"
+    "                      default: the model's max_seq_length with the default pooling, else\n"
+    "                      max_position_embeddings. The number of truncated lines goes to stderr.\n"
+    "vector:\n"
+    "  --pooling P         default (the model file's own pooling and normalization; mean if it says nothing),\n"
+    "                      mean (over the tokens), cls (the first token), pooler (tanh(W h[CLS] + b)),\n"
+    "                      max, mean-sqrt-len\n"
+    "  --normalize         scale every vector to unit length\n"
+    "  --layer K           pool layer K: 0 = embeddings, 1..L, negative from the end (default -1 = last)\n"
+    "speed:\n"
+    "  --batch N           at most N texts per call (1..4096, default 32)\n"
+    "  --batch-tokens N    at most N tokens per call, padding included (default 4096; at least the longest text)\n"
+    "  --no-sort           keep the input order inside each window of 1024 lines (default: longest first,\n"
+    "                      fewer padded slots; the output order is the input order either way)\n"
+    "  --threads N         worker threads (0 = one per online core, the default)\n"
+    "output (to standard output or --out PATH):\n"
+    "  --format text       one line of H numbers per input line (default)\n"
+    "  --format jsonl      {\"index\": i, \"embedding\": [...]} per line\n"
+    "  --format npy        a NumPy .npy file, float32 [lines x H] (numpy.load reads it)\n"
+    "  --format f32        raw little-endian float32, [lines x H] row-major\n"
+    "A progress line (texts done, texts/s, ETA) goes to stderr when stderr is a terminal.\n";
+
+/* The options embed and search share. */
+typedef struct embed_args {
+    const char *pooling, *jsonl, *format, *out;
+    int normalize, layer, max_tokens, batch, batch_tokens, no_sort, threads, ids;
+} embed_args;
+
+/* Settings from the parsed options, checked against the model. 0, or 2 with a message. */
+static int embed_settings_from(const char *cmd, const embed_args *a, const cli *c, embed_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->pooling = ALBERT_POOLING_DEFAULT;
+    if (a->pooling && parse_pooling(cmd, a->pooling, &s->pooling) != 0) return 2;
+    s->normalize = a->normalize;
+    s->layer = a->layer;
+    s->max_tokens = a->max_tokens;
+    s->batch = a->batch;
+    s->threads = a->threads;
+    s->ids_input = a->ids;
+    s->jsonl_field = a->jsonl;
+    s->sort = !a->no_sort;
+    if (check_layer(cmd, c, a->layer) != 0) return 2;
+    if (a->max_tokens == 1 && !a->ids) {
+        fprintf(stderr, CLI_NAME " %s: --max-tokens: 1 leaves no room for the text ([CLS] and [SEP] are 2)\n", cmd);
+        return 2;
+    }
+    if (s->pooling == ALBERT_POOLING_POOLER && !c->config->has_pooler) {
+        fprintf(stderr, CLI_NAME " %s: --pooling pooler: %s has no pooler\n", cmd, c->path);
+        return 2;
+    }
+    return 0;
+}
+
+/* The context embed needs: room for the largest call. */
+static int embed_open(const char *cmd, const char *path, const embed_args *a, cli *c, embed_settings *s)
+{
+    cli probe;
+    int limit, budget, rc;
+    if (open_model(&probe, path, 1, 0)) return 1;
+    if (probe.config->hidden_size == 0) {
+        fprintf(stderr, CLI_NAME ": %s: the file holds only a tokenizer (no model to run)\n", path);
+        close_model(&probe);
+        return 1;
+    }
+    if (!a->ids && probe.config->tokenizer == ALBERT_TOKENIZER_NONE) {
+        fprintf(stderr, CLI_NAME ": %s has no tokenizer (give token ids with --ids)\n", path);
+        close_model(&probe);
+        return 1;
+    }
+    if ((rc = embed_settings_from(cmd, a, &probe, s)) != 0) { close_model(&probe); return rc; }
+    limit = probe.config->max_position_embeddings;
+    if (a->max_tokens > 0 && a->max_tokens < limit) limit = a->max_tokens;
+    close_model(&probe);
+    budget = a->batch_tokens;
+    if (budget < limit) budget = limit;
+    if ((long)a->batch * limit < budget) budget = a->batch * limit;
+    s->batch_tokens = budget;
+    return open_model(c, path, a->threads, budget) ? 1 : 0;
+}
+
+static int cmd_embed(int argc, char **argv)
+{
+    const char *pos[2];
+    embed_args a = { NULL, NULL, NULL, NULL, 0, -1, 0, 32, EMBED_BATCH_TOKENS, 0, 0, 0 };
+    cli_option opts[] = { OPT_STR_("--pooling", &a.pooling),          OPT_STR_("--jsonl", &a.jsonl),
+                          OPT_STR_("--format", &a.format),            OPT_STR_("--out", &a.out),
+                          OPT_FLAG_("--normalize", &a.normalize),     OPT_INT_("--layer", -1000000, 1000000, &a.layer),
+                          OPT_INT_("--max-tokens", 0, INT32_MAX, &a.max_tokens), OPT_INT_("--batch", 1, 4096, &a.batch),
+                          OPT_INT_("--batch-tokens", 1, 1 << 20, &a.batch_tokens), OPT_FLAG_("--no-sort", &a.no_sort),
+                          OPT_INT_("--threads", 0, 256, &a.threads),  OPT_FLAG_("--ids", &a.ids) };
+    cli_command cmd = { "embed", embed_usage, opts, 12, pos, 1, 2, 0 };
+    embed_settings s;
+    embedder e;
+    vec_writer w;
+    corpus k;
+    cli c;
+    int rc;
+    PARSE_OR_RETURN(cmd, argc, argv);
+    memset(&w, 0, sizeof w);
+    w.format = FORMAT_TEXT;
+    if (a.format) {
+        if (!strcmp(a.format, "text")) w.format = FORMAT_TEXT;
+        else if (!strcmp(a.format, "jsonl")) w.format = FORMAT_JSONL;
+        else if (!strcmp(a.format, "npy")) w.format = FORMAT_NPY;
+        else if (!strcmp(a.format, "f32")) w.format = FORMAT_F32;
+        else { fprintf(stderr, CLI_NAME " embed: --format must be text, jsonl, npy or f32, not \"%s\"\n", a.format); return 2; }
+    }
+    if (a.jsonl && a.ids) { fprintf(stderr, CLI_NAME " embed: --jsonl and --ids exclude each other\n"); return 2; }
+    if (a.jsonl && !*a.jsonl) { fprintf(stderr, CLI_NAME " embed: --jsonl needs a field name\n"); return 2; }
+    if ((w.format == FORMAT_NPY || w.format == FORMAT_F32) && !a.out && isatty(fileno(stdout))) {
+        fprintf(stderr, CLI_NAME " embed: --format %s is binary: redirect standard output or give --out PATH\n", a.format);
+        return 2;
+    }
+    if ((rc = embed_open("embed", pos[0], &a, &c, &s)) != 0) return rc;
+    s.progress = isatty(fileno(stderr));
+    if (corpus_read(cmd.n_positional == 2 ? pos[1] : "-", &k) != 0) { close_model(&c); return 1; }
+    w.H = (size_t)c.config->hidden_size;
+    w.name = a.out ? a.out : "standard output";
+    w.f = a.out ? fopen(a.out, "wb") : stdout;
+    rc = 1;
+    if (!w.f) {
+        fprintf(stderr, CLI_NAME ": %s: cannot open for writing (%s)\n", a.out, strerror(errno));
+    } else if (embed_init(&e, &c, &s, cmd.n_positional == 2 && strcmp(pos[1], "-") ? pos[1] : "standard input") == 0) {
+        if (w.format == FORMAT_NPY && write_npy_header(w.f, k.n, w.H) != 0)
+            fprintf(stderr, CLI_NAME ": %s: cannot write (%s)\n", w.name, strerror(errno));
+        else if (embed_corpus(&e, &k, vec_write_rows, &w) == 0)
+            rc = 0;
+        if (e.truncated)
+            fprintf(stderr, CLI_NAME " embed: %lu of %lu lines truncated to %d tokens\n", (unsigned long)e.truncated,
+                    (unsigned long)k.n, e.limit);
+        embed_free(&e);
+    }
+    if (w.f && w.f != stdout && fclose(w.f) != 0 && rc == 0) {
+        fprintf(stderr, CLI_NAME ": %s: cannot write (%s)\n", a.out, strerror(errno));
+        rc = 1;
+    }
+    if (rc == 0 && w.f == stdout) rc = finish_stdout();
+    if (rc != 0 && a.out) remove(a.out);
+    corpus_free(&k);
+    close_model(&c);
+    return rc;
+}
+
+/* ================================================================ search */
+
+/* Vectors of every line into one array (search). */
+typedef struct vec_store {
+    float *v;
+    size_t H, n;
+} vec_store;
+
+static int vec_store_rows(void *user, const float *rows, size_t n)
+{
+    vec_store *st = (vec_store *)user;
+    memcpy(st->v + st->n * st->H, rows, sizeof(float) * n * st->H);
+    st->n += n;
+    return 0;
+}
+
+/* Reads vectors written by embed --format npy or f32: rows x H float32. 0, or 1 with a message. */
+static int read_vectors(const char *path, size_t rows, size_t H, float *out)
+{
+    text_buf b;
+    size_t data = 0, want = rows * H * sizeof(float);
+    if (read_all(path, &b) != 0) return 1;
+    if (b.len >= 10 && !memcmp(b.data, "\x93NUMPY", 6)) {
+        char expect[128];
+        size_t hl = b.data[6] == 1 ? (size_t)(unsigned char)b.data[8] | (size_t)(unsigned char)b.data[9] << 8 : 0;
+        snprintf(expect, sizeof expect, "{'descr': '<f4', 'fortran_order': False, 'shape': (%lu, %lu), }",
+                 (unsigned long)rows, (unsigned long)H);
+        data = 10 + hl;
+        if (b.data[6] != 1 || data > b.len || hl < strlen(expect) || memcmp(b.data + 10, expect, strlen(expect))) {
+            fprintf(stderr, CLI_NAME ": %s: not a float32 [%lu x %lu] .npy file as embed writes it for this input\n",
+                    path, (unsigned long)rows, (unsigned long)H);
+            free(b.data);
+            return 1;
+        }
+    }
+    if (b.len - data != want) {
+        fprintf(stderr, CLI_NAME ": %s: %lu bytes of vectors, but %lu lines x %lu dimensions need %lu\n", path,
+                (unsigned long)(b.len - data), (unsigned long)rows, (unsigned long)H, (unsigned long)want);
+        free(b.data);
+        return 1;
+    }
+    memcpy(out, b.data + data, want);
+    free(b.data);
+    return 0;
+}
+
+static double dot(const float *a, const float *b, size_t n)
+{
+    double s = 0;
+    size_t i;
+    for (i = 0; i < n; i++) s += (double)a[i] * b[i];
+    return s;
+}
+
+static const double *sort_scores;
+static int by_score(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    if (sort_scores[x] != sort_scores[y]) return sort_scores[x] > sort_scores[y] ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+static int cmd_search(int argc, char **argv)
+{
+    const char *pos[3], *vectors = NULL, *query_file = NULL;
+    int top = 10;
+    embed_args a = { NULL, NULL, NULL, NULL, 0, -1, 0, 32, EMBED_BATCH_TOKENS, 0, 0, 0 };
+    cli_option opts[] = { OPT_STR_("--pooling", &a.pooling),          OPT_STR_("--vectors", &vectors),
+                          OPT_STR_("--query-file", &query_file),      OPT_INT_("--top", 1, INT32_MAX, &top),
+                          OPT_INT_("--layer", -1000000, 1000000, &a.layer),
+                          OPT_INT_("--max-tokens", 0, INT32_MAX, &a.max_tokens), OPT_INT_("--batch", 1, 4096, &a.batch),
+                          OPT_INT_("--threads", 0, 256, &a.threads) };
+    cli_command cmd = { "search",
+                        "usage: albert-cli search MODEL (QUERY|-|--query-file PATH) FILE [--top K] [--vectors PATH]\n"
+                        "                         [--pooling P] [--layer K] [--max-tokens N] [--batch N] [--threads N]\n"
+                        "\n"
+                        "Semantic search: the lines of FILE (one text per line, as embed reads them) ranked by the\n"
+                        "cosine similarity of their sentence vectors to QUERY's. Prints the best K (default 10) as\n"
+                        "\"score<TAB>line number<TAB>line\", best first (equal scores: the earlier line first).\n"
+                        "\n"
+                        "  QUERY               the query text; \"-\" or --query-file PATH reads it (one trailing newline dropped)\n"
+                        "  --vectors PATH      the lines' vectors saved by `albert-cli embed FILE --format npy` (or f32)\n"
+                        "                      instead of embedding FILE again; they must come from the same --pooling,\n"
+                        "                      --layer and --max-tokens (the query is embedded with these)\n"
+                        "  --pooling, --layer, --max-tokens, --batch, --threads   as for embed\n",
+                        opts, 8, pos, 2, 3, 0 };
+    embed_settings s;
+    embedder e;
+    vec_store st = { NULL, 0, 0 };
+    text_buf q;
+    corpus k, qk;
+    cli c;
+    size_t i, *rank = NULL;
+    double *score = NULL, qn;
+    int rc;
+    const char *file;
+    PARSE_OR_RETURN(cmd, argc, argv);
+    if (query_file ? cmd.n_positional != 2 : cmd.n_positional != 3) {
+        fprintf(stderr, CLI_NAME " search: give MODEL, the query (or --query-file) and FILE\n");
+        return 2;
+    }
+    file = pos[cmd.n_positional - 1];
+    if (!strcmp(file, "-") && ((query_file && !strcmp(query_file, "-")) || (!query_file && !strcmp(pos[1], "-")))) {
+        fprintf(stderr, CLI_NAME " search: the query and FILE cannot both come from standard input\n");
+        return 2;
+    }
+    if ((rc = take_text("search", "query", query_file ? NULL : pos[1], query_file, &q)) != 0) return rc;
+    if ((rc = embed_open("search", pos[0], &a, &c, &s)) != 0) { free(q.data); return rc; }
+    rc = 1;
+    memset(&qk, 0, sizeof qk);
+    if (corpus_read(file, &k) != 0) goto early;
+    st.H = (size_t)c.config->hidden_size;
+    st.v = (float *)malloc(sizeof(float) * (k.n + 1) * st.H);
+    score = (double *)malloc(sizeof(double) * (k.n + 1));
+    rank = (size_t *)malloc(sizeof(size_t) * (k.n + 1));
+    if (!st.v || !score || !rank) { fprintf(stderr, CLI_NAME ": out of memory\n"); goto done; }
+    s.progress = isatty(fileno(stderr)) && !vectors;
+    if (embed_init(&e, &c, &s, strcmp(file, "-") ? file : "standard input") != 0) { embed_free(&e); goto done; }
+    if (vectors ? read_vectors(vectors, k.n, st.H, st.v) : embed_corpus(&e, &k, vec_store_rows, &st)) {
+        embed_free(&e);
+        goto done;
+    }
+    /* the query: a one-line corpus of its own */
+    qk.line = &q.data;
+    qk.len = &q.len;
+    qk.n = 1;
+    e.input_name = "the query";
+    if (embed_window(&e, &qk, 0, 1) != 0) { embed_free(&e); goto done; }
+    qn = sqrt(dot(e.out, e.out, st.H));
+    for (i = 0; i < k.n; i++) {
+        const float *v = st.v + i * st.H;
+        double vn = sqrt(dot(v, v, st.H));
+        score[i] = qn > 0 && vn > 0 ? dot(e.out, v, st.H) / (qn * vn) : 0.0;
+        rank[i] = i;
+    }
+    embed_free(&e);
+    sort_scores = score;
+    qsort(rank, k.n, sizeof(size_t), by_score);
+    for (i = 0; i < k.n && i < (size_t)top; i++) {
+        printf("%.4f\t%lu\t", score[rank[i]], (unsigned long)rank[i] + 1);
+        fwrite(k.line[rank[i]], 1, k.len[rank[i]], stdout);
+        printf("\n");
+    }
+    rc = finish_stdout();
+done:
+    corpus_free(&k);
+early:
+    free(st.v);
+    free(score);
+    free(rank);
+    free(q.data);
+    close_model(&c);
     return rc;
 }
 
@@ -1310,6 +1998,8 @@ static const char main_usage[] =
     "  info MODEL                          the model file's configuration, heads and tokenizer\n"
     "  tokenize MODEL [TEXT|-] [PAIR]      token ids and pieces\n"
     "  encode MODEL (--ids|--text|--file)  hidden states of one input (any layer), the pooler output\n"
+    "  embed MODEL [FILE|-]                one sentence vector per line, in batches (text, jsonl, npy, f32)\n"
+    "  search MODEL QUERY FILE             FILE's lines ranked by cosine similarity to QUERY\n"
     "  fill-mask MODEL TEXT                the masked-LM head's best tokens for each [MASK]\n"
     "  sop MODEL TEXT_A TEXT_B             the sentence-order head\n"
     "  classify MODEL TEXT [PAIR]          the sequence classifier (softmax / sigmoid / raw by problem_type)\n"
@@ -1338,6 +2028,7 @@ int main(int argc, char **argv)
         { "qa", cmd_qa },               { "ner", cmd_ner },           { "choose", cmd_choose },
         { "check", cmd_check },
         { "logits", cmd_logits },
+        { "embed", cmd_embed },         { "search", cmd_search },
     };
     size_t i;
     if (argc < 2) { fputs(main_usage, stderr); return 2; }

@@ -137,21 +137,15 @@ static void load_cases(const char *model, bm_cases *bc)
         tu_golden_tensor *t = &g.tensors[i];
         bm_case *c = &bc->cases[t->case_index];
         const char *tensor = t->name;
-        if (t->is_int) {
-            if (strcmp(tensor, "logits_positions") == 0) {
-                c->n_logit_rows = t->dims[0];
-                c->logits_positions = (int32_t *)tu_golden_take(t);
-                continue;
-            }
-            assert_int_equal(t->ndim, 2);
-            c->batch = t->dims[0];
-            c->seq = t->dims[1];
-            if (strcmp(tensor, "input_ids") == 0) c->input_ids = (int32_t *)tu_golden_take(t);
-            else if (strcmp(tensor, "attention_mask") == 0) c->attention_mask = (int32_t *)tu_golden_take(t);
-            else if (strcmp(tensor, "token_type_ids") == 0) c->token_type_ids = (int32_t *)tu_golden_take(t);
-            else fail_msg("unknown tensor %s in %s/cases.txt", tensor, folder);
+        int input = tu_golden_take_input(t, &c->batch, &c->seq, &c->input_ids, &c->attention_mask, &c->token_type_ids);
+        assert_true(input >= 0);
+        if (input) continue;
+        if (strcmp(tensor, "logits_positions") == 0 && t->is_int) {
+            c->n_logit_rows = t->dims[0];
+            c->logits_positions = (int32_t *)tu_golden_take(t);
             continue;
         }
+        assert_false(t->is_int);
         if (strcmp(tensor, "last_hidden_state") == 0) {
             c->n_last_hidden = t->count; c->last_hidden_state = (float *)tu_golden_take(t);
         } else if (strcmp(tensor, "hidden_states") == 0) {

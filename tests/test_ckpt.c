@@ -961,10 +961,38 @@ static void test_cursor_and_protobuf(void **state)
     assert_int_equal(ck_pb_next(&c, &f), -1);
 }
 
+/* The in-memory safetensors open lists the same tensors, with the same bytes, as the file open. */
+static void test_safetensors_memory_open(void **state)
+{
+    ck_file a, b;
+    char err[CK_ERR_LEN];
+    size_t size;
+    uint8_t *bytes = (uint8_t *)tu_read_file("data/models/tiny/model.safetensors", &size);
+    int i;
+    (void)state;
+    assert_non_null(bytes);
+    if (ck_open_safetensors("data/models/tiny/model.safetensors", &a, err) != 0) fail_msg("%s", err);
+    if (ck_open_safetensors_memory(bytes, size, "tiny", &b, err) != 0) fail_msg("%s", err);
+    assert_true(a.n_tensors > 10);
+    assert_int_equal(a.n_tensors, b.n_tensors);
+    for (i = 0; i < a.n_tensors; i++) {
+        const ck_tensor *t = ck_find(&b, a.tensors[i].name);
+        assert_non_null(t);
+        assert_int_equal(t->nbytes, a.tensors[i].nbytes);
+        assert_memory_equal(t->data, a.tensors[i].data, (size_t)t->nbytes);
+    }
+    ck_close(&a);
+    ck_close(&b);
+    assert_int_equal(ck_open_safetensors_memory(bytes, 7, "short", &b, err), -1);   /* no 8-byte length */
+    assert_non_null(strstr(err, "short: not a safetensors file"));
+    free(bytes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cursor_and_protobuf),
+        cmocka_unit_test(test_safetensors_memory_open),
         cmocka_unit_test(test_torch_golden_formats_agree),
         cmocka_unit_test(test_tf_golden_matches_safetensors),
         cmocka_unit_test(test_torch_views_zip),

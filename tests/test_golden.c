@@ -92,17 +92,9 @@ static void load_cases(const char *model, golden_cases *gc)
         tu_golden_tensor *t = &g.tensors[i];
         golden_case *c = &gc->cases[t->case_index];
         const char *tensor = t->name;
-        if (strcmp(tensor, "input_ids") == 0 || strcmp(tensor, "attention_mask") == 0 ||
-            strcmp(tensor, "token_type_ids") == 0) {
-            assert_true(t->is_int);
-            assert_int_equal(t->ndim, 2);
-            c->batch = t->dims[0];
-            c->seq = t->dims[1];
-            if (tensor[0] == 'i') c->input_ids = (int32_t *)tu_golden_take(t);
-            else if (tensor[0] == 'a') c->attention_mask = (int32_t *)tu_golden_take(t);
-            else c->token_type_ids = (int32_t *)tu_golden_take(t);
-            continue;
-        }
+        int input = tu_golden_take_input(t, &c->batch, &c->seq, &c->input_ids, &c->attention_mask, &c->token_type_ids);
+        assert_true(input >= 0);
+        if (input) continue;
         assert_false(t->is_int);
         if (strcmp(tensor, "last_hidden_state") == 0) {
             c->n_last_hidden = t->count; c->last_hidden_state = (float *)tu_golden_take(t);

@@ -218,6 +218,25 @@ static inline tu_golden_tensor *tu_golden_find(const tu_golden *g, const char *c
     return NULL;
 }
 
+/* If t is a model input (input_ids, attention_mask or token_type_ids: int32 [B, S]), hands its data over to *ids,
+   *mask or *types, sets *batch and *seq and returns 1; 0 for another tensor; -1 for an input of the wrong type or
+   rank (nothing handed over). */
+static inline int tu_golden_take_input(tu_golden_tensor *t, int *batch, int *seq, int32_t **ids, int32_t **mask,
+                                       int32_t **types)
+{
+    int32_t **to = strcmp(t->name, "input_ids") == 0        ? ids
+                   : strcmp(t->name, "attention_mask") == 0 ? mask
+                   : strcmp(t->name, "token_type_ids") == 0 ? types
+                                                            : NULL;
+    if (!to) return 0;
+    if (!t->is_int || t->ndim != 2) return -1;
+    *batch = t->dims[0];
+    *seq = t->dims[1];
+    *to = (int32_t *)t->data;
+    t->data = NULL;
+    return 1;
+}
+
 /* Hands t's data over to the caller (who frees it); NULL for a NULL t. */
 static inline void *tu_golden_take(tu_golden_tensor *t)
 {

@@ -135,35 +135,36 @@ static int st__tensor(const char *path, const json_document *doc, const json_val
     return 0;
 }
 
-int ck_open_safetensors(const char *path, ck_file *f, char *err)
+/* An empty ck_file for `path` (a file name, or a name for messages): path copied, impl allocated (no mapping). */
+static int st__begin(const char *path, ck_file *f, char *err)
 {
+    memset(f, 0, sizeof(*f));
+    f->close = st__close;
+    f->path = (char *)malloc(strlen(path) + 1);
+    f->impl = calloc(1, sizeof(st_impl));
+    if (!f->path || !f->impl) { ck_fail(err, path, "out of memory"); ck_close(f); return -1; }
+    strcpy(f->path, path);
+    return 0;
+}
+
+/* Reads the header of the safetensors bytes [bytes, bytes + file_size) into f (from st__begin); the tensors point
+   into the bytes. On failure f is closed. */
+static int st__parse(const uint8_t *bytes, uint64_t file_size, ck_file *f, char *err)
+{
+    const char *path = f->path;
     int i;
-    uint64_t file_size;
-    st_impl *impl = NULL;
-    const uint8_t *bytes;
     uint64_t header_length = 0, data_size;
     json_document doc;
     const json_value *root, *entry;
     char json_err[256];
     ck_tensor **sorted = NULL;
 
-    memset(f, 0, sizeof(*f));
     memset(&doc, 0, sizeof(doc));
-    f->close = st__close;
-    f->path = (char *)malloc(strlen(path) + 1);
-    impl = (st_impl *)calloc(1, sizeof(*impl));
-    f->impl = impl;
-    if (!f->path || !impl) { ck_fail(err, path, "out of memory"); goto fail; }
-    strcpy(f->path, path);
-
-    if (ck_map_file(path, &impl->map, err) != 0) goto fail;
-    file_size = (uint64_t)impl->map.size;
     if (file_size < 8) {
         ck_fail(err, path, "not a safetensors file (%llu bytes, shorter than the 8-byte header length)",
                 (unsigned long long)file_size);
         goto fail;
     }
-    bytes = (const uint8_t *)impl->map.data;
 
     for (i = 7; i >= 0; i--) header_length = header_length << 8 | bytes[i];
     if (header_length > file_size - 8) {
@@ -231,4 +232,19 @@ fail:
     json_free(&doc);
     ck_close(f);
     return -1;
+}
+
+int ck_open_safetensors_memory(const uint8_t *data, size_t size, const char *name, ck_file *f, char *err)
+{
+    if (st__begin(name ? name : "(safetensors)", f, err) != 0) return -1;
+    return st__parse(data, (uint64_t)size, f, err);
+}
+
+int ck_open_safetensors(const char *path, ck_file *f, char *err)
+{
+    st_impl *impl;
+    if (st__begin(path, f, err) != 0) return -1;
+    impl = (st_impl *)f->impl;
+    if (ck_map_file(path, &impl->map, err) != 0) { ck_close(f); return -1; }
+    return st__parse((const uint8_t *)impl->map.data, (uint64_t)impl->map.size, f, err);
 }

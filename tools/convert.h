@@ -188,12 +188,13 @@ int st_parse_sbert_config(const char *text, size_t len, const char *name, uint32
    Returns 0, or -1 with a message in err. */
 int bm_parse_config(const char *text, size_t len, const char *name, blob_config *c, char *notes, char *err);
 
-/* ---------------------------------------------------------------- ck_torch.c / ck_tf.c */
+/* ---------------------------------------------------------------- in-memory opens (torch, TF, safetensors) */
 /* The same readers over caller-owned bytes (they must outlive the ck_file); used by tests and fuzzing.
    name is used in messages. ck_open_tf_memory takes the .index bytes and the data shards in shard order.
    Both readers check CRCs (zip entries: CRC-32; TF index blocks and every tensor: masked CRC32C) unless built
    with FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION (fuzzing only, so mutations reach the parsers). */
 int ck_open_torch_memory(const uint8_t *data, size_t size, const char *name, ck_file *f, char *err);
+int ck_open_safetensors_memory(const uint8_t *data, size_t size, const char *name, ck_file *f, char *err);
 int ck_open_tf_memory(const uint8_t *index, size_t index_size, const uint8_t *const *shards, const size_t *shard_sizes,
                       int n_shards, const char *name, ck_file *f, char *err);
 

@@ -1,8 +1,8 @@
 /* fuzz_safetensors.c - libFuzzer harness for the converter's safetensors reader (tools/ck_safetensors.c) and
    its JSON parser (tools/json.c).
 
-   The reader takes a path, so the input is written to one file per process under /dev/shm (reused for every
-   input), opened with ck_open_safetensors, and every tensor it lists is read with ck_read_f32. The same bytes
+   The input is an exact-size copy given to ck_open_safetensors_memory (the parser ck_open_safetensors runs on the
+   mapped file; no file is written), and every tensor it lists is read with ck_read_f32. The same bytes
    also go straight into json_parse, whose tree is then walked with every accessor of tools/json.h, checking
    the promises made there (counts, NUL-terminated strings, integer values).
 
@@ -16,24 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-static char scratch_file[64];
-
-static void remove_scratch_file(void)
-{
-    remove(scratch_file);
-}
-
-/* The one file this process writes its inputs to; removed at exit. */
-static const char *input_path(void)
-{
-    if (!scratch_file[0]) {
-        snprintf(scratch_file, sizeof scratch_file, "/dev/shm/fuzz_safetensors.%ld", (long)getpid());
-        atexit(remove_scratch_file);
-    }
-    return scratch_file;
-}
 
 /* Walks a JSON subtree through the public accessors; returns the number of values seen. */
 static int32_t walk_json(const json_document *doc, const json_value *v, int depth)
@@ -85,21 +67,19 @@ static void fuzz_json(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const char *path = input_path();
-    FILE *out = fopen(path, "wb");
+    uint8_t *copy = fuzz_copy(data, size);
     ck_file f;
     char err[CK_ERR_LEN];
 
     fuzz_json(data, size);
-    if (!out) return 0;
-    if (fwrite(data, 1, size, out) != size) { fclose(out); return 0; }
-    if (fclose(out) != 0) return 0;
+    if (!copy) return 0;
     err[0] = '\0';
-    if (ck_open_safetensors(path, &f, err) == 0) {
+    if (ck_open_safetensors_memory(copy, size, "fuzz.safetensors", &f, err) == 0) {
         fuzz_read_every_tensor(&f, NULL, 0, 1);
         ck_close(&f);
     } else if (err[0] == '\0') {
-        fuzz_fail("ck_open_safetensors failed without a message");
+        fuzz_fail("ck_open_safetensors_memory failed without a message");
     }
+    free(copy);
     return 0;
 }
