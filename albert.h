@@ -2239,9 +2239,11 @@ typedef struct albert__norm_job {
      q8:  int8 [n x k] row-major with a float scale per row: W[j][t] = scale[j] * q[j][t], q in [-127, 127].
 
    f16, SIMD: the f32 design (section 3) (x packed once per call into token panels, each thread owns a range of
-   W rows, an MR x NR register tile) with the W rows converted by F16C (vcvtph2ps) a few values at a time into a
-   small buffer the micro-kernel broadcasts from. All arithmetic is f32: results equal the f32 kernel run on the
-   widened weights, up to float rounding.
+   W rows, an MR x NR register tile). AVX-512: each block of 6 W rows is widened (vcvtph2ps) once per call into f32
+   rows that the f32 6 x 64 micro-kernel runs on over every panel; with at most 8 rows of x, 3 W rows at a time
+   are widened 16 values at a time into dot products (the f32 short-input design, half the bytes read). AVX2: the
+   W rows converted a few values at a time into a small buffer the 6 x 16 micro-kernel broadcasts from. All
+   arithmetic is f32: results equal the f32 kernel run on the widened weights, up to float rounding.
 
    q8, SIMD: integer dot products. Each row of x is quantized on the fly to 8 bits, then summed exactly in int32:
      AVX-512 VNNI: asymmetric u8, x ~ sx * (u - z), sx = (max - min) / 255 over the row (min <= 0 <= max), z the
@@ -2282,6 +2284,7 @@ typedef struct albert__qlinear_job {
                                     (its w is unused); also what albert__linear_store_tile reads */
     const uint16_t *w16;         /* f16 weights, or NULL */
     const int8_t *w8;            /* q8 weights, or NULL */
+    float *wbuf;                 /* f16 on AVX-512: [tasks x 6 x k] widened W rows (albert__linear_f16 owns it) */
     const float *w8_scale;       /* [n] */
     int vnni;                    /* q8: 1 = AVX-512 VNNI kernel (u8 activations), 0 = AVX2 (u7) */
     int kp;                      /* q8: quantized row length (k rounded up to 64 bytes) */
@@ -3639,6 +3642,59 @@ ALBERT__AVX512 static void albert__tile_f16_avx512(int k, const uint16_t *const 
     ALBERT__STORE512H(8) ALBERT__STORE512H(9) ALBERT__STORE512H(10) ALBERT__STORE512H(11)
 #undef ALBERT__STORE512H
 }
+
+/* n halves -> floats (F16C, 16 at a time). */
+ALBERT__AVX512 static void albert__widen_f16_avx512(const uint16_t *h, int n, float *out)
+{
+    int j;
+    for (j = 0; j + 16 <= n; j += 16)
+        _mm512_storeu_ps(out + j, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(h + j))));
+    for (; j < n; j++) out[j] = albert__half_to_float(h[j]);
+}
+
+/* f16, few rows of x (m <= ALBERT__DOT_MAX_ROWS): as albert__dot_3x8_avx512 with the W rows widened by vcvtph2ps. */
+ALBERT__AVX512 static void albert__dot_3x8_f16_avx512(int k, const uint16_t *const *w, const float *const *x, float *dots)
+{
+    const float *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3], *x4 = x[4], *x5 = x[5], *x6 = x[6], *x7 = x[7];
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    __m512 b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+    __m512 c0 = a0, c1 = a0, c2 = a0, c3 = a0, c4 = a0, c5 = a0, c6 = a0, c7 = a0;
+    int kk, u;
+    for (kk = 0; kk < k; kk += 16) {
+        __mmask16 m = (__mmask16)(k - kk >= 16 ? 0xFFFF : (1u << (k - kk)) - 1);
+        __m512 w0, w1, w2, xv;
+        if (k - kk >= 16) {
+            w0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(w[0] + kk)));
+            w1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(w[1] + kk)));
+            w2 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(w[2] + kk)));
+        } else {   /* the tail, never read past a row */
+            uint16_t t0[16], t1[16], t2[16];
+            memset(t0, 0, sizeof t0);
+            memset(t1, 0, sizeof t1);
+            memset(t2, 0, sizeof t2);
+            for (u = 0; u < k - kk; u++) t0[u] = w[0][kk + u], t1[u] = w[1][kk + u], t2[u] = w[2][kk + u];
+            w0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)t0));
+            w1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)t1));
+            w2 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)t2));
+        }
+#define ALBERT__DOT3H(t)                         \
+    xv = _mm512_maskz_loadu_ps(m, x##t + kk);    \
+    a##t = _mm512_fmadd_ps(w0, xv, a##t);        \
+    b##t = _mm512_fmadd_ps(w1, xv, b##t);        \
+    c##t = _mm512_fmadd_ps(w2, xv, c##t);
+        ALBERT__DOT3H(0) ALBERT__DOT3H(1) ALBERT__DOT3H(2) ALBERT__DOT3H(3)
+        ALBERT__DOT3H(4) ALBERT__DOT3H(5) ALBERT__DOT3H(6) ALBERT__DOT3H(7)
+#undef ALBERT__DOT3H
+    }
+#define ALBERT__DOT3H_SUM(t)                     \
+    dots[t] = _mm512_reduce_add_ps(a##t);        \
+    dots[8 + t] = _mm512_reduce_add_ps(b##t);    \
+    dots[16 + t] = _mm512_reduce_add_ps(c##t);
+    ALBERT__DOT3H_SUM(0) ALBERT__DOT3H_SUM(1) ALBERT__DOT3H_SUM(2) ALBERT__DOT3H_SUM(3)
+    ALBERT__DOT3H_SUM(4) ALBERT__DOT3H_SUM(5) ALBERT__DOT3H_SUM(6) ALBERT__DOT3H_SUM(7)
+#undef ALBERT__DOT3H_SUM
+}
+
 #endif /* ALBERT__X86_SIMD */
 
 /* ============================================================================================== */
@@ -3879,6 +3935,38 @@ ALBERT__AVX512 static void albert__pk_wide512(const float *x, size_t ldx, int ro
     for (r = 0; r < rows; r++) {
         _mm512_storeu_ps(c + r * 32, acc[2 * r]);
         _mm512_storeu_ps(c + r * 32 + 16, acc[2 * r + 1]);
+    }
+}
+
+/* albert__quantize_row_avx2(x, k, kp, 2, ...) on AVX-512 (the same bytes): u8 with zero point 127 over the range
+   [-max|x|, max|x|] in 254 steps. */
+ALBERT__AVX512BW static void albert__quantize_row_u8_avx512(const float *x, int k, int kp, uint8_t *out, float *scale,
+                                                            int32_t *zero)
+{
+    __m512 vmax = _mm512_setzero_ps(), vinv, vz = _mm512_set1_ps(127.0f);
+    __m512i lo = _mm512_setzero_si512(), hi = _mm512_set1_epi32(254);
+    float m, s;
+    int j;
+    for (j = 0; j < k; j += 16) {
+        __mmask16 mask = k - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - j)) - 1u);
+        vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_maskz_loadu_ps(mask, x + j)));
+    }
+    m = _mm512_reduce_max_ps(vmax);
+    s = (m - -m) / 254.0f;
+    *zero = 0;
+    if (!(s > 0.0f && s <= FLT_MAX)) {   /* an all-zero row (or NaN / infinite inputs: the row reads as 0) */
+        memset(out, 0, (size_t)kp);
+        *scale = 0.0f;
+        return;
+    }
+    *scale = s;
+    *zero = 127;
+    vinv = _mm512_set1_ps(1.0f / s);
+    for (j = 0; j < kp; j += 16) {
+        __mmask16 mask = k - j >= 16 ? (__mmask16)0xFFFF : (k > j ? (__mmask16)((1u << (k - j)) - 1u) : (__mmask16)0);
+        __m512i u = _mm512_cvtps_epi32(_mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, x + j), vinv, vz));
+        u = _mm512_maskz_mov_epi32(mask, _mm512_min_epi32(_mm512_max_epi32(u, lo), hi));
+        _mm_storeu_si128((__m128i *)(void *)(out + j), _mm512_cvtepi32_epi8(u));
     }
 }
 
@@ -4453,6 +4541,59 @@ static void albert__qlinear_job_init(albert__qlinear_job *job, albert__pool *poo
 }
 
 #ifdef ALBERT__X86_SIMD
+/* AVX-512 f16 tiles: each block's 6 W rows widened once into f32 rows (buf, 6 x k floats), then the f32 6 x 64
+   micro-kernel over every panel of the chunk: the f32 speed, reading half the bytes. */
+ALBERT__AVX512 static void albert__f16_blocks_avx512(const albert__qlinear_job *job, int block_begin, int block_end,
+                                                     float *buf)
+{
+    const albert__linear_job *o = &job->out;
+    int mr = o->mr, nr = o->nr, n_panels = (o->chunk_rows + nr - 1) / nr, blk, p, ii;
+    ALBERT__ALIGNED_FLOATS(tile, ALBERT__MR_MAX * ALBERT__NR_MAX);
+    const float *wrows[ALBERT__MR_MAX];
+    for (blk = block_begin; blk < block_end; blk++) {
+        int j0 = blk * mr, mr_used = o->n - j0 < mr ? o->n - j0 : mr;
+        for (ii = 0; ii < mr; ii++) {
+            wrows[ii] = buf + (size_t)ii * o->k;
+            albert__widen_f16_avx512(job->w16 + (size_t)(j0 + (ii < mr_used ? ii : mr_used - 1)) * o->k, o->k,
+                                     buf + (size_t)ii * o->k);
+        }
+        for (p = 0; p < n_panels; p++) {
+            int row0 = o->chunk_row0 + p * nr;
+            int nt_used = o->chunk_rows - p * nr < nr ? o->chunk_rows - p * nr : nr;
+            albert__tile_avx512(o->k, wrows, o->xp + (size_t)p * o->k * nr, tile, 0);
+            albert__linear_store_tile(o, tile, j0, mr_used, row0, nt_used);
+        }
+    }
+}
+
+/* Thread `index` of `count` computes its range of W rows (in threes) for every row of x (m <= 8), f16 weights. */
+ALBERT__AVX512 static void albert__f16_dot_task(void *arg, int index, int count)
+{
+    const albert__qlinear_job *job = (const albert__qlinear_job *)arg;
+    const albert__linear_job *o = &job->out;
+    int n_triples = (o->n + 2) / 3;
+    int begin = (int)((int64_t)n_triples * index / count), end = (int)((int64_t)n_triples * (index + 1) / count);
+    int act = o->act == ALBERT_ACT_LINEAR ? 0 : o->act, tri, c, t;
+    float dots[24];
+    const uint16_t *wrows[3];
+    const float *xrows[8];
+    for (t = 0; t < 8; t++) xrows[t] = o->x + (size_t)(t < o->m ? t : o->m - 1) * o->ldx;
+    for (tri = begin; tri < end; tri++) {
+        int j0 = tri * 3, c_used = o->n - j0 < 3 ? o->n - j0 : 3;
+        for (c = 0; c < 3; c++) wrows[c] = job->w16 + (size_t)(j0 + (c < c_used ? c : c_used - 1)) * o->k;
+        albert__dot_3x8_f16_avx512(o->k, wrows, xrows, dots);
+        if (o->b)
+            for (c = 0; c < 3; c++)
+                for (t = 0; t < 8; t++) dots[c * 8 + t] += o->b[j0 + (c < c_used ? c : 0)];
+        if (act) albert__activate_array(dots, 24, act, ALBERT__ISA_AVX512);
+        for (t = 0; t < o->m; t++) {
+            float *yr = o->y + (size_t)t * o->n + j0;
+            const float *rr = o->residual ? o->residual + (size_t)t * o->n + j0 : NULL;
+            for (c = 0; c < c_used; c++) yr[c] = dots[c * 8 + t] + (rr ? rr[c] : 0.0f);
+        }
+    }
+}
+
 /* Thread `index` of `count` computes its range of W rows for all rows of the chunk (as albert__linear_tiles_task). */
 static void albert__f16_tiles_task(void *arg, int index, int count)
 {
@@ -4464,6 +4605,10 @@ static void albert__f16_tiles_task(void *arg, int index, int count)
     int blk, p, ii;
     ALBERT__ALIGNED_FLOATS(tile, ALBERT__MR_MAX * ALBERT__NR_MAX);
     const uint16_t *wrows[ALBERT__MR_MAX];
+    if (job->wbuf) {   /* AVX-512: 6-row blocks widened into this task's part of wbuf */
+        albert__f16_blocks_avx512(job, block_begin, block_end, job->wbuf + (size_t)index * (size_t)mr * (size_t)o->k);
+        return;
+    }
     for (blk = block_begin; blk < block_end; blk++) {
         int j0 = blk * mr, mr_used = o->n - j0 < mr ? o->n - j0 : mr;
         for (ii = 0; ii < mr; ii++) wrows[ii] = job->w16 + (size_t)(j0 + (ii < mr_used ? ii : mr_used - 1)) * o->k;
@@ -4494,8 +4639,20 @@ static void albert__linear_f16(albert__pool *pool, const float *x, int m, int k,
 #ifdef ALBERT__X86_SIMD
     if (job.out.isa != ALBERT__ISA_SCALAR) {
         albert__linear_job *o = &job.out;
+        if (o->isa == ALBERT__ISA_AVX512 && m <= ALBERT__DOT_MAX_ROWS) {   /* short inputs: stream W once */
+            int n_triples = (n + 2) / 3;
+            albert__pool_run(pool, albert__f16_dot_task, &job, n_triples < n_threads ? n_triples : n_threads);
+            return;
+        }
         o->mr = o->isa == ALBERT__ISA_AVX512 ? ALBERT__MR_AVX512 : ALBERT__MR_AVX2;
         o->nr = o->isa == ALBERT__ISA_AVX512 ? ALBERT__NR_AVX512 : ALBERT__NR_AVX2;
+        if (o->isa == ALBERT__ISA_AVX512) {   /* widened 6-row blocks through the f32 6 x 64 kernel (else 12 x 32) */
+            job.wbuf = (float *)ALBERT_MALLOC(sizeof(float) * ALBERT__MR_F32_AVX512 * (size_t)k * (size_t)n_threads);
+            if (job.wbuf) {
+                o->mr = ALBERT__MR_F32_AVX512;
+                o->nr = ALBERT__NR_F32_AVX512;
+            }
+        }
         if ((size_t)k * (size_t)o->nr <= ALBERT__PACK_FLOATS) {
             int panels_fit = (int)(ALBERT__PACK_FLOATS / ((size_t)k * (size_t)o->nr));
             int chunk_max = panels_fit * o->nr, n_blocks = (n + o->mr - 1) / o->mr, row0;
@@ -4507,8 +4664,11 @@ static void albert__linear_f16(albert__pool *pool, const float *x, int m, int k,
                 albert__linear_pack(pool, o);
                 albert__pool_run(pool, albert__f16_tiles_task, &job, tile_tasks);
             }
+            ALBERT_FREE(job.wbuf);
             return;
         }
+        ALBERT_FREE(job.wbuf);
+        job.wbuf = NULL;
     }
 #endif
     albert__pool_run(pool, albert__qlinear_scalar_task, &job, n < n_threads ? n : n_threads);
@@ -4759,17 +4919,17 @@ ALBERT__AVX512 static void albert__pk_store_avx512(const albert__pk_job *job, in
         int jh = j0 + h * 16, left = cols - h * 16;
         __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
         __m512 vb = bias ? _mm512_maskz_loadu_ps(mask, bias + jh) : _mm512_setzero_ps(), vs = vb;
-        __m512i vsum = _mm512_setzero_si512();
-        if (job->dtype == ALBERT__Q8) {
+        __m512i vcorr = _mm512_setzero_si512();
+        if (job->dtype == ALBERT__Q8) {   /* u8 rows have zero point 127 (or scale 0: then any correction is fine) */
             vs = _mm512_maskz_loadu_ps(mask, w->scale + jh);
-            vsum = _mm512_maskz_loadu_epi32(mask, w->sums + jh);
+            vcorr = _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(mask, w->sums + jh), _mm512_set1_epi32(127));
         }
         for (r = 0; r < rows; r++) {
             int t = t0 + r;
             __m512 v;
             if (job->dtype == ALBERT__Q8) {
                 __m512i acc = _mm512_loadu_si512((const void *)((const int32_t *)c + r * ALBERT__PK_UNIT + h * 16));
-                acc = _mm512_sub_epi32(acc, _mm512_mullo_epi32(vsum, _mm512_set1_epi32(job->xz[t])));
+                acc = _mm512_sub_epi32(acc, vcorr);
                 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), _mm512_mul_ps(vs, _mm512_set1_ps(job->xs[t])), vb);
             } else {
                 v = _mm512_add_ps(_mm512_loadu_ps((const float *)c + r * ALBERT__PK_UNIT + h * 16), vb);
@@ -4921,7 +5081,10 @@ static void albert__pk_prepare_task(void *arg, int index, int count)
                 continue;
             }
 #ifdef ALBERT__X86_SIMD
-            albert__quantize_row_avx2(xr, job->k, kp, job->kind == ALBERT__PK_AVX2 ? 1 : 2, out, &job->xs[i], &job->xz[i]);
+            if (job->kind == ALBERT__PK_AMX || job->kind == ALBERT__PK_VNNI)
+                albert__quantize_row_u8_avx512(xr, job->k, kp, out, &job->xs[i], &job->xz[i]);
+            else
+                albert__quantize_row_avx2(xr, job->k, kp, 1, out, &job->xs[i], &job->xz[i]);
 #endif
         } else {
             uint16_t *out = job->xb + (size_t)i * kp;
