@@ -2239,8 +2239,8 @@ typedef struct albert__norm_job {
      q8:  int8 [n x k] row-major with a float scale per row: W[j][t] = scale[j] * q[j][t], q in [-127, 127].
 
    f16, SIMD: the f32 design (section 3) (x packed once per call into token panels, each thread owns a range of
-   W rows, an MR x NR register tile). AVX-512: each block of 6 W rows is widened (vcvtph2ps) once per call into f32
-   rows that the f32 6 x 64 micro-kernel runs on over every panel; with at most 8 rows of x, 3 W rows at a time
+   W rows, an MR x NR register tile). AVX-512: each strip of 48 W rows is widened (vcvtph2ps) once per call into
+   f32 rows that the f32 6 x 64 micro-kernel and strip store run on over every panel; with at most 8 rows of x, 3 W rows at a time
    are widened 16 values at a time into dot products (the f32 short-input design, half the bytes read). AVX2: the
    W rows converted a few values at a time into a small buffer the 6 x 16 micro-kernel broadcasts from. All
    arithmetic is f32: results equal the f32 kernel run on the widened weights, up to float rounding.
@@ -2284,7 +2284,7 @@ typedef struct albert__qlinear_job {
                                     (its w is unused); also what albert__linear_store_tile reads */
     const uint16_t *w16;         /* f16 weights, or NULL */
     const int8_t *w8;            /* q8 weights, or NULL */
-    float *wbuf;                 /* f16 on AVX-512: [tasks x 6 x k] widened W rows (albert__linear_f16 owns it) */
+    float *wbuf;                 /* f16 on AVX-512: [tasks x 48 x k] widened W rows (albert__linear_f16 owns it) */
     const float *w8_scale;       /* [n] */
     int vnni;                    /* q8: 1 = AVX-512 VNNI kernel (u8 activations), 0 = AVX2 (u7) */
     int kp;                      /* q8: quantized row length (k rounded up to 64 bytes) */
@@ -4541,27 +4541,31 @@ static void albert__qlinear_job_init(albert__qlinear_job *job, albert__pool *poo
 }
 
 #ifdef ALBERT__X86_SIMD
-/* AVX-512 f16 tiles: each block's 6 W rows widened once into f32 rows (buf, 6 x k floats), then the f32 6 x 64
-   micro-kernel over every panel of the chunk: the f32 speed, reading half the bytes. */
+/* AVX-512 f16 tiles: each strip of ALBERT__STRIP_BLOCKS blocks (48 W rows) widened once into f32 rows (buf,
+   48 x k floats), then for every panel the f32 6 x 64 micro-kernel on each block and the strip store of the f32
+   path (whole cache lines of y): the f32 speed, reading half the bytes. */
 ALBERT__AVX512 static void albert__f16_blocks_avx512(const albert__qlinear_job *job, int block_begin, int block_end,
                                                      float *buf)
 {
     const albert__linear_job *o = &job->out;
-    int mr = o->mr, nr = o->nr, n_panels = (o->chunk_rows + nr - 1) / nr, blk, p, ii;
-    ALBERT__ALIGNED_FLOATS(tile, ALBERT__MR_MAX * ALBERT__NR_MAX);
+    int mr = o->mr, nr = o->nr, n_panels = (o->chunk_rows + nr - 1) / nr, g0, blk, p, ii;
+    ALBERT__ALIGNED_FLOATS(strip, ALBERT__STRIP_BLOCKS * ALBERT__MR_F32_AVX512 * ALBERT__NR_F32_AVX512);
     const float *wrows[ALBERT__MR_MAX];
-    for (blk = block_begin; blk < block_end; blk++) {
-        int j0 = blk * mr, mr_used = o->n - j0 < mr ? o->n - j0 : mr;
-        for (ii = 0; ii < mr; ii++) {
-            wrows[ii] = buf + (size_t)ii * o->k;
-            albert__widen_f16_avx512(job->w16 + (size_t)(j0 + (ii < mr_used ? ii : mr_used - 1)) * o->k, o->k,
-                                     buf + (size_t)ii * o->k);
-        }
+    for (g0 = block_begin; g0 < block_end; g0 += ALBERT__STRIP_BLOCKS) {
+        int g1 = g0 + ALBERT__STRIP_BLOCKS < block_end ? g0 + ALBERT__STRIP_BLOCKS : block_end, j0 = g0 * mr;
+        int cols = (g1 * mr < o->n ? g1 * mr : o->n) - j0;
+        for (ii = 0; ii < cols; ii++) albert__widen_f16_avx512(job->w16 + (size_t)(j0 + ii) * o->k, o->k, buf + (size_t)ii * o->k);
         for (p = 0; p < n_panels; p++) {
             int row0 = o->chunk_row0 + p * nr;
             int nt_used = o->chunk_rows - p * nr < nr ? o->chunk_rows - p * nr : nr;
-            albert__tile_avx512(o->k, wrows, o->xp + (size_t)p * o->k * nr, tile, 0);
-            albert__linear_store_tile(o, tile, j0, mr_used, row0, nt_used);
+            for (blk = g0; blk < g1; blk++) {
+                for (ii = 0; ii < mr; ii++) {
+                    int c = (blk - g0) * mr + ii;
+                    wrows[ii] = buf + (size_t)(c < cols ? c : cols - 1) * o->k;
+                }
+                albert__tile_avx512(o->k, wrows, o->xp + (size_t)p * o->k * nr, strip + (size_t)(blk - g0) * mr * nr, 0);
+            }
+            albert__linear_store_strip_avx512(o, strip, j0, cols, row0, nt_used);
         }
     }
 }
@@ -4606,7 +4610,8 @@ static void albert__f16_tiles_task(void *arg, int index, int count)
     ALBERT__ALIGNED_FLOATS(tile, ALBERT__MR_MAX * ALBERT__NR_MAX);
     const uint16_t *wrows[ALBERT__MR_MAX];
     if (job->wbuf) {   /* AVX-512: 6-row blocks widened into this task's part of wbuf */
-        albert__f16_blocks_avx512(job, block_begin, block_end, job->wbuf + (size_t)index * (size_t)mr * (size_t)o->k);
+        albert__f16_blocks_avx512(job, block_begin, block_end,
+                                  job->wbuf + (size_t)index * ALBERT__STRIP_BLOCKS * (size_t)mr * (size_t)o->k);
         return;
     }
     for (blk = block_begin; blk < block_end; blk++) {
@@ -4647,7 +4652,8 @@ static void albert__linear_f16(albert__pool *pool, const float *x, int m, int k,
         o->mr = o->isa == ALBERT__ISA_AVX512 ? ALBERT__MR_AVX512 : ALBERT__MR_AVX2;
         o->nr = o->isa == ALBERT__ISA_AVX512 ? ALBERT__NR_AVX512 : ALBERT__NR_AVX2;
         if (o->isa == ALBERT__ISA_AVX512) {   /* widened 6-row blocks through the f32 6 x 64 kernel (else 12 x 32) */
-            job.wbuf = (float *)ALBERT_MALLOC(sizeof(float) * ALBERT__MR_F32_AVX512 * (size_t)k * (size_t)n_threads);
+            job.wbuf = (float *)ALBERT_MALLOC(sizeof(float) * ALBERT__STRIP_BLOCKS * ALBERT__MR_F32_AVX512 * (size_t)k *
+                                              (size_t)n_threads);
             if (job.wbuf) {
                 o->mr = ALBERT__MR_F32_AVX512;
                 o->nr = ALBERT__NR_F32_AVX512;
