@@ -328,9 +328,11 @@ static void test_tensor_entry_fields(void **state)
     expect_u32_error(e + E_NDIM, 0, ALBERT_ERR_FORMAT, "ndim 0");
     expect_u32_error(e + E_NDIM, 5, ALBERT_ERR_FORMAT, "ndim 5");
     expect_u32_error(e + E_NDIM, UINT32_MAX, ALBERT_ERR_FORMAT, "ndim 2^32-1");
-    expect_u32_error(e + E_DTYPE, 6, ALBERT_ERR_FORMAT, "dtype 6");
+    expect_u32_error(e + E_DTYPE, 6, ALBERT_ERR_FORMAT, "dtype 6 (bf16) row-major");
+    expect_u32_error(e + E_DTYPE, 7, ALBERT_ERR_FORMAT, "dtype 7");
     expect_u32_error(e + E_DTYPE, 4, ALBERT_ERR_FORMAT, "dtype i32 for a weight");
-    expect_u32_error(e + E_LAYOUT, 1, ALBERT_ERR_FORMAT, "reserved layout 1");
+    expect_u32_error(e + E_LAYOUT, 1, ALBERT_ERR_FORMAT, "layout 1 (packed) for an f32 matrix");
+    expect_u32_error(e + E_LAYOUT, 2, ALBERT_ERR_FORMAT, "reserved layout 2");
     expect_u32_error(e + E_RESERVED, 7, ALBERT_ERR_FORMAT, "entry reserved field not zero");
     b = aligned_copy(good, good_size, good_size);
     memset(b + e, 'x', 32);   /* a name without its NUL */

@@ -8,7 +8,11 @@
      on the widened weights (f16: float rounding only; q8: within the bound the activation quantization allows);
    - the golden models (data/models/<model>, HuggingFace's last_hidden_state): each converted to f32 with
      ../build/albert-convert, rewritten to f16 and q8 with blob_add_matrix, run at every instruction-set level:
-     f16 max abs error <= 1e-2 and cosine >= 0.9999 per token, q8 cosine >= 0.999 per token.
+     f16 max abs error <= 1e-2 and cosine >= 0.9999 per token, q8 cosine >= 0.999 per token;
+   - packed weights (layout 1, blob_add_matrix_packed: what albert-convert --dtype int8 / bf16 writes): every kernel
+     of this CPU (scalar, AVX2, AVX-512 without VNNI, VNNI, AMX int8; bf16 widening, AVX-512 BF16, AMX bf16) against a
+     double reference, one to three matrices sharing x; the golden models packed: int8 cosine >= 0.999 and bf16
+     cosine >= 0.9999 per token with each kernel; the loader's checks of packed tensors (padding, size, sums).
    Run with tests/ as the working directory. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -729,6 +733,32 @@ static quant_result run_golden(const char *model, const char *blob, int isa)
     return run_golden_features(model, blob, isa, -1);
 }
 
+/* The directory entry of tensor `name` in a blob read into memory (offset of its 80 bytes). */
+static size_t raw_entry(const uint8_t *file, const char *name)
+{
+    uint64_t dir = get_u64(file + 24);
+    uint32_t n = get_u32(file + 32), i;
+    for (i = 0; i < n; i++)
+        if (strncmp((const char *)file + dir + (size_t)i * 80, name, 32) == 0) return (size_t)dir + (size_t)i * 80;
+    fail_msg("no tensor %s", name);
+    return 0;
+}
+
+/* Loading `size` bytes at b from memory must fail (ALBERT_ERR_FORMAT) with a message containing `want`. */
+static void expect_format_error(const uint8_t *b, size_t size, const char *want)
+{
+    albert_model *m = NULL;
+    albert_error e;
+    void *copy = NULL;
+    assert_int_equal(posix_memalign(&copy, 64, size), 0);
+    memcpy(copy, b, size);
+    memset(&e, 0, sizeof e);
+    if (albert_model_load_memory(copy, size, &m, &e) != ALBERT_ERR_FORMAT) fail_msg("loaded; wanted \"%s\"", want);
+    assert_null(m);
+    if (!strstr(e.message, want)) fail_msg("error \"%s\", wanted \"%s\"", e.message, want);
+    free(copy);
+}
+
 static long file_size_of(const char *path)
 {
     size_t size;
@@ -799,6 +829,52 @@ static void test_golden_models(void **state)
                               r.min_cos);
                 assert_true(r.max_abs <= 5e-2);
                 assert_true(r.min_cos >= 0.9999);
+            }
+            if (mi == 0) {   /* the packed tensors' validation (tiny: H = 32, so k = 32 pads to 64) */
+                size_t size, e;
+                uint8_t *b = (uint8_t *)tu_read_file(pq8, &size);
+                raw_tensor t;
+                uint32_t saved;
+                assert_non_null(b);
+                assert_true(raw_find(b, size, "g0.l0.q.w", &t));
+                assert_int_equal(t.size, (uint64_t)((t.dims[0] + 15) / 16 * 16) * ((t.dims[1] + 63) / 64 * 64));
+                assert_true(t.dims[1] % 64 != 0);
+                e = raw_entry(b, "g0.l0.q.w");
+                assert_int_equal(get_u32(b + e + 36), 1);   /* layout 1 */
+                {   /* the byte of W[0][k] (the first padded input of output 0) */
+                    size_t at = blob__packed_index(0, t.dims[1], (t.dims[1] + 63) / 64 * 64, 4);
+                    ((uint8_t *)(uintptr_t)t.data)[at] = 1;
+                    expect_format_error(b, size, "nonzero padding");
+                    ((uint8_t *)(uintptr_t)t.data)[at] = 0;
+                }
+                saved = get_u32(b + e + 36);
+                b[e + 36] = 2;
+                expect_format_error(b, size, "unknown layout 2");
+                b[e + 36] = (uint8_t)saved;
+                b[e + 72] ^= 64;   /* data size no longer round16(n) x round64(k) */
+                expect_format_error(b, size, "does not match its shape");
+                b[e + 72] ^= 64;
+                assert_true(raw_find(b, size, "g0.l0.q.w.sum", &t));
+                saved = get_u32(t.data);
+                ((uint8_t *)(uintptr_t)t.data)[3] = 0x7f;   /* sum 2^31-ish: out of range */
+                expect_format_error(b, size, "out of range");
+                memcpy((uint8_t *)(uintptr_t)t.data, &saved, 4);
+                e = raw_entry(b, "g0.l0.q.w.sum");
+                b[e] = 'X';   /* renamed: missing */
+                expect_format_error(b, size, "packed int8 needs");
+                b[e] = 'g';
+                e = raw_entry(b, "g0.l0.k.w");
+                b[e + 32] = 0;   /* layout 1 on f32 (and the size is wrong too) */
+                expect_format_error(b, size, "unknown layout 1 for dtype 0");
+                b[e + 32] = 2;
+                free(b);
+                b = (uint8_t *)tu_read_file(pbf, &size);
+                assert_non_null(b);
+                e = raw_entry(b, "g0.l0.q.w");
+                assert_int_equal(get_u32(b + e + 32), 6);   /* bf16 */
+                b[e + 36] = 0;   /* bf16 is only defined packed */
+                expect_format_error(b, size, "bf16 needs layout 1");
+                free(b);
             }
             remove(pq8);
             remove(pbf);
