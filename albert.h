@@ -260,6 +260,23 @@ typedef enum albert_tokenizer_kind {
 #define ALBERT_TOKENIZER_STRIP_ACCENTS (1u << 3)  /* BertTokenizer strip_accents (default: follows lower case) */
 #define ALBERT_TOKENIZER_CHINESE_CHARS (1u << 4)  /* BertTokenizer tokenize_chinese_chars */
 
+/* extra tokenizer flags (header byte 152): a SentencePiece-kind tokenizer converted from tokenizer.json runs HF
+   tokenizers' pipeline (what AlbertTokenizerFast gives) instead of the slow AlbertTokenizer's: added tokens split
+   out of the raw text, then per segment the normalizer steps below in this order, Metaspace (spaces -> U+2581,
+   the prefix, split before each U+2581), and tokenizers' Unigram Viterbi per word (f64 scores: tok.scores64,
+   unknown penalty min score - 10, unknown runs fused). The header's ALBERT_TOKENIZER_* bits are 0 then. */
+#define ALBERT_TOKENIZER2_FAST          (1u << 0)  /* the pipeline above (required by every bit below) */
+#define ALBERT_TOKENIZER2_QUOTES        (1u << 1)  /* Replace "``" -> '"', then "''" -> '"' */
+#define ALBERT_TOKENIZER2_NFKD          (1u << 2)  /* NFKD */
+#define ALBERT_TOKENIZER2_STRIP_MN      (1u << 3)  /* StripAccents: drop general category Mn */
+#define ALBERT_TOKENIZER2_LOWER         (1u << 4)  /* Lowercase, code point by code point */
+#define ALBERT_TOKENIZER2_PRECOMPILED   (1u << 5)  /* Precompiled: tok.charsmap, code point by code point */
+#define ALBERT_TOKENIZER2_SPACES        (1u << 6)  /* Replace Regex " {2,}" -> " " */
+#define ALBERT_TOKENIZER2_PREPEND       (1u << 7)  /* Metaspace prepend_scheme "always" */
+#define ALBERT_TOKENIZER2_PREPEND_FIRST (1u << 8)  /* Metaspace prepend_scheme "first" (only where the text starts) */
+#define ALBERT_TOKENIZER2_MASK_LSTRIP   (1u << 9)  /* the mask token is lstrip (eats the whitespace on its left) */
+#define ALBERT_TOKENIZER2_ALL           0x3FFu
+
 /* Which task head the model file carries (header byte 132), as HF's AlbertFor... classes. */
 typedef enum albert_head {
     ALBERT_HEAD_NONE = 0,                    /* encoder only (plus pooler / MLM / SOP as present) */
@@ -298,6 +315,7 @@ typedef struct albert_config {
     int32_t sentence_pooling;                    /* an albert_pooling value, never ALBERT_POOLING_DEFAULT */
     int32_t sentence_normalize;                  /* 1 = the default sentence vector is L2-normalized */
     int32_t max_seq_length;                      /* texts truncated to this many tokens for it (0 = no limit) */
+    uint32_t tokenizer_flags2;                   /* ALBERT_TOKENIZER2_* bits (tokenizer.json) */
     albert_head head;                            /* the task head (a v0.1 file with cls.* reads as SEQUENCE_...) */
     albert_problem_type problem_type;            /* sequence classification only */
     albert_architecture architecture;
@@ -873,7 +891,14 @@ static albert_result albert__parse_sentence(albert_model *m, albert_error *e)
     if (max_len > (uint32_t)c->max_position_embeddings)
         return albert__fail(e, ALBERT_ERR_FORMAT, "max_seq_length %lu is more than max_position_embeddings %ld",
                             (unsigned long)max_len, (long)c->max_position_embeddings);
-    if (tok2 != 0) return albert__fail(e, ALBERT_ERR_FORMAT, "unknown extra tokenizer flags 0x%lx", (unsigned long)tok2);
+    if (tok2 & ~ALBERT_TOKENIZER2_ALL)
+        return albert__fail(e, ALBERT_ERR_FORMAT, "unknown extra tokenizer flags 0x%lx", (unsigned long)tok2);
+    if (tok2 && (!(tok2 & ALBERT_TOKENIZER2_FAST) || c->tokenizer != ALBERT_TOKENIZER_SENTENCEPIECE ||
+                 c->tokenizer_flags != 0 ||
+                 (tok2 & ALBERT_TOKENIZER2_PREPEND && tok2 & ALBERT_TOKENIZER2_PREPEND_FIRST)))
+        return albert__fail(e, ALBERT_ERR_FORMAT, "extra tokenizer flags 0x%lx need a SentencePiece-kind tokenizer "
+                            "without slow-tokenizer flags (and one prepend scheme)", (unsigned long)tok2);
+    c->tokenizer_flags2 = tok2;
     c->sentence_pooling = (int32_t)pooling;
     c->sentence_normalize = (int32_t)(flags & 1u);
     c->max_seq_length = (int32_t)max_len;
@@ -6626,6 +6651,9 @@ struct albert__tokenizer {
     const float *scores;
     const uint8_t *types;
     uint32_t spm_flags;
+    uint32_t flags2;                         /* ALBERT_TOKENIZER2_* (tokenizer.json pipeline) */
+    const uint32_t *scores64;                /* [n_pieces][2] f64 bits (low word first), with ALBERT_TOKENIZER2_FAST */
+    double min_score64;                      /* the lowest of them (tokenizers' Unigram min_score) */
     const uint32_t *charsmap_units;          /* NULL: no normalization rules */
     uint32_t n_charsmap_units;
     const uint8_t *charsmap_strings;         /* NUL-terminated UTF-8 strings; the last byte is NUL */
@@ -6717,6 +6745,15 @@ static int albert__utf8_valid(const uint8_t *s, size_t n)
     return 1;
 }
 
+/* Piece id's f64 score (tok.scores64). */
+static double albert__score64(const struct albert__tokenizer *t, int32_t id)
+{
+    uint64_t bits = (uint64_t)t->scores64[2 * id] | (uint64_t)t->scores64[2 * id + 1] << 32;
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
 static albert_result albert__spm_load(struct albert__tokenizer *t, const albert_model *m, albert_error *e)
 {
     const albert__tensor *ts, *tt, *tf, *tc;
@@ -6778,6 +6815,22 @@ static albert_result albert__spm_load(struct albert__tokenizer *t, const albert_
         if (t->charsmap_strings[t->charsmap_strings_size - 1] != 0 ||
             !albert__utf8_valid(t->charsmap_strings, t->charsmap_strings_size))
             return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.charsmap strings are not NUL-terminated UTF-8");
+    }
+    if (t->flags2 & ALBERT_TOKENIZER2_FAST) {   /* tokenizer.json: the exact f64 scores */
+        const albert__tensor *t64;
+        if ((r = albert__tok_tensor(m, "tok.scores64", 5, 2, 1, &t64, e)) != ALBERT_OK) return r;
+        if (t64->dims[0] != t->n_pieces || t64->dims[1] != 2)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: tok.scores64 must be [pieces, 2]");
+        t->scores64 = (const uint32_t *)(const void *)t64->data;
+        t->min_score64 = DBL_MAX;
+        for (i = 0; i < t->n_pieces; i++) {
+            double v = albert__score64(t, (int32_t)i);
+            if (!(v > -1e30 && v < 1e30))
+                return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: piece %u has a non-finite f64 score", (unsigned)i);
+            if (v < t->min_score64) t->min_score64 = v;
+        }
+        if ((t->flags2 & ALBERT_TOKENIZER2_PRECOMPILED) && !tc)
+            return albert__fail(e, ALBERT_ERR_FORMAT, "tokenizer: the Precompiled step needs tok.charsmap");
     }
     if ((r = albert__trie_load(&t->trie, m, "tok.trie", "tok.trie_ids", t->n_pieces, e)) != ALBERT_OK) return r;
     if (albert__find_tensor(m, "tok.user_trie")) {
@@ -6869,6 +6922,7 @@ static albert_result albert__tokenizer_load(const albert_model *m, struct albert
     memset(t, 0, sizeof(*t));
     t->kind = c->tokenizer;
     t->flags = c->tokenizer_flags;
+    t->flags2 = c->tokenizer_flags2;
     if ((r = albert__unicode_load(&t->unicode, m, e)) != ALBERT_OK) goto fail;
     if ((r = albert__tok_tensor(m, "tok.pieces", 3, 1, 1, &tp, e)) != ALBERT_OK) goto fail;
     if ((r = albert__tok_tensor(m, "tok.offsets", 5, 1, 1, &to, e)) != ALBERT_OK) goto fail;
@@ -6913,7 +6967,8 @@ static albert_result albert__tokenizer_load(const albert_model *m, struct albert
         s->text = t->pieces + t->offsets[id];
         s->len = t->offsets[id + 1] - t->offsets[id];
         s->id = id;
-        s->lstrip = (k == 4 && t->kind == ALBERT_TOKENIZER_SENTENCEPIECE);
+        s->lstrip = k == 4 && t->kind == ALBERT_TOKENIZER_SENTENCEPIECE &&
+                    (!(t->flags2 & ALBERT_TOKENIZER2_FAST) || (t->flags2 & ALBERT_TOKENIZER2_MASK_LSTRIP));
         if (s->len > 0) t->n_specials++;
     }
     albert__fast_paths_init(t);
@@ -7544,11 +7599,21 @@ ALBERT_DEF const char *albert_token_piece(const albert_model *model, int32_t id,
 }
 
 /* -------------------------------------------------- 18.4 AlbertTokenizer pieces: one segment, the digit-comma rule */
+/* tokenizers' Unigram best path at one byte position (tokenizer.json pipeline). */
+typedef struct albert__fast_best {
+    double score;
+    int32_t starts_at, id;
+} albert__fast_best;
+
 /* Scratch space of one albert_tokenize call, reused for every segment of the text and of the pair. */
 typedef struct albert__tok_work {
     albert__ustr cps;             /* the text as code points, lowercased except for the special tokens */
     albert__text x;               /* one segment after preprocess_text, as UTF-8 */
     albert__spm_result spm;       /* its SentencePiece encoding */
+    albert__ustr fast_a, fast_b;  /* tokenizer.json pipeline: the normalizer's code points */
+    albert__text fast_y;          /* ... after Metaspace */
+    albert__fast_best *fast_best; /* ... Viterbi scratch */
+    size_t fast_best_cap;
 } albert__tok_work;
 
 static void albert__tok_work_free(albert__tok_work *w)
@@ -7556,6 +7621,10 @@ static void albert__tok_work_free(albert__tok_work *w)
     albert__ustr_free(&w->cps);
     albert__text_free(&w->x);
     albert__spm_result_free(&w->spm);
+    albert__ustr_free(&w->fast_a);
+    albert__ustr_free(&w->fast_b);
+    albert__text_free(&w->fast_y);
+    ALBERT_FREE(w->fast_best);
 }
 
 /* AlbertTokenizer._tokenize's digit-comma rule for one piece ending in "<digit>,": re-encode the piece without
@@ -7823,6 +7892,183 @@ static albert_result albert__wordpiece_encode(const albert__wordpiece *wp, const
 }
 
 /* ============================================================================================== */
+/* ---------------------------------------------------------------- tokenizer.json (HF tokenizers) pipeline */
+/* Appends n bytes that all come from the original range [begin, end). 0, or -1 (memory). */
+static int albert__text_bytes(albert__text *x, const uint8_t *b, size_t n, uint32_t begin, uint32_t end)
+{
+    size_t k;
+    if (albert__text_reserve(x, n) != 0) return -1;
+    for (k = 0; k < n; k++) { x->b[x->n] = b[k]; x->begin[x->n] = begin; x->end[x->n] = end; x->n++; }
+    return 0;
+}
+
+static int albert__is_meta(const uint8_t *s, size_t n)   /* s starts with U+2581 */
+{
+    return n >= 3 && s[0] == 0xE2 && s[1] == 0x96 && s[2] == 0x81;
+}
+
+/* tokenizers' Unigram::encode_optimized + tokenize() on the word y->b[from..to): best path with f64 scores (ties keep
+   the first candidate found: shorter pieces first, earlier starts first), unknown characters at min score - 10,
+   runs of unknown pieces fused into one, byte fallback for them; tokens pushed to out with their original ranges. */
+static int albert__fast_unigram(const struct albert__tokenizer *t, const albert__text *y, size_t from, size_t to,
+                                albert__ids *out, albert__tok_work *w)
+{
+    const uint8_t *s = y->b + from;
+    const uint32_t *units = t->trie.units;
+    const double unk_score = t->min_score64 - 10.0;
+    size_t n = to - from, starts_at = 0, i, ends_at, count = 0;
+    albert__fast_best *best;
+    if (n == 0) return 0;
+    if (n + 1 > w->fast_best_cap) {
+        size_t cap = n + 1 < 256 ? 256 : 2 * (n + 1);
+        ALBERT_FREE(w->fast_best);
+        w->fast_best_cap = 0;
+        w->fast_best = (albert__fast_best *)ALBERT_MALLOC(cap * sizeof(albert__fast_best));
+        if (!w->fast_best) return -1;
+        w->fast_best_cap = cap;
+    }
+    best = w->fast_best;
+    for (i = 0; i <= n; i++) { best[i].score = 0.0; best[i].starts_at = -1; best[i].id = -1; }
+    while (starts_at < n) {
+        const double here = best[starts_at].score;
+        size_t mblen = albert__one_char_len(s[starts_at]), key_pos = starts_at;
+        uint32_t node = 0;
+        int has_single_node = 0;
+        if (mblen > n - starts_at) mblen = n - starts_at;
+        while (key_pos < n) {
+            uint32_t child = (units[2 * node] & ~ALBERT__TRIE_TERMINAL) + s[key_pos];
+            if (units[2 * child + 1] != node) break;
+            node = child;
+            key_pos++;
+            if (units[2 * node] & ALBERT__TRIE_TERMINAL) {
+                int32_t id = t->trie.ids[node];
+                double candidate = albert__score64(t, id) + here;
+                albert__fast_best *target = &best[key_pos];
+                if (target->starts_at == -1 || candidate > target->score) {
+                    target->score = candidate;
+                    target->starts_at = (int32_t)starts_at;
+                    target->id = id;
+                }
+                if (key_pos - starts_at == mblen) has_single_node = 1;
+            }
+        }
+        if (!has_single_node) {
+            albert__fast_best *target = &best[starts_at + mblen];
+            double candidate = unk_score + here;
+            if (target->starts_at == -1 || candidate > target->score) {
+                target->score = candidate;
+                target->starts_at = (int32_t)starts_at;
+                target->id = t->unk_id;
+            }
+        }
+        starts_at += mblen;
+    }
+    /* backtrack into best[] itself: entry k (from 0) = the k-th piece from the end, as (begin = starts_at, id) with
+       its end kept in `score`'s place is not needed: walk twice instead (count, then emit in order) */
+    for (ends_at = n; ends_at > 0; ends_at = (size_t)best[ends_at].starts_at) count++;
+    {
+        size_t *ends = (size_t *)ALBERT_MALLOC(sizeof(size_t) * (count + 1));
+        size_t k = count, j;
+        if (!ends) return -1;
+        for (ends_at = n; ends_at > 0; ends_at = (size_t)best[ends_at].starts_at) ends[--k] = ends_at;
+        for (j = 0; j < count;) {
+            size_t e = ends[j], b = (size_t)best[e].starts_at, run_end = j + 1;
+            int32_t id = best[e].id, begin, end;
+            if (id == t->unk_id) {   /* fuse the run of unknown pieces */
+                while (run_end < count && best[ends[run_end]].id == t->unk_id) run_end++;
+                e = ends[run_end - 1];
+            }
+            albert__text_range(y, from + b + (e - b > 3 && albert__is_meta(s + b, e - b) ? 3 : 0), from + e, &begin, &end);
+            if (id == t->unk_id && (t->spm_flags & ALBERT__SPM_BYTE_FALLBACK)) {
+                size_t q;
+                int all = 1;
+                for (q = b; q < e; q++) all &= t->byte_ids[s[q]] >= 0;
+                for (q = b; all && q < e; q++)
+                    if (albert__ids_push(out, t->byte_ids[s[q]], begin, end) != 0) { ALBERT_FREE(ends); return -1; }
+                if (all) { j = run_end; continue; }
+            }
+            if (albert__ids_push(out, id, begin, end) != 0) { ALBERT_FREE(ends); return -1; }
+            j = run_end;
+        }
+        ALBERT_FREE(ends);
+    }
+    return 0;
+}
+
+/* One text segment (between added tokens) through tokenizer.json's normalizer, Metaspace and Unigram.
+   at_start: the segment starts the text (Metaspace prepend_scheme "first"). 0, or -1 (memory). */
+static int albert__fast_segment(const struct albert__tokenizer *t, const albert__ustr *seg, int at_start,
+                                albert__ids *out, albert__tok_work *w)
+{
+    static const uint8_t meta[3] = {0xE2, 0x96, 0x81};
+    const albert__unicode *u = &t->unicode;
+    const uint32_t f = t->flags2;
+    albert__ustr *a = &w->fast_a, *b = &w->fast_b, *cur;
+    albert__text *x = &w->x, *y = &w->fast_y;
+    size_t i, start;
+    a->n = b->n = 0;
+    x->n = y->n = 0;
+    /* Replace "``" and "''" (one pass: a '"' never starts a new match) */
+    for (i = 0; i < seg->n; i++) {
+        uint32_t cp = seg->cp[i], begin = seg->begin[i], end = seg->end[i];
+        if ((f & ALBERT_TOKENIZER2_QUOTES) && (cp == '`' || cp == '\'') && i + 1 < seg->n && seg->cp[i + 1] == cp) {
+            cp = '"';
+            end = seg->end[++i];
+        }
+        if (albert__ustr_push(a, cp, begin, end) != 0) return -1;
+    }
+    cur = a;
+    if (f & ALBERT_TOKENIZER2_NFKD) {
+        if (albert__unicode_decompose_string(u, a, 1, b) != 0) return -1;
+        cur = b;
+    }
+    /* StripAccents, Lowercase, Precompiled: code point by code point */
+    for (i = 0; i < cur->n; i++) {
+        uint32_t lowered[3];
+        int k, n_lowered = 1;
+        if ((f & ALBERT_TOKENIZER2_STRIP_MN) && albert__unicode_category(u, cur->cp[i]) == ALBERT__UCAT_MN) continue;
+        if (f & ALBERT_TOKENIZER2_LOWER) n_lowered = albert__unicode_lower(u, cur->cp[i], lowered);
+        else lowered[0] = cur->cp[i];
+        for (k = 0; k < n_lowered; k++) {
+            uint8_t bytes[4];
+            size_t len = albert__utf8_encode(lowered[k], bytes), used = 0;
+            const uint8_t *repl = NULL;
+            if (f & ALBERT_TOKENIZER2_PRECOMPILED) used = albert__charsmap_match(t, bytes, len, &repl);
+            if (used > 0) {
+                if (albert__text_bytes(x, repl, strlen((const char *)repl), cur->begin[i], cur->end[i]) != 0) return -1;
+            } else if (albert__text_bytes(x, bytes, len, cur->begin[i], cur->end[i]) != 0) {
+                return -1;
+            }
+        }
+    }
+    /* Replace " {2,}" -> " " */
+    if (f & ALBERT_TOKENIZER2_SPACES) {
+        size_t kept = 0;
+        for (i = 0; i < x->n; i++) {
+            if (x->b[i] == ' ' && kept > 0 && x->b[kept - 1] == ' ') { x->end[kept - 1] = x->end[i]; continue; }
+            x->b[kept] = x->b[i]; x->begin[kept] = x->begin[i]; x->end[kept] = x->end[i];
+            kept++;
+        }
+        x->n = kept;
+    }
+    if (x->n == 0) return 0;
+    /* Metaspace: ' ' -> U+2581, the prefix where the segment does not start with one, then words */
+    if (((f & ALBERT_TOKENIZER2_PREPEND) || ((f & ALBERT_TOKENIZER2_PREPEND_FIRST) && at_start)) && x->b[0] != ' ' &&
+        !albert__is_meta(x->b, x->n) && albert__text_bytes(y, meta, 3, x->begin[0], x->begin[0]) != 0)
+        return -1;
+    for (i = 0; i < x->n; i++) {
+        if (x->b[i] == ' ' ? albert__text_bytes(y, meta, 3, x->begin[i], x->end[i]) != 0
+                           : albert__text_bytes(y, x->b + i, 1, x->begin[i], x->end[i]) != 0)
+            return -1;
+    }
+    for (i = 0, start = 0; i <= y->n; i++) {   /* split before each U+2581 (MergedWithNext) */
+        if (i < y->n && !(i > start && albert__is_meta(y->b + i, y->n - i))) continue;
+        if (albert__fast_unigram(t, y, start, i, out, w) != 0) return -1;
+        start = i;
+    }
+    return 0;
+}
+
 /* ==== 19. Tokenizer: ids (special tokens, pairs, truncation, public functions) ================ */
 /* ============================================================================================== */
 /* The special token starting at s->cp[i], or NULL. */
@@ -7867,7 +8113,8 @@ static albert_result albert__tokenize_text(const struct albert__tokenizer *t, co
 {
     const albert__unicode *u = &t->unicode;
     albert__ustr *in = &work->cps;
-    const int lower = (t->flags & ALBERT_TOKENIZER_LOWER_CASE) != 0;
+    const int fast = (t->flags2 & ALBERT_TOKENIZER2_FAST) != 0;
+    const int lower = !fast && (t->flags & ALBERT_TOKENIZER_LOWER_CASE) != 0;
     size_t i, pos = 0, seg_start;
     in->n = 0;
     if (!lower) {   /* just decode */
@@ -7921,7 +8168,9 @@ static albert_result albert__tokenize_text(const struct albert__tokenizer *t, co
                 seg.begin = in->begin + seg_start;
                 seg.end = in->end + seg_start;
                 seg.n = seg.cap = seg_end - seg_start;
-                if (t->kind == ALBERT_TOKENIZER_SENTENCEPIECE) {
+                if (fast) {
+                    if (albert__fast_segment(t, &seg, seg.begin[0] == 0, out, work) != 0) return ALBERT_ERR_MEMORY;
+                } else if (t->kind == ALBERT_TOKENIZER_SENTENCEPIECE) {
                     if (albert__albert_segment(t, &seg, out, work) != 0) return ALBERT_ERR_MEMORY;
                 } else {
                     albert_result wr = albert__wordpiece_encode(&t->wordpiece, u, &seg, albert__ids_push_callback, out);

@@ -288,6 +288,7 @@ typedef struct sources {
     int config_is_google;
     char *tokenizer;
     albert_tokenizer_kind tokenizer_kind;
+    int tokenizer_is_json;       /* tokenizer.json (HF tokenizers), read by tok_json.c */
     char *tokenizer_config;
     char *search[4];             /* folders searched for config and tokenizer files */
     int n_search;
@@ -460,11 +461,18 @@ static albert_tokenizer_kind tokenizer_kind_of(const char *path)
     return first == 0x0A ? ALBERT_TOKENIZER_SENTENCEPIECE : ALBERT_TOKENIZER_WORDPIECE;
 }
 
+static void set_tokenizer_kind(sources *s)
+{
+    s->tokenizer_is_json = ends_with(s->tokenizer, ".json");
+    s->tokenizer_kind = s->tokenizer_is_json ? ALBERT_TOKENIZER_NONE : tokenizer_kind_of(s->tokenizer);
+}
+
 /* Finds the tokenizer in the search folders; no tokenizer is not an error (s->tokenizer stays NULL). */
 static int find_tokenizer(sources *s, char *err)
 {
     static const char *const sentencepiece[] = {"spiece.model", "30k-clean.model", NULL};
     static const char *const wordpiece[] = {"vocab.txt", "vocab_chinese.txt", NULL};
+    static const char *const tokenizer_json[] = {"tokenizer.json", NULL};
     char list[400];
     int f;
     s->tokenizer = find_named(s, sentencepiece);
@@ -479,7 +487,8 @@ static int find_tokenizer(sources *s, char *err)
         }
     }
     if (!s->tokenizer) s->tokenizer = find_named(s, wordpiece);
-    if (s->tokenizer) s->tokenizer_kind = tokenizer_kind_of(s->tokenizer);
+    if (!s->tokenizer) s->tokenizer = find_named(s, tokenizer_json);   /* only when there is no slow tokenizer */
+    if (s->tokenizer) set_tokenizer_kind(s);
     return 0;
 }
 
@@ -549,11 +558,11 @@ static int locate_sources(const options *o, sources *s, char *err)
         if (!is_file(o->vocab_path)) { snprintf(err, CK_ERR_LEN, "%s: no such tokenizer file", o->vocab_path); goto fail; }
         s->tokenizer = copy_string(o->vocab_path);
         if (!s->tokenizer) goto oom;
-        s->tokenizer_kind = tokenizer_kind_of(s->tokenizer);
+        set_tokenizer_kind(s);
     } else if (o->tokenizer_only && !src_is_folder) {
         s->tokenizer = copy_string(o->src);
         if (!s->tokenizer) goto oom;
-        s->tokenizer_kind = tokenizer_kind_of(s->tokenizer);
+        set_tokenizer_kind(s);
     } else if (!o->no_tokenizer && find_tokenizer(s, err) != 0) {
         goto fail;
     }
@@ -1572,7 +1581,10 @@ static int write_tokenizer(conversion *cv, char *err)
     if (!cv->src.tokenizer) return 0;
     /* The tok_* readers report their vocabulary size in cfg->vocab_size when it is 0 on entry. */
     c->vocab_size = 0;
-    if (cv->src.tokenizer_kind == ALBERT_TOKENIZER_SENTENCEPIECE) {
+    if (cv->src.tokenizer_is_json) {
+        if (tok_add_tokenizer_json(cv->writer, cv->src.tokenizer, c, err) != 0) return -1;
+        cv->src.tokenizer_kind = (albert_tokenizer_kind)c->tokenizer_kind;
+    } else if (cv->src.tokenizer_kind == ALBERT_TOKENIZER_SENTENCEPIECE) {
         if (tok_add_sentencepiece(cv->writer, cv->src.tokenizer, c, err) != 0) return -1;
     } else if (tok_add_wordpiece(cv->writer, cv->src.tokenizer, c, err) != 0) {
         return -1;
@@ -1594,7 +1606,10 @@ static int write_tokenizer(conversion *cv, char *err)
         c->vocab_size = model_vocab;
     }
     if (tok_add_unicode_tables(cv->writer, err) != 0) return -1;
-    if (cv->src.tokenizer_config && apply_tokenizer_config(cv->src.tokenizer_config, c, err) != 0) return -1;
+    /* tokenizer.json defines the whole pipeline: the slow tokenizer's tokenizer_config.json settings do not apply */
+    if (cv->src.tokenizer_config && !cv->src.tokenizer_is_json &&
+        apply_tokenizer_config(cv->src.tokenizer_config, c, err) != 0)
+        return -1;
     return 0;
 }
 
@@ -1733,7 +1748,10 @@ static int convert(conversion *cv, char *err)
     if (!cv->writer) return -1;
     if (!o->tokenizer_only && write_weights(cv, err) != 0) return -1;
     if (write_tokenizer(cv, err) != 0) return -1;
-    if (st.lower_case && cv->src.tokenizer) cv->config.blob.tokenizer_flags |= ALBERT_TOKENIZER_LOWER_CASE;
+    if (st.lower_case && cv->src.tokenizer) {   /* sentence-transformers lowercases the text before tokenizing */
+        if (cv->config.blob.tokenizer_flags2 & ALBERT_TOKENIZER2_FAST) cv->config.blob.tokenizer_flags2 |= ALBERT_TOKENIZER2_LOWER;
+        else cv->config.blob.tokenizer_flags |= ALBERT_TOKENIZER_LOWER_CASE;
+    }
     if (blob_finish(cv->writer, &cv->config.blob, err) != 0) return -1;
     return 0;
 }

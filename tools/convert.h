@@ -153,6 +153,28 @@ void blob_abort(blob_writer *w);
 int tok_add_sentencepiece(blob_writer *w, const char *model_path, blob_config *cfg, char *err);
 /* BERT vocab.txt (Chinese ALBERT): adds the tok.* tensors and fills the tokenizer fields of cfg. */
 int tok_add_wordpiece(blob_writer *w, const char *vocab_path, blob_config *cfg, char *err);
+/* The writers behind those two, for other sources of the same data (tok_json.c):
+   Unigram pieces (type: SentencePiece piece type 1..6, exactly one UNKNOWN) with the tok.spm_flags bits and an
+   optional precompiled charsmap; WordPiece tokens in id order (pieces[offsets[i] .. offsets[i+1])). */
+typedef struct tok_piece {
+    const uint8_t *bytes;
+    uint32_t len;
+    float score;
+    uint32_t type;
+} tok_piece;
+int tok_write_unigram(blob_writer *w, const tok_piece *pieces, uint32_t n, uint32_t spm_flags, const uint8_t *charsmap,
+                      uint64_t charsmap_len, const char *name, char *err);
+int tok_write_wordpiece(blob_writer *w, const uint8_t *pieces, const uint32_t *offsets, uint32_t n, blob_config *cfg,
+                        const char *name, char *err);
+/* A precompiled_charsmap's layout: [u32 trie bytes][units][NUL-terminated UTF-8 strings]. */
+int tok_check_charsmap(const uint8_t *charsmap, uint64_t len, char *err, const char *name);
+/* tokenizer.json (HF tokenizers; Unigram or WordPiece, see tok_json.c): the tok.* tensors, the tokenizer fields
+   of cfg (kind, flags, tokenizer_flags2, special ids) and vocab_size when it is 0 on entry. */
+int tok_add_tokenizer_json(blob_writer *w, const char *path, blob_config *cfg, char *err);
+int tok_add_tokenizer_json_memory(blob_writer *w, const char *text, size_t size, const char *name, blob_config *cfg,
+                                  char *err);
+/* Strict RFC 4648 base64 into a malloc'd buffer; 0, or -1 for anything else. */
+int tok_json_base64(const char *s, size_t n, uint8_t **out, size_t *out_len);
 /* The Unicode tables the header's tokenizers need (uni.* tensors); called whenever a tokenizer is added. */
 int tok_add_unicode_tables(blob_writer *w, char *err);
 

@@ -76,12 +76,7 @@ static int utf8_valid(const uint8_t *s, size_t n)
     return 1;
 }
 
-typedef struct spm_piece {
-    const uint8_t *bytes;
-    uint32_t len;
-    float score;
-    uint32_t type;
-} spm_piece;
+typedef tok_piece spm_piece;   /* convert.h */
 
 typedef struct spm_model {
     spm_piece *pieces;
@@ -337,7 +332,7 @@ static int trie_write(blob_writer *w, const da_trie *t, const char *units_name, 
 
 /* ------------------------------------------------------------------ charsmap check */
 /* [u32 trie_bytes][trie units][NUL-terminated replacement strings]: sizes consistent, strings valid UTF-8. */
-static int check_charsmap(const uint8_t *cm, uint64_t len, char *err, const char *path)
+int tok_check_charsmap(const uint8_t *cm, uint64_t len, char *err, const char *path)
 {
     uint32_t trie_bytes;
     uint64_t strings_len;
@@ -425,6 +420,33 @@ done:
     return rc;
 }
 
+int tok_write_unigram(blob_writer *w, const tok_piece *pieces, uint32_t n, uint32_t spm_flags, const uint8_t *charsmap,
+                      uint64_t charsmap_len, const char *name, char *err)
+{
+    spm_model m;
+    uint32_t i, n_unknown = 0;
+    memset(&m, 0, sizeof(m));
+    m.pieces = (spm_piece *)(uintptr_t)pieces;
+    m.n_pieces = n;
+    m.model_type = 1;
+    m.add_dummy_prefix = (spm_flags & SPM_FLAG_ADD_DUMMY_PREFIX) != 0;
+    m.remove_extra_whitespaces = (spm_flags & SPM_FLAG_REMOVE_EXTRA_WHITESPACES) != 0;
+    m.escape_whitespaces = (spm_flags & SPM_FLAG_ESCAPE_WHITESPACES) != 0;
+    m.byte_fallback = (spm_flags & SPM_FLAG_BYTE_FALLBACK) != 0;
+    m.charsmap = charsmap;
+    m.charsmap_len = charsmap_len;
+    for (i = 0; i < n; i++) {
+        if (pieces[i].len == 0 || !utf8_valid(pieces[i].bytes, pieces[i].len)) {
+            snprintf(err, CK_ERR_LEN, "%s: piece %u is empty or not valid UTF-8", name, i);
+            return -1;
+        }
+        n_unknown += pieces[i].type == SPM_TYPE_UNKNOWN;
+    }
+    if (n_unknown != 1) { snprintf(err, CK_ERR_LEN, "%s: %u unknown pieces (exactly one is needed)", name, n_unknown); return -1; }
+    if (charsmap_len > 0 && tok_check_charsmap(charsmap, charsmap_len, err, name) != 0) return -1;
+    return write_tensors(w, &m, err);
+}
+
 int tok_add_sentencepiece(blob_writer *w, const char *model_path, blob_config *cfg, char *err)
 {
     FILE *f;
@@ -475,7 +497,7 @@ int tok_add_sentencepiece(blob_writer *w, const char *model_path, blob_config *c
         ck_fail(err, model_path, "%u UNKNOWN pieces (exactly one is needed)", n_unknown);
         goto done;
     }
-    if (m.charsmap_len > 0 && check_charsmap(m.charsmap, m.charsmap_len, err, model_path) != 0) goto done;
+    if (m.charsmap_len > 0 && tok_check_charsmap(m.charsmap, m.charsmap_len, err, model_path) != 0) goto done;
     if (write_tensors(w, &m, err) != 0) goto done;
 
     cfg->tokenizer_kind = 1;          /* ALBERT_TOKENIZER_SENTENCEPIECE */

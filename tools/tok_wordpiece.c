@@ -86,9 +86,8 @@ static int32_t wp_find(const uint8_t *pieces, const uint32_t *offsets, const uin
 
 int tok_add_wordpiece(blob_writer *w, const char *vocab_path, blob_config *cfg, char *err)
 {
-    static const char *special_names[5] = { "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]" };
     uint8_t *file = NULL, *pieces = NULL;
-    uint32_t *offsets = NULL, *hash = NULL, n = 0, slots, i, dims[1];
+    uint32_t *offsets = NULL, n = 0;
     size_t size = 0, pos, line_start, total = 0, max_lines = 1;
     int result = -1;
 
@@ -123,6 +122,18 @@ int tok_add_wordpiece(blob_writer *w, const char *vocab_path, blob_config *cfg, 
         pos = next - 1;
     }
     if (n > 0x7FFFFFFFu) { snprintf(err, CK_ERR_LEN, "%s: too many tokens", vocab_path); goto done; }
+    result = tok_write_wordpiece(w, pieces, offsets, n, cfg, vocab_path, err);
+done:
+    free(file); free(pieces); free(offsets);
+    return result;
+}
+
+int tok_write_wordpiece(blob_writer *w, const uint8_t *pieces, const uint32_t *offsets, uint32_t n, blob_config *cfg,
+                        const char *vocab_path, char *err)
+{
+    static const char *special_names[5] = { "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]" };
+    uint32_t *hash = NULL, slots, i, dims[1], total = offsets[n];
+    int result = -1;
     /* the hash: power of two >= 2n, last id wins for duplicates */
     for (slots = 2; slots < 2 * n; slots *= 2) {}
     hash = (uint32_t *)calloc(slots, sizeof(uint32_t));
@@ -157,6 +168,6 @@ int tok_add_wordpiece(blob_writer *w, const char *vocab_path, blob_config *cfg, 
     if (blob_add(w, "tok.wp_hash", BLOB_U32, 1, dims, hash, (uint64_t)slots * 4u, err) != 0) goto done;
     result = 0;
 done:
-    free(file); free(pieces); free(offsets); free(hash);
+    free(hash);
     return result;
 }
