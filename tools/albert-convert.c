@@ -25,6 +25,8 @@ typedef struct options {
     const char *src, *out;
     const char *config_path;     /* --config */
     const char *vocab_path;      /* --vocab */
+    const char *submodel;        /* --submodel: which sub-model of a wrapped checkpoint holds the encoder */
+    const char *config_key;      /* --config-key: the key a nested config sits under */
     source_format format;        /* --format */
     int no_tokenizer, tokenizer_only, quiet;
     int dtype;                   /* --dtype: BLOB_F32, BLOB_F16 or BLOB_Q8 for the weight matrices */
@@ -59,6 +61,11 @@ static void usage(FILE *to)
           "  --no-tokenizer      write no tokenizer\n"
           "  --tokenizer-only    SRC is a tokenizer file (or a folder holding one): write a tokenizer-only file\n"
           "  --format F          read SRC as F: safetensors, torch or tf (default: detect)\n"
+          "  --submodel NAME     a checkpoint wrapping several models ({\"net\": {\"bert\": ..., \"predictor\": ...}}):\n"
+          "                      convert the ALBERT under NAME (e.g. bert or net.bert); nested state dicts\n"
+          "                      ({\"state_dict\": ...}, {\"model\": ...}) and DataParallel's module. are found alone\n"
+          "  --config-key KEY    the model config is the object under KEY of the config file (e.g. plbert);\n"
+          "                      found alone when exactly one member object holds ALBERT sizes\n"
           "  --dtype T           weight matrices in OUT as f32 (default), f16, int8 (per-row scaled) or bf16;\n"
           "                      int8 and bf16 store the encoder's matrices packed for the CPU's dot-product\n"
           "                      units (bf16: the other matrices stay f32); biases, LayerNorms and\n"
@@ -85,6 +92,13 @@ static int parse_options(int argc, char **argv, options *o)
         else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) o->quiet = 1;
         else if (strcmp(a, "--no-tokenizer") == 0) o->no_tokenizer = 1;
         else if (strcmp(a, "--tokenizer-only") == 0) o->tokenizer_only = 1;
+        else if (strcmp(a, "--submodel") == 0 || strcmp(a, "--config-key") == 0) {
+            const char **slot = strcmp(a, "--submodel") == 0 ? &o->submodel : &o->config_key;
+            if (!value || !value[0]) { fprintf(stderr, "albert-convert: %s needs a value\n", a); return -1; }
+            if (*slot) { fprintf(stderr, "albert-convert: %s given more than once\n", a); return -1; }
+            *slot = value;
+            i++;
+        }
         else if (strcmp(a, "--config") == 0 || strcmp(a, "--vocab") == 0 || strcmp(a, "--format") == 0 ||
                  strcmp(a, "--dtype") == 0) {
             if (!value) { fprintf(stderr, "albert-convert: %s needs a value\n", a); return -1; }
@@ -593,6 +607,7 @@ typedef struct model_config {
     int arch_head;               /* the task head `architectures` names (ALBERT_HEAD_*), 0 = none / encoder only */
     char arch_name[64];          /* that architecture, for messages */
     uint32_t problem_type;       /* from "problem_type" (ALBERT_PROBLEM_*) */
+    int vocab_from_weights;      /* a nested config without vocab_size: the word embeddings' rows say it */
 } model_config;
 
 static int read_text_file(const char *path, char **text, size_t *size, char *err)
@@ -815,7 +830,44 @@ static int read_head(const char *path, const json_document *doc, model_config *m
     return 0;
 }
 
-static int read_config(const char *path, model_config *mc, char *err)
+/* A config nested under a key (Kokoro's {"plbert": {...}, "n_token": 178, ...}): the object under --config-key,
+   or, when the root has no ALBERT settings, the one member object that has them. */
+static int descend_config(const char *path, json_document *doc, const char *key, model_config *mc, char *err)
+{
+    const json_value *root = json_root(doc), *m, *pick = NULL;
+    char names[300] = "";
+    int n = 0;
+    if (key) {
+        pick = json_get(doc, root, key);
+        if (!pick || pick->type != JSON_OBJECT) {
+            snprintf(err, CK_ERR_LEN, "%s: no object \"%.60s\" (--config-key)", path, key);
+            return -1;
+        }
+    } else {
+        if (json_get(doc, root, "hidden_size") || json_get(doc, root, "num_hidden_layers") ||
+            json_get(doc, root, "model_type"))
+            return 0;
+        for (m = json_first(doc, root); m; m = json_next(doc, m)) {
+            if (m->type != JSON_OBJECT || !(json_get(doc, m, "hidden_size") || json_get(doc, m, "num_hidden_layers")))
+                continue;
+            if (strlen(names) + m->key_length + 4 < sizeof(names))
+                snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s\"%s\"", n ? ", " : "", m->key);
+            pick = m;
+            n++;
+        }
+        if (n == 0) return 0;
+        if (n > 1) {
+            snprintf(err, CK_ERR_LEN, "%s: several nested model configs (%s): choose one with --config-key KEY", path, names);
+            return -1;
+        }
+    }
+    note("%s: the model config is the object under \"%s\"", path, pick->key);
+    json_set_root(doc, pick);
+    mc->vocab_from_weights = json_get(doc, pick, "vocab_size") == NULL;
+    return 0;
+}
+
+static int read_config(const char *path, const char *config_key, model_config *mc, char *err)
 {
     json_document doc;
     const json_value *root, *v;
@@ -826,6 +878,7 @@ static int read_config(const char *path, model_config *mc, char *err)
     memset(mc, 0, sizeof(*mc));
     for (i = 0; i < 8; i++) c->special_ids[i] = -1;
     if (parse_json_file(path, &doc, err) != 0) return -1;
+    if (descend_config(path, &doc, config_key, mc, err) != 0) { json_free(&doc); return -1; }
     root = json_root(&doc);
 
     v = json_get(&doc, root, "model_type");
@@ -835,7 +888,8 @@ static int read_config(const char *path, model_config *mc, char *err)
     }
     /* Google's albert_config.json has none of the keys HF's save_pretrained writes. */
     google = is_google_config_name(base_name(path)) ||
-             (!v && !json_get(&doc, root, "architectures") && !json_get(&doc, root, "transformers_version"));
+             (!v && !json_get(&doc, root, "architectures") && !json_get(&doc, root, "transformers_version") &&
+              doc.root == 0);   /* a nested config (Kokoro's plbert) holds HF AlbertConfig arguments */
 
     if (config_int(path, &doc, "vocab_size", 30000, 1, 1 << 22, &c->vocab_size, err) ||
         config_int(path, &doc, "embedding_size", 128, 1, 1 << 16, &c->embedding_size, err) ||
@@ -1069,6 +1123,9 @@ typedef struct conversion {
     int brightmart;              /* a brightmart albert_zh checkpoint: TF names mapped by brightmart_plan */
     const ck_tensor *decoder_weight, *decoder_bias;   /* tied aliases, when the checkpoint lists them */
     int n_unused, n_ignored;
+    char prefix[256];            /* wrapped checkpoints: what comes before the encoder's names ("state_dict.") */
+    const ck_tensor *word_embeddings;   /* the encoder's word embeddings (found by find_encoder) */
+    int n_foreign;               /* tensors of other sub-models, skipped */
     blob_writer *writer;
     float *buffer, *buffer2;
     uint32_t n_written;
@@ -1092,6 +1149,95 @@ static int open_checkpoint(conversion *cv, char *err)
     return 0;
 }
 
+#define ENCODER_ANCHOR "embeddings.word_embeddings.weight"
+
+/* A checkpoint name without the wrapper prefix and DataParallel's "module." (NULL: outside the wrapper). */
+static const char *unwrapped_name(const conversion *cv, const char *name)
+{
+    size_t n = strlen(cv->prefix);
+    if (strncmp(name, cv->prefix, n) != 0) return NULL;
+    name += n;
+    while (strncmp(name, "module.", 7) == 0) name += 7;
+    return name;
+}
+
+/* Lists the first name components of the checkpoint with their tensor counts ("a (12), b (3)") into out. */
+static void describe_checkpoint(const ck_file *f, char *out, size_t size)
+{
+    int i, j, shown = 0;
+    out[0] = '\0';
+    for (i = 0; i < f->n_tensors && shown < 8; i++) {
+        const char *dot = strchr(f->tensors[i].name, '.');
+        size_t len = dot ? (size_t)(dot - f->tensors[i].name) : strlen(f->tensors[i].name), used;
+        int count = 0, seen = 0;
+        for (j = 0; j < i && !seen; j++) seen = strncmp(f->tensors[j].name, f->tensors[i].name, len) == 0 &&
+                                               (f->tensors[j].name[len] == '.' || f->tensors[j].name[len] == '\0');
+        if (seen) continue;
+        for (j = 0; j < f->n_tensors; j++)
+            count += strncmp(f->tensors[j].name, f->tensors[i].name, len) == 0 &&
+                     (f->tensors[j].name[len] == '.' || f->tensors[j].name[len] == '\0');
+        used = strlen(out);
+        snprintf(out + used, size - used, "%s%.*s (%d tensor%s)", shown ? ", " : "", (int)(len < 60 ? len : 60),
+                 f->tensors[i].name, count, count == 1 ? "" : "s");
+        shown++;
+    }
+}
+
+/* Wrapped checkpoints: the encoder's tensors may sit under a prefix, from nested state dicts ({"state_dict":
+   ...} is read as "state_dict.albert.embeddings..."), sub-models ("net.bert.") or DataParallel ("module.").
+   The prefix is what precedes the word embeddings (without HF's "albert."); --submodel picks one of several. */
+static int find_encoder(conversion *cv, char *err)
+{
+    const ck_file *f = &cv->checkpoint;
+    const char *submodel = cv->options->submodel;
+    const size_t anchor_len = strlen(ENCODER_ANCHOR);
+    char found[600] = "", what[400];
+    int i, n_found = 0;
+    cv->prefix[0] = '\0';
+    if (cv->src.format == FORMAT_TF) {
+        if (submodel) { snprintf(err, CK_ERR_LEN, "--submodel applies to PyTorch and safetensors checkpoints"); return -1; }
+        return 0;
+    }
+    for (i = 0; i < f->n_tensors; i++) {
+        const char *name = f->tensors[i].name;
+        size_t n = strlen(name), p;
+        char prefix[256];
+        if (n < anchor_len || strcmp(name + n - anchor_len, ENCODER_ANCHOR) != 0) continue;
+        p = n - anchor_len;
+        if (p > 0 && name[p - 1] != '.') continue;
+        if (p >= 7 && strncmp(name + p - 7, "albert.", 7) == 0 && (p == 7 || name[p - 8] == '.')) p -= 7;
+        if (p >= sizeof(prefix)) continue;
+        memcpy(prefix, name, p);
+        prefix[p] = '\0';
+        if (submodel) {   /* "bert" matches "bert.", "net.bert.", "bert.module." ... */
+            size_t k = strlen(submodel);
+            const char *at = strstr(prefix, submodel);
+            if (!at || (at != prefix && at[-1] != '.') || at[k] != '.') continue;
+        }
+        if (n_found == 0) {
+            snprintf(cv->prefix, sizeof(cv->prefix), "%s", prefix);
+            cv->word_embeddings = &f->tensors[i];
+        }
+        if (strlen(found) + p + 8 < sizeof(found))
+            snprintf(found + strlen(found), sizeof(found) - strlen(found), "%s\"%s\"", n_found ? ", " : "", prefix);
+        n_found++;
+    }
+    if (n_found == 1) {
+        if (cv->prefix[0]) note("the encoder's tensors are under \"%s\" (a wrapped checkpoint)", cv->prefix);
+        return 0;
+    }
+    describe_checkpoint(f, what, sizeof(what));
+    if (n_found > 1)
+        snprintf(err, CK_ERR_LEN, "%s: several ALBERT encoders (under %s): choose one with --submodel NAME", f->path, found);
+    else if (submodel)
+        snprintf(err, CK_ERR_LEN, "%s: no ALBERT encoder under a sub-model \"%s\"; the checkpoint holds: %s", f->path,
+                 submodel, what[0] ? what : "no tensors");
+    else
+        snprintf(err, CK_ERR_LEN, "%s: no ALBERT encoder found (no tensor named [...]" ENCODER_ANCHOR "); the checkpoint "
+                 "holds: %s", f->path, what[0] ? what : "no tensors");
+    return -1;
+}
+
 /* Assigns every checkpoint tensor to a planned blob tensor, an alias, the ignore list or "not used". */
 static int match_tensors(conversion *cv, char *err)
 {
@@ -1099,12 +1245,14 @@ static int match_tensors(conversion *cv, char *err)
     int i;
     for (i = 0; i < f->n_tensors; i++) {
         const ck_tensor *t = &f->tensors[i];
+        const char *inner = unwrapped_name(cv, t->name);
         char name[96];
         int known;
         planned_tensor *target;
-        if (is_ignored_name(t->name)) { cv->n_ignored++; continue; }
-        if (cv->brightmart) known = strlen(t->name) < sizeof(name) ? (strcpy(name, t->name), 0) : -1;   /* TF names */
-        else known = canonical_name(cv->src.format, t->name, name, sizeof(name));
+        if (!inner) { cv->n_foreign++; continue; }   /* another sub-model of a wrapped checkpoint */
+        if (is_ignored_name(inner)) { cv->n_ignored++; continue; }
+        if (cv->brightmart) known = strlen(inner) < sizeof(name) ? (strcpy(name, inner), 0) : -1;   /* TF names */
+        else known = canonical_name(cv->src.format, inner, name, sizeof(name));
         if (known == 1) { cv->n_ignored++; continue; }
         if (known != 0) {
             warn("not used: %s", t->name);
@@ -1728,12 +1876,22 @@ static int convert(conversion *cv, char *err)
     } else {
         if (open_checkpoint(cv, err) != 0) return -1;
         if (cv->brightmart ? read_brightmart_config(cv->src.config, &cv->config, err)
-                           : read_config(cv->src.config, &cv->config, err))
+                           : read_config(cv->src.config, o->config_key, &cv->config, err))
             return -1;
         note("weights %s (%s%s), config %s%s", cv->src.weights, format_name(cv->src.format),
              cv->brightmart ? ", brightmart albert_zh" : "", cv->src.config,
              o->config_path ? "" : " (found next to the weights)");
         if (!cv->src.tokenizer && !o->no_tokenizer) note("no tokenizer found: the model file will take token ids only");
+        if (find_encoder(cv, err) != 0) return -1;
+        if (cv->config.vocab_from_weights && cv->word_embeddings) {
+            const ck_tensor *w = cv->word_embeddings;
+            if (w->ndim != 2 || w->dims[0] < 1 || w->dims[0] > (1 << 22)) {
+                snprintf(err, CK_ERR_LEN, "%s: %s is not a [vocab, embedding] matrix", cv->checkpoint.path, w->name);
+                return -1;
+            }
+            cv->config.blob.vocab_size = (uint32_t)w->dims[0];
+            note("the nested config has no vocab_size: %u, the rows of %s", cv->config.blob.vocab_size, w->name);
+        }
         if ((cv->brightmart ? brightmart_plan(&cv->config.blob, &cv->plan) : build_plan(&cv->config.blob, &cv->plan)) != 0) {
             snprintf(err, CK_ERR_LEN, "out of memory");
             return -1;
@@ -1741,6 +1899,7 @@ static int convert(conversion *cv, char *err)
         if (match_tensors(cv, err) != 0) return -1;
         if (cv->brightmart) brightmart_share_projection(cv);
         if (validate_plan(cv, err) != 0) return -1;
+        if (cv->n_foreign) note("%d tensors of other sub-models (outside \"%s\") skipped", cv->n_foreign, cv->prefix);
         if (read_sentence_transformers(cv, &st, err) != 0) return -1;
     }
 

@@ -769,58 +769,123 @@ static void torch_close(ck_file *f)
     memset(f, 0, sizeof *f);
 }
 
-/* Turns the state dict (a dict value) into f->tensors, checking every view against its storage. */
+#define TORCH_MAX_NESTING 16             /* dicts inside dicts: {"state_dict": {...}}, {"net": {"bert": {...}}} */
+#define TORCH_MAX_TENSORS (1 << 16)
+
+#define TORCH_MAX_VISITS (1 << 22)        /* dict entries looked at (a dict may hold itself: the walk is bounded) */
+
+/* The tensors reachable through nested dicts (at most limit + 1: the walk stops there, or when *visits runs out). */
+static int torch_count_tensors(const torch_pickle *pk, const torch_value *dict, int depth, int limit, long *visits)
+{
+    int i, n = 0;
+    if (depth >= TORCH_MAX_NESTING) return 0;
+    for (i = 0; i + 1 < dict->n_items && n <= limit; i += 2) {
+        const torch_value *value = torch_item(pk, dict, i + 1);
+        if (--*visits < 0) return limit + 1;
+        if (value->kind == TORCH_TENSOR) n++;
+        else if (value->kind == TORCH_DICT) n += torch_count_tensors(pk, value, depth + 1, limit - n, visits);
+    }
+    return n;
+}
+
+/* Adds the tensor `value` named name[0..name_len) to f, checking its view against its storage. */
+static int torch_add_tensor(torch_pickle *pk, const torch_value *value, const char *name, size_t name_len, ck_file *f)
+{
+    const torch_view *view = &pk->views[value->integer];
+    const torch_storage *s = &pk->storages[view->storage];
+    ck_tensor *t = &f->tensors[f->n_tensors];
+    int64_t numel = 1, last = 0, extent;
+    int j;
+    t->name = (char *)malloc(name_len + 1);
+    if (!t->name) return ck_fail(pk->err, pk->path, "out of memory");
+    memcpy(t->name, name, name_len);
+    t->name[name_len] = 0;
+    f->n_tensors++;
+    for (j = 0; j < f->n_tensors - 1; j++)
+        if (strcmp(f->tensors[j].name, t->name) == 0) return ck_fail(pk->err, pk->path, "tensor '%s' appears twice", t->name);
+    t->dtype = s->dtype;
+    t->ndim = view->ndim;
+    for (j = 0; j < view->ndim; j++) {
+        t->dims[j] = view->dims[j];
+        t->strides[j] = view->strides[j];
+        if (!torch_mul_ok(numel, view->dims[j], TORCH_MAX_NUMEL, &numel)) return ck_fail(pk->err, pk->path, "tensor '%s' is too large", t->name);
+    }
+    if (!s->data) return ck_fail(pk->err, pk->path, "storage of '%s' has no data", t->name);
+    if (numel == 0) { t->data = s->data; t->nbytes = 0; }
+    else {
+        for (j = 0; j < view->ndim; j++) {
+            int64_t step;
+            if (!torch_mul_ok(view->dims[j] - 1, view->strides[j], TORCH_MAX_NUMEL, &step) || last > TORCH_MAX_NUMEL - step)
+                return ck_fail(pk->err, pk->path, "tensor '%s' has bad strides", t->name);
+            last += step;
+        }
+        extent = last + 1;
+        if (view->offset > s->data_numel || extent > s->data_numel - view->offset)
+            return ck_fail(pk->err, pk->path, "tensor '%s' reaches past its storage (offset %lld + %lld elements > %lld)", t->name,
+                              (long long)view->offset, (long long)extent, (long long)s->data_numel);
+        t->data = s->data + (size_t)view->offset * (size_t)s->elem_size;
+        t->nbytes = (uint64_t)extent * (uint64_t)s->elem_size;
+    }
+    if (t->dtype == CK_OTHER) { t->data = NULL; t->nbytes = 0; }
+    return 0;
+}
+
+/* The tensors of dict (and of the dicts inside it, named "outer.inner.name": wrapped checkpoints such as
+   {"state_dict": {...}} or {"model": {"bert": {...}}}) into f->tensors. Integer keys (optimizer state) are named
+   by their decimal value; entries that are neither tensors nor dicts (epoch counters, lists, ...) are skipped. */
+static int torch_collect_dict(torch_pickle *pk, const torch_value *dict, const char *prefix, size_t prefix_len, int depth,
+                              ck_file *f)
+{
+    int i;
+    for (i = 0; i + 1 < dict->n_items; i += 2) {
+        const torch_value *key = torch_item(pk, dict, i), *value = torch_item(pk, dict, i + 1);
+        char number[24], *name;
+        const char *text;
+        size_t text_len;
+        int rc;
+        if (value->kind != TORCH_TENSOR && (value->kind != TORCH_DICT || depth + 1 >= TORCH_MAX_NESTING)) continue;
+        if (key->kind == TORCH_STR && key->text_len > 0 && !memchr(key->text, 0, key->text_len)) {
+            text = (const char *)key->text;
+            text_len = key->text_len;
+        } else if (key->kind == TORCH_INT) {
+            snprintf(number, sizeof number, "%lld", (long long)key->integer);
+            text = number;
+            text_len = strlen(number);
+        } else if (depth == 0 && value->kind == TORCH_TENSOR) {
+            return ck_fail(pk->err, pk->path, "state dict key is not a name");
+        } else {
+            continue;
+        }
+        if (prefix_len + text_len + 2 > 4096) return ck_fail(pk->err, pk->path, "a nested state dict name is too long");
+        name = (char *)malloc(prefix_len + text_len + 2);
+        if (!name) return ck_fail(pk->err, pk->path, "out of memory");
+        memcpy(name, prefix, prefix_len);
+        memcpy(name + prefix_len, text, text_len);
+        if (value->kind == TORCH_TENSOR) {
+            rc = torch_add_tensor(pk, value, name, prefix_len + text_len, f);
+        } else {
+            name[prefix_len + text_len] = '.';
+            rc = torch_collect_dict(pk, value, name, prefix_len + text_len + 1, depth + 1, f);
+        }
+        free(name);
+        if (rc != 0) return -1;
+    }
+    return 0;
+}
+
+/* Turns the state dict (a dict value) into f->tensors. */
 static int torch_collect(torch_pickle *pk, int dict_index, ck_file *f)
 {
     const torch_value *dict = &pk->values[dict_index];
-    int i, j, n = 0;
+    int n;
+    long visits = TORCH_MAX_VISITS;
     if (dict->kind != TORCH_DICT) return ck_fail(pk->err, pk->path, "the pickle is not a state dict");
-    f->tensors = (ck_tensor *)calloc((size_t)dict->n_items / 2 + 1, sizeof(ck_tensor));
+    n = torch_count_tensors(pk, dict, 0, TORCH_MAX_TENSORS, &visits);
+    if (n > TORCH_MAX_TENSORS)
+        return ck_fail(pk->err, pk->path, "more than %d tensors (or a dict nested in itself)", TORCH_MAX_TENSORS);
+    f->tensors = (ck_tensor *)calloc((size_t)n + 1, sizeof(ck_tensor));
     if (!f->tensors) return ck_fail(pk->err, pk->path, "out of memory");
-    for (i = 0; i + 1 < dict->n_items; i += 2) {
-        const torch_value *key = torch_item(pk, dict, i), *value = torch_item(pk, dict, i + 1);
-        const torch_view *view;
-        const torch_storage *s;
-        ck_tensor *t = &f->tensors[n];
-        int64_t numel = 1, last = 0, extent;
-        if (value->kind != TORCH_TENSOR) continue;   /* e.g. a stray non-tensor entry */
-        if (key->kind != TORCH_STR || key->text_len == 0 || memchr(key->text, 0, key->text_len))
-            return ck_fail(pk->err, pk->path, "state dict key is not a name");
-        view = &pk->views[value->integer];
-        s = &pk->storages[view->storage];
-        t->name = (char *)malloc(key->text_len + 1);
-        if (!t->name) return ck_fail(pk->err, pk->path, "out of memory");
-        memcpy(t->name, key->text, key->text_len);
-        t->name[key->text_len] = 0;
-        f->n_tensors = ++n;
-        for (j = 0; j < n - 1; j++)
-            if (strcmp(f->tensors[j].name, t->name) == 0) return ck_fail(pk->err, pk->path, "tensor '%s' appears twice", t->name);
-        t->dtype = s->dtype;
-        t->ndim = view->ndim;
-        for (j = 0; j < view->ndim; j++) {
-            t->dims[j] = view->dims[j];
-            t->strides[j] = view->strides[j];
-            if (!torch_mul_ok(numel, view->dims[j], TORCH_MAX_NUMEL, &numel)) return ck_fail(pk->err, pk->path, "tensor '%s' is too large", t->name);
-        }
-        if (!s->data) return ck_fail(pk->err, pk->path, "storage of '%s' has no data", t->name);
-        if (numel == 0) { t->data = s->data; t->nbytes = 0; }
-        else {
-            for (j = 0; j < view->ndim; j++) {
-                int64_t step;
-                if (!torch_mul_ok(view->dims[j] - 1, view->strides[j], TORCH_MAX_NUMEL, &step) || last > TORCH_MAX_NUMEL - step)
-                    return ck_fail(pk->err, pk->path, "tensor '%s' has bad strides", t->name);
-                last += step;
-            }
-            extent = last + 1;
-            if (view->offset > s->data_numel || extent > s->data_numel - view->offset)
-                return ck_fail(pk->err, pk->path, "tensor '%s' reaches past its storage (offset %lld + %lld elements > %lld)", t->name,
-                                  (long long)view->offset, (long long)extent, (long long)s->data_numel);
-            t->data = s->data + (size_t)view->offset * (size_t)s->elem_size;
-            t->nbytes = (uint64_t)extent * (uint64_t)s->elem_size;
-        }
-        if (t->dtype == CK_OTHER) { t->data = NULL; t->nbytes = 0; }
-    }
-    return 0;
+    return torch_collect_dict(pk, dict, "", 0, 0, f);
 }
 
 static int torch_open_zip(torch_pickle *pk, const uint8_t *file, size_t size, ck_file *f)

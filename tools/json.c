@@ -353,7 +353,12 @@ void json_free(json_document *doc)
 
 const json_value *json_root(const json_document *doc)
 {
-    return doc->n_values > 0 ? &doc->values[0] : NULL;
+    return doc->n_values > 0 ? &doc->values[doc->root] : NULL;
+}
+
+void json_set_root(json_document *doc, const json_value *value)
+{
+    if (value >= doc->values && value < doc->values + doc->n_values) doc->root = (int32_t)(value - doc->values);
 }
 
 const json_value *json_first(const json_document *doc, const json_value *container)

@@ -34,6 +34,7 @@ typedef struct json_document {
     json_value *values;     /* values[0] is the root */
     int32_t n_values;
     char *strings;          /* decoded strings and keys */
+    int32_t root;           /* index of the value json_root() returns: 0 after json_parse (json_set_root moves it) */
 } json_document;
 
 /* Parses text[length]. Returns 0, or -1 with a message ("line L, column C: ...") in err[err_size]. */
@@ -41,6 +42,8 @@ int json_parse(const char *text, size_t length, json_document *doc, char *err, s
 void json_free(json_document *doc);
 
 const json_value *json_root(const json_document *doc);
+/* Makes value (a value of doc) the root json_root() returns, e.g. a config nested under a key. */
+void json_set_root(json_document *doc, const json_value *value);
 /* The first member of object called key, or NULL (also when object is not a JSON_OBJECT). */
 const json_value *json_get(const json_document *doc, const json_value *object, const char *key);
 /* Iteration over the elements of an array or the members of an object: NULL at the end. */
