@@ -13,7 +13,7 @@
 set -u
 SECONDS_EACH=${1:-30}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-blob safetensors torch tf spm tokenizer config bmconfig}
+TARGETS=${*:-blob safetensors torch tf spm tokenizer config bmconfig tokjson stconfig}
 CC=${FUZZ_CC:-clang}
 OUT=build/fuzz
 REGRESS=tests/data/fuzz-regress

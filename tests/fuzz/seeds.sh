@@ -2,7 +2,7 @@
 # tests/fuzz/seeds.sh - (re)builds the seed corpora of the fuzz harnesses from the project's test data and, when it
 # is there, ../shared/realdata. Run from the repository root:  sh tests/fuzz/seeds.sh [OUT]   (default build/fuzz)
 #
-# Writes OUT/seeds/<target>/ for every harness (blob safetensors torch tf spm tokenizer config bmconfig) and OUT/data/{en,zh}.albert,
+# Writes OUT/seeds/<target>/ for every harness (blob safetensors torch tf spm tokenizer config bmconfig tokjson stconfig) and OUT/data/{en,zh}.albert,
 # the tokenizer-only model files fuzz_tokenizer loads. Needs a converter: $ALBERT_CONVERT, else build/albert-convert,
 # else one is compiled into OUT/albert-convert (plain cc, no sanitizers). Seeds are data only: nothing here is
 # committed, everything can be regenerated.
@@ -14,7 +14,7 @@ SEEDS=$OUT/seeds
 
 rm -rf "$SEEDS"
 mkdir -p "$SEEDS/blob" "$SEEDS/safetensors" "$SEEDS/torch" "$SEEDS/tf" "$SEEDS/spm" "$SEEDS/tokenizer" "$SEEDS/config" \
-    "$SEEDS/bmconfig" "$OUT/data"
+    "$SEEDS/bmconfig" "$SEEDS/tokjson" "$SEEDS/stconfig" "$OUT/data"
 
 # ---- the converter
 CONVERT=${ALBERT_CONVERT:-}
@@ -126,6 +126,21 @@ for f in tests/data/brightmart/*/albert_config.json "$REAL"/albert-zh-brightmart
     copy "$f" "$SEEDS/bmconfig" "$(basename "$(dirname "$f")")-$(basename "$f")"
 done
 
-for t in blob safetensors torch tf spm tokenizer config bmconfig; do
+# ---- tokjson: tokenizer.json files (small hand-cut ones, and the Chinese one: under libFuzzer's 1 MB)
+for f in tests/data/fuzz-seeds/tokjson/*.json tests/data/tok-fast/zh/tokenizer.json; do
+    copy "$f" "$SEEDS/tokjson" "$(basename "$(dirname "$f")")-$(basename "$f")"
+done
+
+# ---- stconfig: sentence-transformers files behind their selector byte (0 modules, 1 Pooling, 2 sbert config)
+for d in tests/data/tasks/st-*; do
+    [ -d "$d" ] || continue
+    n=$(basename "$d")
+    [ -f "$d/modules.json" ] && { printf '\000'; cat "$d/modules.json"; } > "$SEEDS/stconfig/$n-modules"
+    [ -f "$d/1_Pooling/config.json" ] && { printf '\001'; cat "$d/1_Pooling/config.json"; } > "$SEEDS/stconfig/$n-pooling"
+    [ -f "$d/sentence_bert_config.json" ] && { printf '\002'; cat "$d/sentence_bert_config.json"; } > "$SEEDS/stconfig/$n-sbert"
+done
+for f in tests/data/fuzz-seeds/stconfig/*; do copy "$f" "$SEEDS/stconfig" "$(basename "$f")"; done
+
+for t in blob safetensors torch tf spm tokenizer config bmconfig tokjson stconfig; do
     echo "seeds.sh: $t: $(ls "$SEEDS/$t" | wc -l) seeds"
 done
