@@ -6392,6 +6392,8 @@ static int albert__unicode_lower_string(const albert__unicode *u, const albert__
      tok.charsmap u8 (optional)               the precompiled_charsmap: [u32 trie bytes][darts-clone units][strings]
      tok.trie u32 [units, 2], tok.trie_ids i32 [units]          double-array trie of all pieces
      tok.user_trie, tok.user_trie_ids (optional)                  the same for USER_DEFINED pieces
+     tok.scores64 u32 [n, 2] (with ALBERT_TOKENIZER2_FAST)      each piece's score as IEEE binary64 bits, low word
+                                                                first (tokenizer.json's exact scores; tools/tok_json.c)
    Double-array trie: unit 0 is the root; unit i = {base | terminal << 31, check}. The child of node s along byte
    b is unit c = base(s) + b when check(c) == s (else s has no such child); check is 0xFFFFFFFF for the root and
    for free units, so the root is nobody's child. terminal is set exactly where trie_ids[i] >= 0 (the piece
@@ -6406,6 +6408,10 @@ static int albert__unicode_lower_string(const albert__unicode *u, const albert__
      ([MASK] is lstrip: it eats the whitespace before it), then per text piece preprocess_text (strip + collapse
      whitespace, `` and '' -> ", NFKD and drop combining marks unless keep_accents, lower), SentencePiece, and the
      digit-comma re-split; then [CLS] A [SEP] (B [SEP]) with longest-first truncation.
+     A tokenizer converted from tokenizer.json (ALBERT_TOKENIZER2_FAST) = HF tokenizers 0.15 (AlbertTokenizerFast):
+     added tokens split out of the raw text, then per segment Replace / NFKD / StripAccents (Mn) / Lowercase (per
+     code point) / Precompiled (grapheme clusters under 6 bytes whole, by their shortest matching rule, else per
+     code point, as spm_precompiled) / Replace " {2,}", Metaspace, and Unigram::encode_optimized per word (f64).
    INVALID UTF-8
      albert_tokenize reads each byte that does not start a valid UTF-8 sequence as U+FFFD.
      albert_sentencepiece_encode does as sentencepiece: such a byte normalizes to U+FFFD (one byte consumed).
@@ -7902,6 +7908,128 @@ static int albert__text_bytes(albert__text *x, const uint8_t *b, size_t n, uint3
     return 0;
 }
 
+/* The Grapheme_Cluster_Break classes (UAX #29, Unicode 15.0 as tokenizers' unicode-segmentation 1.10) that decide
+   the clusters tokenizers' Precompiled normalizer can see whole (shorter than 6 bytes): CR LF, Control, the
+   characters that join the one before them (Extend, ZWJ, SpacingMark) and Prepend (joins the one after it).
+   Hangul, regional indicators and emoji ZWJ sequences only make clusters of 6 bytes or more: OTHER here. */
+enum { ALBERT__GCB_OTHER, ALBERT__GCB_CR, ALBERT__GCB_LF, ALBERT__GCB_CONTROL, ALBERT__GCB_JOINS, ALBERT__GCB_PREPEND };
+
+static int albert__in_ranges(uint32_t cp, const uint32_t (*r)[2], size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) if (cp >= r[i][0] && cp <= r[i][1]) return 1;
+    return 0;
+}
+
+static int albert__gcb(const albert__unicode *u, uint32_t cp)
+{
+    static const uint32_t prepend[][2] = {
+        {0x600, 0x605}, {0x6DD, 0x6DD}, {0x70F, 0x70F}, {0x890, 0x891}, {0x8E2, 0x8E2}, {0xD4E, 0xD4E}, {0x110BD, 0x110BD},
+        {0x110CD, 0x110CD}, {0x111C2, 0x111C3}, {0x1193F, 0x1193F}, {0x11941, 0x11941}, {0x11A3A, 0x11A3A},
+        {0x11A84, 0x11A89}, {0x11D46, 0x11D46}, {0x11F02, 0x11F02}};
+    static const uint32_t extend_extra[][2] = {   /* Other_Grapheme_Extend, Emoji_Modifier, ZWNJ/ZWJ, 0E33/0EB3 */
+        {0x9BE, 0x9BE}, {0x9D7, 0x9D7}, {0xB3E, 0xB3E}, {0xB57, 0xB57}, {0xBBE, 0xBBE}, {0xBD7, 0xBD7}, {0xCC2, 0xCC2},
+        {0xCD5, 0xCD6}, {0xD3E, 0xD3E}, {0xD57, 0xD57}, {0xDCF, 0xDCF}, {0xDDF, 0xDDF}, {0xE33, 0xE33}, {0xEB3, 0xEB3},
+        {0x1B35, 0x1B35}, {0x200C, 0x200D}, {0x302E, 0x302F}, {0xFF9E, 0xFF9F}, {0x1133E, 0x1133E}, {0x11357, 0x11357},
+        {0x114B0, 0x114B0}, {0x114BD, 0x114BD}, {0x115AF, 0x115AF}, {0x11930, 0x11930}, {0x1D165, 0x1D165},
+        {0x1D16E, 0x1D172}, {0x1F3FB, 0x1F3FF}, {0xE0020, 0xE007F}};
+    static const uint32_t mc_other[][2] = {   /* Spacing_Mark characters whose break class is Other */
+        {0x102B, 0x102C}, {0x1038, 0x1038}, {0x1062, 0x1064}, {0x1067, 0x106D}, {0x1083, 0x1083}, {0x1087, 0x108C},
+        {0x108F, 0x108F}, {0x109A, 0x109C}, {0x1A61, 0x1A61}, {0x1A63, 0x1A64}, {0xAA7B, 0xAA7B}, {0xAA7D, 0xAA7D},
+        {0x11720, 0x11721}};
+    int cat;
+    if (cp == 0x0D) return ALBERT__GCB_CR;
+    if (cp == 0x0A) return ALBERT__GCB_LF;
+    if (albert__in_ranges(cp, prepend, sizeof prepend / sizeof prepend[0])) return ALBERT__GCB_PREPEND;
+    if (albert__in_ranges(cp, extend_extra, sizeof extend_extra / sizeof extend_extra[0])) return ALBERT__GCB_JOINS;
+    cat = albert__unicode_category(u, cp);
+    if (cat == ALBERT__UCAT_MN || cat == ALBERT__UCAT_ME) return ALBERT__GCB_JOINS;
+    if (cat == ALBERT__UCAT_MC)
+        return albert__in_ranges(cp, mc_other, sizeof mc_other / sizeof mc_other[0]) ? ALBERT__GCB_OTHER : ALBERT__GCB_JOINS;
+    if (cat == ALBERT__UCAT_CC || cat == ALBERT__UCAT_CF || cat == ALBERT__UCAT_ZL || cat == ALBERT__UCAT_ZP ||
+        cat == ALBERT__UCAT_CS)
+        return ALBERT__GCB_CONTROL;
+    return ALBERT__GCB_OTHER;
+}
+
+/* tokenizers' Precompiled::transform: the rule of the SHORTEST prefix of s[0..n) that has one (the walk stops at a
+   NUL byte, as its double-array search does); 1 with *repl, or 0. */
+static int albert__charsmap_shortest(const struct albert__tokenizer *t, const uint8_t *s, size_t n, const uint8_t **repl)
+{
+    const uint32_t *a = t->charsmap_units;
+    uint32_t pos, unit;
+    size_t i;
+    if (!a) return 0;
+    pos = ALBERT__DARTS_OFFSET(a[0]);
+    for (i = 0; i < n && s[i] != 0; i++) {
+        pos ^= s[i];
+        if (pos >= t->n_charsmap_units) return 0;
+        unit = a[pos];
+        if (ALBERT__DARTS_LABEL(unit) != s[i]) return 0;
+        pos ^= ALBERT__DARTS_OFFSET(unit);
+        if (ALBERT__DARTS_HAS_LEAF(unit)) {
+            uint32_t value;
+            if (pos >= t->n_charsmap_units) return 0;
+            value = ALBERT__DARTS_VALUE(a[pos]);
+            if (value >= t->charsmap_strings_size) return 0;
+            *repl = t->charsmap_strings + value;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* tokenizers' Precompiled normalizer over c[0..n) into x: each grapheme cluster shorter than 6 bytes is replaced
+   whole when a rule matches a prefix of it, every other character by its own rule (or kept). */
+static int albert__fast_precompiled(const struct albert__tokenizer *t, const albert__ustr *c, albert__text *x)
+{
+    const albert__unicode *u = &t->unicode;
+    size_t i = 0, j, k;
+    while (i < c->n) {
+        uint8_t cluster[8];
+        size_t cluster_len = 0;
+        int first = albert__gcb(u, c->cp[i]);
+        j = i + 1;
+        if (first == ALBERT__GCB_CR && j < c->n && c->cp[j] == 0x0A) j++;
+        else if (first != ALBERT__GCB_CR && first != ALBERT__GCB_LF && first != ALBERT__GCB_CONTROL) {
+            int kind;
+            while (j < c->n && albert__gcb(u, c->cp[j - 1]) == ALBERT__GCB_PREPEND &&
+                   (kind = albert__gcb(u, c->cp[j])) != ALBERT__GCB_CR && kind != ALBERT__GCB_LF && kind != ALBERT__GCB_CONTROL)
+                j++;
+            while (j < c->n && albert__gcb(u, c->cp[j]) == ALBERT__GCB_JOINS) j++;
+        }
+        if (j - i > 1) {   /* the cluster's bytes, if fewer than 6 */
+            for (k = i; k < j && cluster_len < 6; k++) {
+                uint8_t b[4];
+                size_t len = albert__utf8_encode(c->cp[k], b);
+                if (cluster_len + len > 6) { cluster_len = 6; break; }
+                memcpy(cluster + cluster_len, b, len);
+                cluster_len += len;
+            }
+            if (cluster_len < 6) {
+                const uint8_t *repl = NULL;
+                if (albert__charsmap_shortest(t, cluster, cluster_len, &repl)) {
+                    if (albert__text_bytes(x, repl, strlen((const char *)repl), c->begin[i], c->end[j - 1]) != 0) return -1;
+                    i = j;
+                    continue;
+                }
+            }
+        }
+        for (k = i; k < j; k++) {   /* character by character */
+            uint8_t b[4];
+            size_t len = albert__utf8_encode(c->cp[k], b);
+            const uint8_t *repl = NULL;
+            if (albert__charsmap_shortest(t, b, len, &repl)) {
+                if (albert__text_bytes(x, repl, strlen((const char *)repl), c->begin[k], c->end[k]) != 0) return -1;
+            } else if (albert__text_bytes(x, b, len, c->begin[k], c->end[k]) != 0) {
+                return -1;
+            }
+        }
+        i = j;
+    }
+    return 0;
+}
+
 static int albert__is_meta(const uint8_t *s, size_t n)   /* s starts with U+2581 */
 {
     return n >= 3 && s[0] == 0xE2 && s[1] == 0x96 && s[2] == 0x81;
@@ -8022,23 +8150,29 @@ static int albert__fast_segment(const struct albert__tokenizer *t, const albert_
         if (albert__unicode_decompose_string(u, a, 1, b) != 0) return -1;
         cur = b;
     }
-    /* StripAccents, Lowercase, Precompiled: code point by code point */
-    for (i = 0; i < cur->n; i++) {
-        uint32_t lowered[3];
-        int k, n_lowered = 1;
-        if ((f & ALBERT_TOKENIZER2_STRIP_MN) && albert__unicode_category(u, cur->cp[i]) == ALBERT__UCAT_MN) continue;
-        if (f & ALBERT_TOKENIZER2_LOWER) n_lowered = albert__unicode_lower(u, cur->cp[i], lowered);
-        else lowered[0] = cur->cp[i];
-        for (k = 0; k < n_lowered; k++) {
+    /* StripAccents, Lowercase: code point by code point, into the other buffer */
+    {
+        albert__ustr *dest = cur == a ? b : a;
+        dest->n = 0;
+        for (i = 0; i < cur->n; i++) {
+            uint32_t lowered[3];
+            int k, n_lowered = 1;
+            if ((f & ALBERT_TOKENIZER2_STRIP_MN) && albert__unicode_category(u, cur->cp[i]) == ALBERT__UCAT_MN) continue;
+            if (f & ALBERT_TOKENIZER2_LOWER) n_lowered = albert__unicode_lower(u, cur->cp[i], lowered);
+            else lowered[0] = cur->cp[i];
+            for (k = 0; k < n_lowered; k++)
+                if (albert__ustr_push(dest, lowered[k], cur->begin[i], cur->end[i]) != 0) return -1;
+        }
+        cur = dest;
+    }
+    /* Precompiled */
+    if (f & ALBERT_TOKENIZER2_PRECOMPILED) {
+        if (albert__fast_precompiled(t, cur, x) != 0) return -1;
+    } else {
+        for (i = 0; i < cur->n; i++) {
             uint8_t bytes[4];
-            size_t len = albert__utf8_encode(lowered[k], bytes), used = 0;
-            const uint8_t *repl = NULL;
-            if (f & ALBERT_TOKENIZER2_PRECOMPILED) used = albert__charsmap_match(t, bytes, len, &repl);
-            if (used > 0) {
-                if (albert__text_bytes(x, repl, strlen((const char *)repl), cur->begin[i], cur->end[i]) != 0) return -1;
-            } else if (albert__text_bytes(x, bytes, len, cur->begin[i], cur->end[i]) != 0) {
-                return -1;
-            }
+            size_t len = albert__utf8_encode(cur->cp[i], bytes);
+            if (albert__text_bytes(x, bytes, len, cur->begin[i], cur->end[i]) != 0) return -1;
         }
     }
     /* Replace " {2,}" -> " " */

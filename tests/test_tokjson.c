@@ -145,6 +145,37 @@ static void test_pair_and_offsets(void **state)
     albert_model_free(model);
 }
 
+/* tokenizers' Precompiled works on grapheme clusters: one shorter than 6 bytes is replaced whole by the rule of
+   its shortest matching prefix (spm_precompiled's transform, on unicode-segmentation's graphemes). U+2581 has the
+   rule " " in nmt_nfkc; U+0489 (Me, kept by StripAccents) extends it into a 5-byte cluster, so "x\u2581\u0489y"
+   must tokenize as "x y" (the mark disappears with the cluster), while U+0489 after a letter is kept (its own
+   cluster "x\u0489" has no rule) and "\u2581\u0489" followed by 2 more marks (7 bytes) goes character by character. */
+static void test_precompiled_graphemes(void **state)
+{
+    char out[512], log[4096];
+    albert_model *model;
+    albert_error err;
+    int32_t a[32], b[32], c[32];
+    albert_tokens ta = {a, NULL, NULL, 32, 0}, tb = {b, NULL, NULL, 32, 0}, tc = {c, NULL, NULL, 32, 0};
+    int32_t i;
+    const char *cluster = "x\xe2\x96\x81\xd2\x89y", *plain = "x y", *mark = "x\xd2\x89y";
+    const char *long_cluster = "x\xe2\x96\x81\xd2\x89\xd2\x89y";
+    (void)state;
+    snprintf(out, sizeof out, "%s/graphemes.albert", work_dir);
+    if (run_convert("--tokenizer-only", "data/tok-fast/en/tokenizer.json", out, log, sizeof log) != 0) fail_msg("%s", log);
+    if (albert_model_load(out, &model, &err) != ALBERT_OK) fail_msg("%s", err.message);
+    assert_int_equal(albert_tokenize(model, cluster, strlen(cluster), NULL, 0, 0, &ta), ALBERT_OK);
+    assert_int_equal(albert_tokenize(model, plain, strlen(plain), NULL, 0, 0, &tb), ALBERT_OK);
+    assert_int_equal(ta.n_tokens, tb.n_tokens);
+    for (i = 0; i < ta.n_tokens; i++) assert_int_equal(a[i], b[i]);
+    assert_int_equal(albert_tokenize(model, mark, strlen(mark), NULL, 0, 0, &tc), ALBERT_OK);
+    assert_true(tc.n_tokens != tb.n_tokens || memcmp(c, b, sizeof(int32_t) * (size_t)tb.n_tokens) != 0);
+    tc.n_tokens = 0;
+    assert_int_equal(albert_tokenize(model, long_cluster, strlen(long_cluster), NULL, 0, 0, &tc), ALBERT_OK);
+    assert_true(tc.n_tokens > tb.n_tokens);   /* the marks stay: "x", then the word of the two marks and y */
+    albert_model_free(model);
+}
+
 /* tokenizer.json with `from` replaced by `to` (once); the conversion must fail naming `expect`, leaving no file. */
 static void expect_refused(const char *lang, const char *from, const char *to, const char *expect)
 {
@@ -287,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_vi),
         cmocka_unit_test(test_zh),
         cmocka_unit_test(test_pair_and_offsets),
+        cmocka_unit_test(test_precompiled_graphemes),
         cmocka_unit_test(test_refuses_bpe),
         cmocka_unit_test(test_refuses_broken_base64),
         cmocka_unit_test(test_refuses_truncated_charsmap),
