@@ -185,6 +185,7 @@
      16. Tokenizer: tables      constants, token lists, the tokenizer object and its loading
      17. Tokenizer: normalizers AlbertTokenizer pre-normalisation, SentencePiece normalizer
      18. Tokenizer: pieces      unigram Viterbi, AlbertTokenizer's digit-comma rule, WordPiece (BertTokenizer)
+                                tokenizer.json's pipeline (normalizer steps, Metaspace, tokenizers' Unigram)
      19. Tokenizer: ids         special tokens, [CLS] A [SEP] B [SEP], truncation, the public functions
      20. Tasks                what HF's pipelines do after the model: classify, multiple choice, QA spans, NER
      Licence (MIT) at the end.
@@ -7898,7 +7899,7 @@ static albert_result albert__wordpiece_encode(const albert__wordpiece *wp, const
 }
 
 /* ============================================================================================== */
-/* ---------------------------------------------------------------- tokenizer.json (HF tokenizers) pipeline */
+/* ---------------------------------------- 18.7 tokenizer.json (HF tokenizers): normalizer, Metaspace, Unigram */
 /* Appends n bytes that all come from the original range [begin, end). 0, or -1 (memory). */
 static int albert__text_bytes(albert__text *x, const uint8_t *b, size_t n, uint32_t begin, uint32_t end)
 {
