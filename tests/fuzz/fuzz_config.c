@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size && fwrite(data, 1, size, f) != size) abort();
     fclose(f);
     err[0] = 0;
-    if (read_config(path, &mc, err) == 0) {
+    if (read_config(path, NULL, &mc, err) == 0) {
         const blob_config *c = &mc.blob;
         if (mc.arch_head < 0 || mc.arch_head > ALBERT_HEAD_MULTIPLE_CHOICE) fuzz_fail("architecture head out of range");
         if (mc.problem_type > ALBERT_PROBLEM_MULTI_LABEL) fuzz_fail("problem type out of range");
