@@ -412,8 +412,11 @@ static int pk_variants(int dtype, pk_variant *v)
     f = pool->features;
     albert__pool_free(pool);
     v[n].isa = ALBERT__ISA_SCALAR, v[n].features = 0, v[n++].name = "scalar";
-    if (best >= ALBERT__ISA_AVX2) v[n].isa = ALBERT__ISA_AVX2, v[n].features = 0, v[n++].name = "avx2";
-    if (best >= ALBERT__ISA_AVX512) {
+    if (best == ALBERT__ISA_NEON) v[n].isa = ALBERT__ISA_NEON, v[n].features = 0, v[n++].name = "neon (scalar packed kernel)";
+    /* the x86 levels only on x86 (ALBERT__ISA_NEON is numerically above them) */
+    if (best == ALBERT__ISA_AVX2 || best == ALBERT__ISA_AVX512)
+        v[n].isa = ALBERT__ISA_AVX2, v[n].features = 0, v[n++].name = "avx2";
+    if (best == ALBERT__ISA_AVX512) {
         v[n].isa = ALBERT__ISA_AVX512, v[n].features = 0, v[n++].name = dtype == BLOB_Q8 ? "avx512 (avx2 kernel)" : "avx512 widening";
         if (dtype == BLOB_Q8 && (f & ALBERT__FEAT_VNNI))
             v[n].isa = ALBERT__ISA_AVX512, v[n].features = ALBERT__FEAT_VNNI, v[n++].name = "avx512 vnni";
