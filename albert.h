@@ -1309,11 +1309,11 @@ static albert_result albert__swap_to_host(albert_model *m, albert_error *e)
     for (i = 0; i < n; i++) { /* each byte once: a span overlapping the ones before swaps only its new part */
         uint64_t from = spans[i].offset > covered ? spans[i].offset : covered;
         if (spans[i].offset < covered && spans[i].element != covered_element) {
+            unsigned long long at = (unsigned long long)spans[i].offset;
             ALBERT_FREE(spans);
             ALBERT_FREE(block);
             return albert__fail(e, ALBERT_ERR_FORMAT,
-                                "tensors of different element sizes share bytes at %llu: cannot byte-swap them",
-                                (unsigned long long)spans[i].offset);
+                                "tensors of different element sizes share bytes at %llu: cannot byte-swap them", at);
         }
         if (spans[i].end > from) {
             albert__reverse_elements(copy + from, spans[i].end - from, spans[i].element);
