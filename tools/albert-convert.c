@@ -1228,7 +1228,7 @@ static int find_encoder(conversion *cv, char *err)
     }
     describe_checkpoint(f, what, sizeof(what));
     if (n_found > 1)
-        snprintf(err, CK_ERR_LEN, "%s: several ALBERT encoders (under %s): choose one with --submodel NAME", f->path, found);
+        snprintf(err, CK_ERR_LEN, "%.180s: several ALBERT encoders (under %.240s): choose one with --submodel NAME", f->path, found);
     else if (submodel)
         snprintf(err, CK_ERR_LEN, "%s: no ALBERT encoder under a sub-model \"%s\"; the checkpoint holds: %s", f->path,
                  submodel, what[0] ? what : "no tensors");

@@ -142,8 +142,8 @@ static int tj_id(tj *t, const json_value *v, const char *what, int32_t *id)
 {
     if (!v || v->type != JSON_NUMBER || !v->is_integer) return tj_fail(t, "%s must be an integer id", what);
     if (v->integer < 0 || v->integer >= (int64_t)t->n) {
-        char message[160];
-        snprintf(message, sizeof message, "%s = %lld is out of range (the vocabulary has %u entries)", what,
+        char message[256];
+        snprintf(message, sizeof message, "%.120s = %lld is out of range (the vocabulary has %u entries)", what,
                  (long long)v->integer, t->n);
         return tj_fail(t, "%s", message);
     }
