@@ -36,7 +36,7 @@ $(B)/embed$(EXE): examples/embed.c $(B)/albert.o albert.h | $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ examples/embed.c $(B)/albert.o $(LDLIBS)
 $(B)/embed-cxx$(EXE): examples/embed.c $(B)/albert.o albert.h | $(B)
 	$(CXX) $(CXXFLAGS) -x c++ -c -o $(B)/embed-cxx.o examples/embed.c
-	$(CXX) $(LDFLAGS) -o $@ $(B)/embed-cxx.o $(B)/albert.o $(LDLIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(B)/embed-cxx.o $(B)/albert.o $(LDLIBS)
 $(B)/embed-batch$(EXE): examples/embed-batch.c albert.h | $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 $(B)/albert-bench$(EXE): examples/albert-bench.c albert.h | $(B)
