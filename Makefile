@@ -123,6 +123,34 @@ windows:
 	  CFLAGS="-std=c99 -O2 $(WARN) -Wno-stringop-overflow -I. -isystem tests/mini -isystem tests/mini/win -include tests/mini/win/win_compat.h" \
 	  LDFLAGS=-static CMOCKA= LDLIBS="-lm -lpthread -lpsapi" XRUN="$(WINE)" XCONVERT=../build-windows/albert-convert.exe cross-test
 
+# WebAssembly (emscripten, run under node): the library, CLI, converter and every test built with the WASM SIMD128
+# kernels (-msimd128) and threads (-pthread: Web Workers; main() runs on a worker of its own, PROXY_TO_PTHREAD, so
+# that node's main thread stays free to start more), then `make test` in build-wasm. Each program is a node script
+# with a #! line (tests/mini/node-shebang.js), so the tests run it, and the converter, as native programs.
+# NODERAWFS: the real file system; EXIT_RUNTIME: node exits with main's status; the heap grows up to 4 GB.
+# The tests use tests/mini/cmocka.h (no cmocka library for wasm), whose system() goes through node's child_process.
+# WASM_OPT="-O2 -DALBERT_NO_SIMD": the scalar kernels. NODE_PATH: Debian's emcc needs node to find its acorn.
+EMCC      ?= emcc
+WASM_OPT  ?= -O2 -msimd128
+WASM_LINK  = -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sTOTAL_STACK=8MB \
+             -sPROXY_TO_PTHREAD -sPTHREAD_POOL_SIZE=4 -Wno-pthreads-mem-growth -sENVIRONMENT=node,worker \
+             --extern-pre-js tests/mini/node-shebang.js --js-library tests/mini/node-system.js
+WASM_MAKE  = $(MAKE) B=build-wasm CC="$(EMCC)" CXX="$(EMCC:emcc=em++)" CMOCKA= \
+             OPT="$(WASM_OPT) -pthread -Itests/mini" LDLIBS="-lm -pthread $(WASM_LINK)"
+wasm: export NODE_PATH := /usr/share/nodejs$(if $(NODE_PATH),:$(NODE_PATH))
+wasm:
+	+$(WASM_MAKE) all build-wasm/cxx_compile
+	chmod +x $(patsubst $(B)/%,build-wasm/%,$(PROGRAMS) $(TESTS)) build-wasm/embed-cxx build-wasm/embed-batch \
+	  build-wasm/cxx_compile
+	+$(WASM_MAKE) test
+
+# The WebAssembly build's speed under node against ONNX Runtime's WebAssembly build (onnxruntime-web), side by side.
+wasm-bench: export NODE_PATH := /usr/share/nodejs$(if $(NODE_PATH),:$(NODE_PATH))
+wasm-bench:
+	+$(WASM_MAKE) build-wasm/albert-bench build-wasm/albert-convert
+	chmod +x build-wasm/albert-bench build-wasm/albert-convert
+	sh tools/wasm-bench.sh
+
 # Under valgrind: every test but VALGRIND_SKIP (the numerics-heavy golden sweeps, whose code paths the other tests
 # and ASan cover), to keep .ci/run within 30 minutes; `make valgrind VALGRIND_SKIP=` runs them all.
 VALGRIND_SKIP ?= golden quant sentence tasks brightmart
@@ -182,6 +210,6 @@ tokbench: $(B)/albert-convert
 	$(B)/spm-peer tests/data/tok/en.model $(B)/tokbench-en.albert $(B)/tokbench.txt 5
 
 clean:
-	rm -rf $(B) build-asan build-tsan build-nosimd build-avx2 build-aarch64 build-s390x build-windows
+	rm -rf $(B) build-asan build-tsan build-nosimd build-avx2 build-aarch64 build-s390x build-windows build-wasm
 
-.PHONY: $(B)/albert.pc all lib install uninstall test cross-test sanitize nosimd avx2 aarch64 s390x windows valgrind tsan demo bench tokbench clean
+.PHONY: $(B)/albert.pc all lib install uninstall test cross-test sanitize nosimd avx2 aarch64 s390x windows wasm wasm-bench valgrind tsan demo bench tokbench clean

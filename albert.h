@@ -176,7 +176,7 @@
       8. Kernels: AVX-512     x86-64 AVX-512F, 16 lanes: f32 and f16 linear, LayerNorm, attention
       9. Kernels: AVX-512 VNNI / BF16 / AMX   int8 (vpdpbusd), packed int8 / bf16 (vpdpbusd, vdpbf16ps, AMX tiles)
      10. Kernels: NEON        AArch64
-     11. Kernels: WASM SIMD128  the place for WebAssembly SIMD kernels
+     11. Kernels: WASM SIMD128  WebAssembly (-msimd128), 4 lanes: linear, attention, LayerNorm, activations
      12. Kernel drivers       per operation: ISA dispatch and the pool jobs (linear layers f32 / f16 / q8,
                               packed int8 / bf16, LayerNorm, attention, activations)
      13. Context              per-thread scratch memory
@@ -1610,6 +1610,8 @@ ALBERT_DEF const albert_config *albert_model_config(const albert_model *model)
               kernels), 16-lane activations and LayerNorm                                       section 8;
               int8 weights with AVX-512 VNNI                                                     section 9
      NEON     AArch64: the linear layers' micro-kernel (8 x 8); everything else scalar            section 10
+     WASM     WebAssembly SIMD128 (-msimd128): linear layers (6 x 8 micro-kernel), attention's products and
+              softmax, 4-lane activations and LayerNorm                                          section 11
    Section 5 holds what the ISA blocks share (job structs, shapes, target attributes, vector constants);
    section 12 the drivers: for each operation, the choice of kernel by ISA and the jobs run on the pool.
    Every path gives the same results as the scalar one within float rounding (tests/test_kernels.c).
@@ -1648,7 +1650,11 @@ ALBERT_DEF const albert_config *albert_model_config(const albert_model *model)
 #define ALBERT__NEON_SIMD 1
 #include <arm_neon.h>
 #endif
-#if defined(ALBERT__X86_SIMD) || defined(ALBERT__NEON_SIMD)
+#if !defined(ALBERT_NO_SIMD) && defined(__wasm_simd128__)
+#define ALBERT__WASM_SIMD 1 /* WebAssembly built with -msimd128 */
+#include <wasm_simd128.h>
+#endif
+#if defined(ALBERT__X86_SIMD) || defined(ALBERT__NEON_SIMD) || defined(ALBERT__WASM_SIMD)
 #define ALBERT__PANELS 1 /* the linear layers pack x into panels for a micro-kernel */
 #endif
 
@@ -1656,6 +1662,7 @@ ALBERT_DEF const albert_config *albert_model_config(const albert_model *model)
 #define ALBERT__ISA_AVX2 1
 #define ALBERT__ISA_AVX512 2
 #define ALBERT__ISA_NEON 3 /* AArch64 (Advanced SIMD is always there): the linear layers' micro-kernel */
+#define ALBERT__ISA_WASM 4 /* WebAssembly SIMD128 (a build with -msimd128 only runs where it is supported) */
 
 /* Packed x for the linear layers: this many floats per context (4 MB); a call whose x does not fit is
    done in row chunks. One panel of NR rows must fit (k <= 16384 with 64-token panels; else the portable code). */
@@ -1800,6 +1807,9 @@ static int albert__detect_isa(void)
 #endif
 #ifdef ALBERT__NEON_SIMD
     return ALBERT__ISA_NEON;
+#endif
+#ifdef ALBERT__WASM_SIMD
+    return ALBERT__ISA_WASM;
 #endif
     return ALBERT__ISA_SCALAR;
 }
@@ -2214,6 +2224,8 @@ static void albert__activate_array(float *x, int n, int act, int isa);
 #define ALBERT__NR_AVX2 16
 #define ALBERT__MR_NEON 8
 #define ALBERT__NR_NEON 8
+#define ALBERT__MR_WASM 6
+#define ALBERT__NR_WASM 8
 #define ALBERT__MR_MAX 12
 #define ALBERT__NR_MAX 64
 
@@ -2319,7 +2331,7 @@ typedef struct albert__qlinear_job {
     int32_t *xz;                 /* q8: [chunk rows] their zero points */
 } albert__qlinear_job;
 
-/* ---------------------------------------------------------------- 5.6 x86: target attributes, vector constants */
+/* ---------------------------------------------------------------- 5.6 x86: target attributes */
 #ifdef ALBERT__X86_SIMD
 #define ALBERT__AVX2 __attribute__((target("avx2,fma")))
 #define ALBERT__AVX512 __attribute__((target("avx512f,avx2,fma")))
@@ -2328,7 +2340,10 @@ typedef struct albert__qlinear_job {
 #define ALBERT__Q8_ROWS 4       /* W rows per micro-kernel */
 #define ALBERT__Q8_TOKENS 4     /* most x rows per micro-kernel (VNNI 4, AVX2 2) */
 #define ALBERT__Q8_GROUP 64     /* x rows per stored tile */
+#endif /* ALBERT__X86_SIMD */
 
+/* ---------------------------------------------------------------- 5.7 vector constants (x86 and WASM SIMD128) */
+#if defined(ALBERT__X86_SIMD) || defined(ALBERT__WASM_SIMD)
 /* e^x on vector lanes: n = round(x / ln 2), r = x - n ln 2 (ln 2 in two parts, |r| <= ln 2 / 2),
    e^r = 1 + r q(r) with q of degree 5 (a Chebyshev fit of (e^r - 1) / r, error 1.1e-8), times 2^n: within 1 ulp
    (0.9 measured), and exactly 1 at 0. The constants, shared by the 8- and 16-lane versions: */
@@ -2350,7 +2365,7 @@ typedef struct albert__qlinear_job {
 #define ALBERT__GELU_TANH_C1 (-2.0f * 0.79788456080286536f)
 #define ALBERT__GELU_TANH_C3 (-2.0f * 0.79788456080286536f * 0.044715f)
 #define ALBERT__GELU_TANH_ZERO 80.0f
-#endif /* ALBERT__X86_SIMD */
+#endif
 
 /* ============================================================================================== */
 /* ==== 6. Kernels: scalar (portable C, the contract exactly) =================================== */
@@ -4060,8 +4075,276 @@ static void albert__tile_neon(int k, const float *const *w, const float *xp, flo
 /* ============================================================================================== */
 /* ==== 11. Kernels: WASM SIMD128 =============================================================== */
 /* ============================================================================================== */
-/* WebAssembly SIMD128 kernels (wasm_simd128.h, -msimd128) go here, in an #ifdef of their own, with their
-   ALBERT__ISA_* level (section 3) and their case in the section 12 dispatch. */
+#ifdef ALBERT__WASM_SIMD
+/* WebAssembly SIMD128 kernels (emscripten / clang -msimd128; what a browser or node runs). 4 float lanes and no fused multiply-add in SIMD128
+   (relaxed-simd's madd is not on by default in node 20 / V8 11), so every a * b + c is a product and a sum, each
+   rounded: the results differ from the x86 FMA kernels' in the last bits, within the same test tolerances. The
+   formulas and constants are those of the x86 vector functions above. min / max clamps use pmin / pmax, which
+   V8 compiles to one minps / maxps (f32x4.min / max, with IEEE NaN rules, take several instructions).
+   The linear layers run the portable path's panels (albert__linear_block) with a 6 x 8 micro-kernel: 12 vector
+   accumulators + 2 of x + the broadcast W value fit the 16 registers V8 has on x86-64 (measured: 4 x 12 and 3 x 16
+   no faster, 6 x 8 with a 2-step unroll slower: spills). Attention and layer norm: the portable structure with
+   vector inner loops. */
+
+/* ---------------------------------------------------------------- 11.1 activations */
+#define ALBERT__WASM_F4(v) wasm_f32x4_splat(v)
+
+/* e^x, 4 lanes, x in [ALBERT__EXP_MIN, ALBERT__EXP_MAX] (NaN-free). */
+static v128_t albert__exp4_in_range(v128_t x)
+{
+    v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, ALBERT__WASM_F4(ALBERT__EXP_LOG2E)));
+    v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, ALBERT__WASM_F4(ALBERT__EXP_LN2_HI)));
+    v128_t q = ALBERT__WASM_F4(ALBERT__EXP_Q5), two_n;
+    r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, ALBERT__WASM_F4(ALBERT__EXP_LN2_LO)));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, r), ALBERT__WASM_F4(ALBERT__EXP_Q4));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, r), ALBERT__WASM_F4(ALBERT__EXP_Q3));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, r), ALBERT__WASM_F4(ALBERT__EXP_Q2));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, r), ALBERT__WASM_F4(ALBERT__EXP_Q1));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, r), ALBERT__WASM_F4(ALBERT__EXP_Q0));
+    two_n = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+    return wasm_f32x4_mul(wasm_f32x4_add(wasm_f32x4_mul(q, r), ALBERT__WASM_F4(1.0f)), two_n);
+}
+
+/* e^x, 4 lanes, any x: above 88 taken as 88, below -87.3 (and NaN) 0, as albert__exp8. */
+static v128_t albert__exp4(v128_t x)
+{
+    v128_t in_range = wasm_f32x4_ge(x, ALBERT__WASM_F4(ALBERT__EXP_MIN));
+    x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, ALBERT__WASM_F4(ALBERT__EXP_MIN)), ALBERT__WASM_F4(ALBERT__EXP_MAX));
+    return wasm_v128_and(albert__exp4_in_range(x), in_range);
+}
+
+static v128_t albert__sigmoid4(v128_t x)
+{
+    v128_t one = ALBERT__WASM_F4(1.0f);
+    x = wasm_f32x4_pmax(x, ALBERT__WASM_F4(-80.0f));
+    return wasm_f32x4_div(one, wasm_f32x4_add(one, albert__exp4(wasm_f32x4_neg(x))));
+}
+
+/* erf(x), 4 lanes: Abramowitz & Stegun 7.1.26, as albert__erf8. */
+static v128_t albert__erf4(v128_t x)
+{
+    v128_t sign = wasm_v128_and(x, ALBERT__WASM_F4(-0.0f)), a = wasm_f32x4_abs(x), one = ALBERT__WASM_F4(1.0f);
+    v128_t t = wasm_f32x4_div(one, wasm_f32x4_add(wasm_f32x4_mul(a, ALBERT__WASM_F4(0.3275911f)), one));
+    v128_t p = ALBERT__WASM_F4(1.061405429f), e;
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, t), ALBERT__WASM_F4(-1.453152027f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, t), ALBERT__WASM_F4(1.421413741f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, t), ALBERT__WASM_F4(-0.284496736f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, t), ALBERT__WASM_F4(0.254829592f));
+    p = wasm_f32x4_mul(p, t);
+    e = albert__exp4(wasm_f32x4_neg(wasm_f32x4_pmin(wasm_f32x4_mul(a, a), ALBERT__WASM_F4(80.0f))));
+    return wasm_v128_or(wasm_f32x4_sub(one, wasm_f32x4_mul(p, e)), sign);
+}
+
+/* The activation on 4 lanes; returns 0 if `act` has no vector version (then use the scalar one). */
+static int albert__activate4(v128_t *v, int act)
+{
+    v128_t x = *v, zero = wasm_f32x4_splat(0.0f), one = ALBERT__WASM_F4(1.0f);
+    switch (act) {
+    case ALBERT_ACT_GELU:
+    case ALBERT_ACT_GELU_10:
+        x = wasm_f32x4_mul(wasm_f32x4_mul(ALBERT__WASM_F4(0.5f), x),
+                           wasm_f32x4_add(one, albert__erf4(wasm_f32x4_mul(x, ALBERT__WASM_F4(0.70710678118654752f)))));
+        if (act == ALBERT_ACT_GELU_10)
+            x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, ALBERT__WASM_F4(-10.0f)), ALBERT__WASM_F4(10.0f));
+        break;
+    case ALBERT_ACT_GELU_TANH: { /* x / (1 + e^-2u), as in albert__activate8 */
+        v128_t minus_2u = wasm_f32x4_mul(x, wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(x, x),
+                                                                          ALBERT__WASM_F4(ALBERT__GELU_TANH_C3)),
+                                                           ALBERT__WASM_F4(ALBERT__GELU_TANH_C1)));
+        v128_t keep = wasm_v128_not(wasm_f32x4_gt(minus_2u, ALBERT__WASM_F4(ALBERT__GELU_TANH_ZERO))); /* NaN: kept */
+        v128_t e = albert__exp4_in_range(wasm_f32x4_pmin(wasm_f32x4_pmax(minus_2u, ALBERT__WASM_F4(ALBERT__EXP_MIN)),
+                                                         ALBERT__WASM_F4(ALBERT__GELU_TANH_ZERO)));
+        x = wasm_v128_and(wasm_f32x4_div(x, wasm_f32x4_add(one, e)), keep);
+        break;
+    }
+    case ALBERT_ACT_RELU: x = wasm_f32x4_pmax(zero, x); break; /* NaN -> 0, as maxps */
+    case ALBERT_ACT_SILU: x = wasm_f32x4_mul(x, albert__sigmoid4(x)); break;
+    case ALBERT_ACT_QUICK_GELU: x = wasm_f32x4_mul(x, albert__sigmoid4(wasm_f32x4_mul(x, ALBERT__WASM_F4(1.702f)))); break;
+    case ALBERT_ACT_TANH:
+        x = wasm_f32x4_sub(wasm_f32x4_mul(ALBERT__WASM_F4(2.0f), albert__sigmoid4(wasm_f32x4_add(x, x))), one);
+        break;
+    case ALBERT_ACT_SIGMOID: x = albert__sigmoid4(x); break;
+    case ALBERT_ACT_RELU6: x = wasm_f32x4_pmin(ALBERT__WASM_F4(6.0f), wasm_f32x4_pmax(zero, x)); break;
+    case ALBERT_ACT_RELU2: x = wasm_f32x4_pmax(zero, x); x = wasm_f32x4_mul(x, x); break;
+    case 0:
+    case ALBERT_ACT_LINEAR: break;
+    default: return 0;
+    }
+    *v = x;
+    return 1;
+}
+
+static void albert__activate_array_wasm(float *x, int n, int act)
+{
+    int i = 0;
+    v128_t v = wasm_f32x4_splat(0.0f);
+    if (!act || act == ALBERT_ACT_LINEAR) return;
+    if (!albert__activate4(&v, act)) {
+        albert__activate_array_scalar(x, n, act);
+        return;
+    }
+    for (; i + 4 <= n; i += 4) {
+        v = wasm_v128_load(x + i);
+        albert__activate4(&v, act);
+        wasm_v128_store(x + i, v);
+    }
+    if (i < n) {
+        float tail[4] = {0, 0, 0, 0};
+        memcpy(tail, x + i, sizeof(float) * (size_t)(n - i));
+        v = wasm_v128_load(tail);
+        albert__activate4(&v, act);
+        wasm_v128_store(tail, v);
+        memcpy(x + i, tail, sizeof(float) * (size_t)(n - i));
+    }
+}
+
+static float albert__hsum4(v128_t v)
+{
+    return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +
+           (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
+}
+
+static float albert__hmax4(v128_t v)
+{
+    float a = wasm_f32x4_extract_lane(v, 0), b = wasm_f32x4_extract_lane(v, 1);
+    float c = wasm_f32x4_extract_lane(v, 2), d = wasm_f32x4_extract_lane(v, 3);
+    a = b > a ? b : a;
+    c = d > c ? d : c;
+    return c > a ? c : a;
+}
+
+/* ---------------------------------------------------------------- 11.2 linear layers */
+/* tile[ii * 8 + t] = sum_kk w_ii[kk] * xp[kk * 8 + t] for ii < 6, t < 8: per step of k, 2 loads of x, 6 W values
+   broadcast straight from memory (load32_splat), 12 products and sums. */
+static void albert__tile_wasm(int k, const float *const *w, const float *xp, float *tile)
+{
+    const float *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3], *w4 = w[4], *w5 = w[5];
+    v128_t c0a = wasm_f32x4_splat(0.0f), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a;
+    v128_t c3a = c0a, c3b = c0a, c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a;
+    int kk;
+    for (kk = 0; kk < k; kk++, xp += 8) {
+        v128_t xa = wasm_v128_load(xp), xb = wasm_v128_load(xp + 4), b;
+#define ALBERT__ROWWASM(r)                                          \
+    b = wasm_v128_load32_splat(w##r + kk);                          \
+    c##r##a = wasm_f32x4_add(c##r##a, wasm_f32x4_mul(b, xa));       \
+    c##r##b = wasm_f32x4_add(c##r##b, wasm_f32x4_mul(b, xb));
+        ALBERT__ROWWASM(0) ALBERT__ROWWASM(1) ALBERT__ROWWASM(2)
+        ALBERT__ROWWASM(3) ALBERT__ROWWASM(4) ALBERT__ROWWASM(5)
+#undef ALBERT__ROWWASM
+    }
+#define ALBERT__STOREWASM(r)                  \
+    wasm_v128_store(tile + r * 8, c##r##a);   \
+    wasm_v128_store(tile + r * 8 + 4, c##r##b);
+    ALBERT__STOREWASM(0) ALBERT__STOREWASM(1) ALBERT__STOREWASM(2)
+    ALBERT__STOREWASM(3) ALBERT__STOREWASM(4) ALBERT__STOREWASM(5)
+#undef ALBERT__STOREWASM
+}
+
+/* ---------------------------------------------------------------- 11.3 attention */
+/* c[rows x cols] = alpha * a[rows x k] . bm[k x cols] (albert__matmul): blocks of 6 rows x 8 columns; the last
+   cols % 8 columns through the scalar code. */
+static void albert__matmul_wasm(int rows, int cols, int k, const float *a, size_t lda, const float *bm, size_t ldb,
+                                float alpha, float *c, size_t ldc)
+{
+    int i0, j0, t, r, full = cols / 8 * 8;
+    v128_t va = wasm_f32x4_splat(alpha);
+    for (j0 = 0; j0 < full; j0 += 8)
+        for (i0 = 0; i0 < rows; i0 += 6) {
+            int used = rows - i0 < 6 ? rows - i0 : 6;
+            const float *ar[6];
+            v128_t acc[6][2];
+            for (r = 0; r < 6; r++) {
+                ar[r] = a + (size_t)(i0 + (r < used ? r : used - 1)) * lda;
+                acc[r][0] = acc[r][1] = wasm_f32x4_splat(0.0f);
+            }
+            for (t = 0; t < k; t++) {
+                const float *br = bm + (size_t)t * ldb + j0;
+                v128_t b0 = wasm_v128_load(br), b1 = wasm_v128_load(br + 4);
+                for (r = 0; r < 6; r++) {
+                    v128_t av = wasm_v128_load32_splat(ar[r] + t);
+                    acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(av, b0));
+                    acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(av, b1));
+                }
+            }
+            for (r = 0; r < used; r++) {
+                float *cr = c + (size_t)(i0 + r) * ldc + j0;
+                wasm_v128_store(cr, wasm_f32x4_mul(acc[r][0], va));
+                wasm_v128_store(cr + 4, wasm_f32x4_mul(acc[r][1], va));
+            }
+        }
+    if (full < cols) albert__matmul_scalar(rows, cols - full, k, a, lda, bm + full, ldb, alpha, c + full, ldc);
+}
+
+/* Softmax of n scores in place, as albert__softmax_row_avx2. */
+static void albert__softmax_row_wasm(float *s, int n)
+{
+    v128_t vmax = wasm_f32x4_splat(-INFINITY), vsum = wasm_f32x4_splat(0.0f), vinv;
+    float mx, sum = 0.0f, inv;
+    int j;
+    for (j = 0; j + 4 <= n; j += 4) vmax = wasm_f32x4_pmax(vmax, wasm_v128_load(s + j));
+    mx = albert__hmax4(vmax);
+    for (; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+    vmax = wasm_f32x4_splat(mx);
+    for (j = 0; j + 4 <= n; j += 4) {
+        v128_t e = albert__exp4(wasm_f32x4_sub(wasm_v128_load(s + j), vmax));
+        wasm_v128_store(s + j, e);
+        vsum = wasm_f32x4_add(vsum, e);
+    }
+    for (; j < n; j++) {
+        s[j] = expf(s[j] - mx);
+        sum += s[j];
+    }
+    sum += albert__hsum4(vsum);
+    inv = 1.0f / sum;
+    vinv = wasm_f32x4_splat(inv);
+    for (j = 0; j + 4 <= n; j += 4) wasm_v128_store(s + j, wasm_f32x4_mul(wasm_v128_load(s + j), vinv));
+    for (; j < n; j++) s[j] *= inv;
+}
+
+/* ---------------------------------------------------------------- 11.4 layer norm */
+/* Layer norm of one row, as albert__layer_norm_row_avx512: float lanes, a first mean m, then the sums of d = x - m
+   and d^2 give the mean and the variance. */
+static void albert__layer_norm_row_wasm(float *r, int n, const float *g, const float *b, float eps)
+{
+    v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, q0 = s0, q1 = s0, vm, vi;
+    double m, dmean, var, tail_s = 0.0, tail_q = 0.0;
+    float inv, meanf;
+    int j;
+    for (j = 0; j + 8 <= n; j += 8) {
+        s0 = wasm_f32x4_add(s0, wasm_v128_load(r + j));
+        s1 = wasm_f32x4_add(s1, wasm_v128_load(r + j + 4));
+    }
+    for (; j < n; j++) tail_s += r[j];
+    m = ((double)albert__hsum4(wasm_f32x4_add(s0, s1)) + tail_s) / n;
+    m = (float)m; /* the shift actually subtracted */
+    vm = wasm_f32x4_splat((float)m);
+    s0 = s1 = wasm_f32x4_splat(0.0f);
+    tail_s = 0.0;
+    for (j = 0; j + 8 <= n; j += 8) {
+        v128_t d0 = wasm_f32x4_sub(wasm_v128_load(r + j), vm), d1 = wasm_f32x4_sub(wasm_v128_load(r + j + 4), vm);
+        s0 = wasm_f32x4_add(s0, d0);
+        s1 = wasm_f32x4_add(s1, d1);
+        q0 = wasm_f32x4_add(q0, wasm_f32x4_mul(d0, d0));
+        q1 = wasm_f32x4_add(q1, wasm_f32x4_mul(d1, d1));
+    }
+    for (; j < n; j++) {
+        float d = r[j] - (float)m;
+        tail_s += d;
+        tail_q += (double)d * d;
+    }
+    dmean = ((double)albert__hsum4(wasm_f32x4_add(s0, s1)) + tail_s) / n;
+    var = ((double)albert__hsum4(wasm_f32x4_add(q0, q1)) + tail_q) / n - dmean * dmean;
+    inv = (float)(1.0 / sqrt((var > 0.0 ? var : 0.0) + eps));
+    meanf = (float)(m + dmean);
+    vm = wasm_f32x4_splat(meanf);
+    vi = wasm_f32x4_splat(inv);
+    for (j = 0; j + 4 <= n; j += 4) {
+        v128_t d = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(r + j), vm), vi);
+        wasm_v128_store(r + j, wasm_f32x4_add(wasm_f32x4_mul(d, wasm_v128_load(g + j)), wasm_v128_load(b + j)));
+    }
+    for (; j < n; j++) r[j] = (r[j] - meanf) * inv * g[j] + b[j];
+}
+#endif /* ALBERT__WASM_SIMD */
 
 /* ============================================================================================== */
 /* ==== 12. Kernel drivers: ISA dispatch and pool jobs ========================================== */
@@ -4077,6 +4360,12 @@ static void albert__activate_array(float *x, int n, int act, int isa)
     }
     if (isa >= ALBERT__ISA_AVX2) {
         albert__activate_array_avx2(x, n, act);
+        return;
+    }
+#endif
+#ifdef ALBERT__WASM_SIMD
+    if (isa == ALBERT__ISA_WASM) {
+        albert__activate_array_wasm(x, n, act);
         return;
     }
 #endif
@@ -4146,7 +4435,7 @@ static void albert__linear_pack(albert__pool *pool, albert__linear_job *job)
 }
 
 #ifdef ALBERT__PANELS
-/* Block `blk` of W rows (mr of them) against every panel of the chunk (AVX2, NEON; AVX-512 works in strips). */
+/* Block `blk` of W rows (mr of them) against every panel of the chunk (AVX2, NEON, WASM; AVX-512 works in strips). */
 static void albert__linear_block(const albert__linear_job *job, int blk, float *tile)
 {
     int mr = job->mr, nr = job->nr, n_panels = (job->chunk_rows + nr - 1) / nr, p, ii;
@@ -4157,10 +4446,12 @@ static void albert__linear_block(const albert__linear_job *job, int blk, float *
         int row0 = job->chunk_row0 + p * nr;
         int nt_used = job->chunk_rows - p * nr < nr ? job->chunk_rows - p * nr : nr;
         const float *xp = job->xp + (size_t)p * job->k * nr;
-#ifdef ALBERT__X86_SIMD
+#if defined(ALBERT__X86_SIMD)
         albert__tile_avx2(job->k, wrows, xp, tile);
-#else
+#elif defined(ALBERT__NEON_SIMD)
         albert__tile_neon(job->k, wrows, xp, tile);
+#else
+        albert__tile_wasm(job->k, wrows, xp, tile);
 #endif
         albert__linear_store_tile(job, tile, j0, mr_used, row0, nt_used);
     }
@@ -4241,6 +4532,9 @@ static void albert__linear_with_panels(albert__pool *pool, const float *x, float
     } else if (job.isa == ALBERT__ISA_NEON) {
         job.mr = ALBERT__MR_NEON;
         job.nr = ALBERT__NR_NEON;
+    } else if (job.isa == ALBERT__ISA_WASM) {
+        job.mr = ALBERT__MR_WASM;
+        job.nr = ALBERT__NR_WASM;
     } else {
         job.mr = ALBERT__MR_AVX2;
         job.nr = ALBERT__NR_AVX2;
@@ -4402,6 +4696,12 @@ static void albert__layer_norm_task(void *arg, int index, int count)
             continue;
         }
 #endif
+#ifdef ALBERT__WASM_SIMD
+        if (job->isa == ALBERT__ISA_WASM) {
+            albert__layer_norm_row_wasm(r, job->n, job->g, job->b, job->eps);
+            continue;
+        }
+#endif
         albert__layer_norm_row_scalar(r, job->n, job->g, job->b, job->eps);
     }
 }
@@ -4431,6 +4731,12 @@ static void albert__matmul(int isa, int rows, int cols, int k, const float *a, s
 #ifdef ALBERT__X86_SIMD
     if (isa == ALBERT__ISA_AVX2) {
         albert__matmul_avx2(rows, cols, k, a, lda, bm, ldb, alpha, c, ldc);
+        return;
+    }
+#endif
+#ifdef ALBERT__WASM_SIMD
+    if (isa == ALBERT__ISA_WASM) {
+        albert__matmul_wasm(rows, cols, k, a, lda, bm, ldb, alpha, c, ldc);
         return;
     }
 #endif
@@ -4500,6 +4806,12 @@ static void albert__attention_task(void *arg, int index, int count)
 #ifdef ALBERT__X86_SIMD
                     if (job->isa == ALBERT__ISA_AVX2) {
                         albert__softmax_row_avx2(sr, S);
+                        continue;
+                    }
+#endif
+#ifdef ALBERT__WASM_SIMD
+                    if (job->isa == ALBERT__ISA_WASM) {
+                        albert__softmax_row_wasm(sr, S);
                         continue;
                     }
 #endif

@@ -44,20 +44,23 @@ static void *xmalloc(size_t n)
     return p;
 }
 
+/* The instruction-set levels this CPU runs (scalar always; on x86 every level up to the best one; on AArch64 and
+   WebAssembly scalar and the one SIMD level). */
 static int isa_levels(int *levels)
 {
     int n = 0, best = albert__detect_isa(), i;
-    if (best == ALBERT__ISA_NEON) { /* AArch64: scalar and NEON (the x86 levels do not exist there) */
-        levels[0] = ALBERT__ISA_SCALAR;
-        levels[1] = ALBERT__ISA_NEON;
-        return 2;
+    if (best == ALBERT__ISA_NEON || best == ALBERT__ISA_WASM) {
+        levels[n++] = ALBERT__ISA_SCALAR;
+        levels[n++] = best;
+        return n;
     }
-    for (i = ALBERT__ISA_SCALAR; i <= best && i <= ALBERT__ISA_AVX512; i++) levels[n++] = i;
+    for (i = ALBERT__ISA_SCALAR; i <= best; i++) levels[n++] = i;
     return n;
 }
 static const char *isa_name(int isa)
 {
-    return isa == ALBERT__ISA_NEON ? "neon" : isa == 2 ? "avx512" : (isa == 1 ? "avx2" : "scalar");
+    if (isa == ALBERT__ISA_WASM) return "wasm-simd128";
+    return isa == ALBERT__ISA_NEON ? "neon" : (isa == 2 ? "avx512" : (isa == 1 ? "avx2" : "scalar"));
 }
 
 static uint32_t get_u32(const uint8_t *p)

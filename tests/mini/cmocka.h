@@ -1,5 +1,5 @@
 /* tests/mini/cmocka.h - a stand-in for the part of cmocka the tests use, for cross builds that have no cmocka
-   library (make windows / aarch64 / s390x put this folder first on the include path: -isystem tests/mini).
+   library (make windows / aarch64 / s390x / wasm put this folder first on the include path: -isystem tests/mini).
    Same names, same struct layout, same behaviour where the tests rely on it: a failed assertion ends that test
    (longjmp) and the others still run; group and per-test setup/teardown; the group's state is each test's
    initial state; the exit code of cmocka_run_group_tests is the number of failed tests. Output follows
@@ -228,5 +228,20 @@ static inline int _cmocka_run_group_tests(const char *group_name, const struct C
 #define cmocka_run_group_tests_name(group_name, group_tests, group_setup, group_teardown) \
     _cmocka_run_group_tests(group_name, group_tests, sizeof(group_tests) / sizeof((group_tests)[0]), group_setup, \
                             group_teardown)
+
+#ifdef __EMSCRIPTEN__
+/* make wasm: under node, emscripten's system() always fails (there is no shell in a browser). The tests' system()
+   runs the command with /bin/sh through node's child_process instead (tests/mini/node-system.js, linked with
+   --js-library), with POSIX's return value (exit status << 8: WIFEXITED / WEXITSTATUS work). The tests use it to
+   run the converter, itself a node script there. */
+extern int mini_cmocka_node_system(const char *command);
+static inline int mini_cmocka_system(const char *command)
+{
+    fflush(stdout);
+    fflush(stderr);
+    return command ? mini_cmocka_node_system(command) : 1;
+}
+#define system(command) mini_cmocka_system(command)
+#endif
 
 #endif
