@@ -415,8 +415,9 @@ static int pk_variants(int dtype, pk_variant *v)
     f = pool->features;
     albert__pool_free(pool);
     v[n].isa = ALBERT__ISA_SCALAR, v[n].features = 0, v[n++].name = "scalar";
-    if (best == ALBERT__ISA_NEON) v[n].isa = ALBERT__ISA_NEON, v[n].features = 0, v[n++].name = "neon (scalar packed kernel)";
-    /* the x86 levels only on x86 (ALBERT__ISA_NEON is numerically above them) */
+    if (best == ALBERT__ISA_NEON || best == ALBERT__ISA_WASM)
+        v[n].isa = best, v[n].features = 0, v[n++].name = "neon / wasm (scalar packed kernel)";
+    /* the x86 levels only on x86 (ALBERT__ISA_NEON and _WASM are numerically above them) */
     if (best == ALBERT__ISA_AVX2 || best == ALBERT__ISA_AVX512)
         v[n].isa = ALBERT__ISA_AVX2, v[n].features = 0, v[n++].name = "avx2";
     if (best == ALBERT__ISA_AVX512) {
