@@ -125,7 +125,7 @@ windows:
 
 # WebAssembly (emscripten, run under node): the library, CLI, converter and every test built with the WASM SIMD128
 # kernels (-msimd128) and threads (-pthread: Web Workers; main() runs on a worker of its own, PROXY_TO_PTHREAD, so
-# that node's main thread stays free to start more), then `make test` in build-wasm. Each program is a node script
+# that node's main thread stays free to start more), then `make test` in build-wasm (its C programs: the shell tests check the host tool chain and install, not wasm). Each program is a node script
 # with a #! line (tests/mini/node-shebang.js), so the tests run it, and the converter, as native programs.
 # NODERAWFS: the real file system; EXIT_RUNTIME: node exits with main's status; the heap grows up to 4 GB.
 # The tests use tests/mini/cmocka.h (no cmocka library for wasm), whose system() goes through node's child_process.
@@ -142,7 +142,7 @@ wasm:
 	+$(WASM_MAKE) all build-wasm/cxx_compile
 	chmod +x $(patsubst $(B)/%,build-wasm/%,$(PROGRAMS) $(TESTS)) build-wasm/embed-cxx build-wasm/embed-batch \
 	  build-wasm/cxx_compile
-	+$(WASM_MAKE) test
+	+$(WASM_MAKE) test SHTESTS=
 
 # The WebAssembly build's speed under node against ONNX Runtime's WebAssembly build (onnxruntime-web), side by side.
 wasm-bench: export NODE_PATH := /usr/share/nodejs$(if $(NODE_PATH),:$(NODE_PATH))
